@@ -1,0 +1,155 @@
+"""`baocao` commands. Thin: parse options, call the library, print. Exit codes: 0 ok, 1 failure,
+2 some files failed (the rest was indexed)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rag.config import Settings, load_settings
+
+app = typer.Typer(
+    help="baocao: hỏi đáp có trích dẫn trên các báo cáo của cơ quan nhà nước (offline).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="index folder (default: settings index.dir)")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML settings file (default: ./baocao.toml)")]
+
+
+def _settings(config: Path | None, index: Path | None = None, chroma_url: str | None = None) -> Settings:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        settings = load_settings(config)
+    except Exception as exc:  # pydantic ValidationError, TOML errors, missing file
+        err.print(f"[red]Lỗi cấu hình (configuration error):[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if index is not None:
+        settings.index.dir = index
+    if chroma_url is not None:
+        settings.index.chroma_url = chroma_url
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders (folders recurse)")],
+    index: IndexOpt = None,
+    prune: Annotated[bool, typer.Option("--prune", help="remove documents whose files are gone")] = False,
+    chroma_url: Annotated[str | None, typer.Option("--chroma-url", help="use a `chroma run` server")] = None,
+    config: ConfigOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+) -> None:
+    """Nạp tài liệu vào chỉ mục (load documents into the index)."""
+    from rag.index.lock import IndexLocked
+    from rag.ingest.pipeline import Ingestor
+
+    settings = _settings(config, index, chroma_url)
+    try:
+        report = Ingestor(settings).run(paths, prune=prune, progress=not quiet and sys.stderr.isatty())
+    except IndexLocked as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    except OSError as exc:
+        err.print(f"[red]Không ghi được chỉ mục (cannot write the index):[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"Đã nạp (indexed): {len(report.indexed)} tệp, {report.chunks} đoạn, {report.words} từ · "
+        f"không đổi (unchanged): {len(report.unchanged)} · lỗi (failed): {len(report.failed)}"
+        + (f" · đã xoá (removed): {len(report.removed)}" if report.removed else "")
+        + f" · {report.seconds:.1f} s"
+    )
+    if report.chunks:
+        console.print(
+            f"Vector: {report.chunks_embedded} mới (new), {report.chunks_from_cache} từ bộ nhớ đệm (from cache)"
+        )
+    for problem in report.failed:
+        err.print(f"[yellow]LỖI[/yellow] {problem.file}: {problem.reason}")
+    if report.failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def docs(
+    index: IndexOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Liệt kê tài liệu đã nạp (list indexed documents)."""
+    from rag.index.store import IndexNotReady, IndexStore
+
+    settings = _settings(config, index)
+    try:
+        store = IndexStore(Path(settings.index.dir), settings)
+    except IndexNotReady as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    rows = [
+        {
+            "doc": d.doc_id,
+            "title": d.metadata.title,
+            "date": d.metadata.date,
+            "period": d.metadata.period.label if d.metadata.period else None,
+            "province": d.metadata.province,
+            "kind": d.metadata.kind,
+            "chunks": d.n_chunks,
+        }
+        for d in store.documents()
+    ]
+    store.close()
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    columns = ("doc", "title", "date", "period", "province", "kind", "chunks")
+    table = Table(*columns)
+    for r in rows:
+        table.add_row(*(str(r[c]) if r[c] is not None else "—" for c in columns))
+    console.print(table)
+
+
+@app.command()
+def search(
+    question: Annotated[str, typer.Argument(help="câu hỏi (the question)")],
+    index: IndexOpt = None,
+    k: Annotated[int, typer.Option("-k", help="number of chunks", min=1, max=100)] = 5,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid | bm25 | bm25_folded | dense")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Tìm các đoạn liên quan (search the index)."""
+    from rag.index.store import IndexNotReady
+    from rag.retrieve.hybrid import Searcher
+
+    settings = _settings(config, index)
+    try:
+        searcher = Searcher.open(settings.index.dir, settings)
+        hits = searcher.search(question, k=k, mode=mode)
+    except (IndexNotReady, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    if as_json:
+        print(json.dumps([h.to_json() for h in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        console.print("Không tìm thấy đoạn nào phù hợp (no matching passage).")
+    for i, h in enumerate(hits, 1):
+        console.print(f"[bold][{i}][/bold] {h.doc} · {h.section or '—'} · [{h.start}:{h.end}] · {h.score:.4f}")
+        console.print(h.text if len(h.text) <= 600 else h.text[:600] + " …", markup=False, highlight=False)
+        console.print()
+
+
+if __name__ == "__main__":
+    app()

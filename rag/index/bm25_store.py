@@ -1,0 +1,117 @@
+"""BM25 over chunks with bm25s, in two fields: the text as written and its diacritics-folded form.
+
+The index is derived state: it is rebuilt from the manifest whenever the manifest's generation
+changes, saved in a new folder and switched to by atomically replacing a small ``CURRENT`` file,
+so a crash mid-save leaves the previous index in place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from rag.text.tokenize import tokenize, tokenize_folded
+
+logger = logging.getLogger(__name__)
+
+FIELDS = ("text", "folded")
+_TOKENIZERS = {"text": tokenize, "folded": tokenize_folded}
+
+
+@dataclass(frozen=True)
+class BM25Hit:
+    chunk_id: str
+    score: float
+
+
+class BM25Index:
+    """Two bm25s indexes (written form, folded form) over the same list of chunk ids."""
+
+    def __init__(self, ids: list[str], models: dict[str, bm25s.BM25], generation: int) -> None:
+        self.ids = ids
+        self.models = models
+        self.generation = generation
+        self._position = {cid: i for i, cid in enumerate(ids)}
+
+    @classmethod
+    def build(cls, ids: list[str], texts: Sequence[str], generation: int) -> BM25Index:
+        models: dict[str, bm25s.BM25] = {}
+        for field in FIELDS:
+            model = bm25s.BM25()
+            if ids:
+                tokens = [_TOKENIZERS[field](t) for t in texts]
+                model.index(tokens, show_progress=False)
+            models[field] = model
+        return cls(list(ids), models, generation)
+
+    def search(self, query: str, k: int, field: str = "text", allowed: np.ndarray | None = None) -> list[BM25Hit]:
+        """Top ``k`` chunks for ``query``; ``allowed`` is an optional boolean mask over ``ids``."""
+        if not self.ids:
+            return []
+        model = self.models[field]
+        token_ids = model.get_tokens_ids(_TOKENIZERS[field](query))
+        if not token_ids:
+            return []
+        scores = model.get_scores_from_ids(token_ids)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [BM25Hit(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def position(self, chunk_id: str) -> int | None:
+        return self._position.get(chunk_id)
+
+    # -- persistence ---------------------------------------------------------------------------
+    def save(self, root: Path) -> None:
+        """Write a new generation folder, then point ``CURRENT`` at it; remove older folders."""
+        root.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{self.generation:08d}"
+        tmp = root / f"{name}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        if self.ids:
+            for field, model in self.models.items():
+                model.save(str(tmp / field), show_progress=False)
+        (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+        final = root / name
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+        pointer = root / "CURRENT.tmp"
+        pointer.write_text(name, encoding="utf-8")
+        os.replace(pointer, root / "CURRENT")
+        for old in root.iterdir():
+            if old.name not in (name, "CURRENT") and old.name.startswith("gen-"):
+                shutil.rmtree(old, ignore_errors=True)
+
+    @staticmethod
+    def saved_generation(root: Path) -> int | None:
+        """The generation of the saved index, read from ``CURRENT`` without loading it."""
+        try:
+            return int((root / "CURRENT").read_text(encoding="utf-8").strip().removeprefix("gen-"))
+        except (OSError, ValueError):
+            return None
+
+    @classmethod
+    def load(cls, root: Path) -> BM25Index | None:
+        """The saved index, or None if there is none (or it cannot be read)."""
+        try:
+            name = (root / "CURRENT").read_text(encoding="utf-8").strip()
+            folder = root / name
+            ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+            models = {}
+            for field in FIELDS:
+                models[field] = bm25s.BM25.load(str(folder / field), show_progress=False) if ids else bm25s.BM25()
+            return cls(ids, models, int(name.removeprefix("gen-")))
+        except (OSError, ValueError, json.JSONDecodeError) as exc:
+            logger.info("no usable BM25 index in %s (%s)", root, exc)
+            return None

@@ -1,0 +1,196 @@
+"""The manifest: the SQLite record of what is indexed, and the index's source of truth.
+
+A document and its chunks are written in one SQLite transaction, after its vectors are in
+Chroma. Chroma and BM25 may therefore hold *more* than the manifest after a crash (orphans, a
+stale BM25 file), never less; readers trust only ids the manifest lists, and the next ingest
+removes the orphans. The ``generation`` counter changes with every committed change, so derived
+state (the BM25 index) knows when it is stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.records import DocumentMetadata
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    format TEXT NOT NULL,
+    encoding TEXT NOT NULL,
+    text TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    indexed_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    section TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, idx);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    doc_id: str
+    path: str
+    content_hash: str
+    size: int
+    mtime_ns: int
+    format: str
+    encoding: str
+    metadata: DocumentMetadata
+    n_chunks: int
+    indexed_at: float
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    chunk_id: str
+    doc_id: str
+    idx: int
+    start: int
+    end: int
+    section: str
+
+
+class Manifest:
+    """Thin typed access to ``manifest.sqlite`` in the index folder."""
+
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        self.path = path
+        if read_only:
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            self._db = sqlite3.connect(path, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?), ('generation', '0')",
+                (str(SCHEMA_VERSION),),
+            )
+            self._db.commit()
+        self._db.execute("PRAGMA foreign_keys=ON")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- meta ---------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def generation(self) -> int:
+        return int(self.get_meta("generation") or 0)
+
+    def _bump(self) -> None:
+        self._db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+
+    # -- writes -------------------------------------------------------------------------------
+    def commit_document(
+        self,
+        *,
+        doc_id: str,
+        path: str,
+        content_hash: str,
+        size: int,
+        mtime_ns: int,
+        format: str,
+        encoding: str,
+        text: str,
+        metadata: DocumentMetadata,
+        chunks: list[ChunkRow],
+    ) -> list[str]:
+        """Replace ``doc_id`` and its chunks atomically; return the chunk ids it had before."""
+        with self._db:
+            old = [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
+            self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            self._db.execute(
+                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    doc_id, path, content_hash, size, mtime_ns, format, encoding, text,
+                    json.dumps(metadata.to_json(), ensure_ascii=False), time.time(),
+                ),
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
+                [(c.chunk_id, c.doc_id, c.idx, c.start, c.end, c.section) for c in chunks],
+            )
+            self._bump()
+        return old
+
+    def touch_document(self, doc_id: str, path: str, size: int, mtime_ns: int) -> None:
+        """Record a new path/mtime for a file whose content did not change (no generation bump)."""
+        with self._db:
+            self._db.execute(
+                "UPDATE documents SET path = ?, size = ?, mtime_ns = ? WHERE doc_id = ?",
+                (path, size, mtime_ns, doc_id),
+            )
+
+    def delete_document(self, doc_id: str) -> list[str]:
+        """Remove a document; return its chunk ids so the vector store can drop them too."""
+        with self._db:
+            old = [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
+            self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+            self._bump()
+        return old
+
+    # -- reads --------------------------------------------------------------------------------
+    def _doc_row(self, r: tuple) -> DocumentRow:
+        return DocumentRow(
+            doc_id=r[0], path=r[1], content_hash=r[2], size=r[3], mtime_ns=r[4], format=r[5],
+            encoding=r[6], metadata=DocumentMetadata.from_json(json.loads(r[7])), n_chunks=r[8],
+            indexed_at=r[9],
+        )
+
+    _DOC_COLUMNS = (
+        "d.doc_id, d.path, d.content_hash, d.size, d.mtime_ns, d.format, d.encoding, d.metadata, "
+        "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id), d.indexed_at"
+    )
+
+    def documents(self) -> list[DocumentRow]:
+        rows = self._db.execute(f"SELECT {self._DOC_COLUMNS} FROM documents d ORDER BY d.doc_id")
+        return [self._doc_row(r) for r in rows]
+
+    def document(self, doc_id: str) -> DocumentRow | None:
+        r = self._db.execute(f"SELECT {self._DOC_COLUMNS} FROM documents d WHERE d.doc_id = ?", (doc_id,))
+        row = r.fetchone()
+        return self._doc_row(row) if row else None
+
+    def document_text(self, doc_id: str) -> str | None:
+        row = self._db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def chunks(self) -> Iterator[ChunkRow]:
+        """All chunks, grouped by document, in reading order."""
+        for r in self._db.execute("SELECT chunk_id, doc_id, idx, start, end, section FROM chunks ORDER BY doc_id, idx"):
+            yield ChunkRow(*r)
+
+    def chunk_ids(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT chunk_id FROM chunks")}
+
+    def count_chunks(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])

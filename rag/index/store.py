@@ -1,0 +1,203 @@
+"""The index folder: manifest (truth), Chroma (dense vectors) and BM25 (derived), kept in agreement.
+
+Write order for one document: vectors into Chroma, then the manifest transaction, then old
+vectors out of Chroma. A crash at any point leaves Chroma with extra ids at worst; readers only
+trust ids the manifest lists, and :meth:`IndexStore.reconcile` (run at the start of every ingest)
+deletes orphans and re-adds vectors the manifest expects but Chroma lacks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from llama_index.core.schema import TextNode
+
+from rag.chunk.chunker import contextual_text
+from rag.config import Settings
+from rag.index.bm25_store import BM25Index
+from rag.index.chroma_store import ChromaStore, make_client
+from rag.index.manifest import ChunkRow, DocumentRow, Manifest
+from rag.records import LoadedDocument
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_FILE = "manifest.sqlite"
+BM25_DIR = "bm25"
+
+
+class IndexNotReady(RuntimeError):
+    """The index cannot be used as asked (missing, built with another model, ...)."""
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as the index knows it, with its exact text and its document's metadata."""
+
+    chunk_id: str
+    doc_id: str
+    idx: int
+    start: int
+    end: int
+    section: str
+    text: str
+    document: DocumentRow
+
+    @property
+    def contextual_text(self) -> str:
+        return contextual_text(self.document.metadata.title, self.section, self.text)
+
+
+def chunk_node(chunk: StoredChunk, vector: np.ndarray | None = None) -> TextNode:
+    """The llama-index node of a stored chunk (the same shape the chunker produced)."""
+    return TextNode(
+        id_=chunk.chunk_id,
+        text=chunk.text,
+        start_char_idx=chunk.start,
+        end_char_idx=chunk.end,
+        embedding=vector.tolist() if vector is not None else None,
+        metadata={
+            **chunk.document.metadata.to_flat(),
+            "doc_id": chunk.doc_id,
+            "section": chunk.section,
+            "chunk_index": chunk.idx,
+            "start": chunk.start,
+            "end": chunk.end,
+        },
+    )
+
+
+class IndexStore:
+    """Open an index folder for reading or writing."""
+
+    def __init__(self, index_dir: Path, settings: Settings, model_id: str | None = None, create: bool = False):
+        self.dir = Path(index_dir)
+        self.settings = settings
+        manifest_path = self.dir / MANIFEST_FILE
+        if not manifest_path.exists() and not create:
+            raise IndexNotReady(
+                f"không có chỉ mục tại {self.dir} (no index here); run `baocao ingest PATH --index {self.dir}` first"
+            )
+        if create:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        self.manifest = Manifest(manifest_path)
+        stored_model = self.manifest.get_meta("embedding_model")
+        if model_id and stored_model and stored_model != model_id and self.manifest.count_chunks():
+            logger.warning("index %s was embedded with %s; now using %s (vectors will be re-made)",
+                           self.dir, stored_model, model_id)
+        self.model_id = model_id or stored_model
+        if self.model_id is None:
+            raise IndexNotReady(f"index {self.dir} has no embedding model recorded; ingest documents first")
+        if create and model_id:
+            self.manifest.set_meta("embedding_model", model_id)
+        self._chroma: ChromaStore | None = None
+        self._bm25: BM25Index | None = None
+        self._chunks: dict[str, StoredChunk] | None = None
+        self._chunks_generation = -1
+
+    # -- parts --------------------------------------------------------------------------------
+    @property
+    def chroma(self) -> ChromaStore:
+        if self._chroma is None:
+            self._chroma = ChromaStore(make_client(self.dir, self.settings.index), self.model_id or "")
+        return self._chroma
+
+    def documents(self) -> list[DocumentRow]:
+        return self.manifest.documents()
+
+    def document_text(self, doc_id: str) -> str | None:
+        return self.manifest.document_text(doc_id)
+
+    def chunks(self) -> dict[str, StoredChunk]:
+        """All committed chunks by id (cached until the manifest changes)."""
+        generation = self.manifest.generation
+        if self._chunks is None or generation != self._chunks_generation:
+            docs = {d.doc_id: d for d in self.manifest.documents()}
+            texts: dict[str, str] = {}
+            chunks: dict[str, StoredChunk] = {}
+            for row in self.manifest.chunks():
+                text = texts.get(row.doc_id)
+                if text is None:
+                    text = texts[row.doc_id] = self.manifest.document_text(row.doc_id) or ""
+                chunks[row.chunk_id] = StoredChunk(
+                    row.chunk_id, row.doc_id, row.idx, row.start, row.end, row.section,
+                    text[row.start : row.end], docs[row.doc_id],
+                )
+            self._chunks, self._chunks_generation = chunks, generation
+        return self._chunks
+
+    def bm25(self) -> BM25Index:
+        """The BM25 index for the current manifest generation (rebuilt in memory if stale)."""
+        generation = self.manifest.generation
+        if self._bm25 is not None and self._bm25.generation == generation:
+            return self._bm25
+        loaded = BM25Index.load(self.dir / BM25_DIR)
+        if loaded is not None and loaded.generation == generation:
+            self._bm25 = loaded
+        else:
+            self._bm25 = self._build_bm25(generation)
+        return self._bm25
+
+    def _build_bm25(self, generation: int) -> BM25Index:
+        chunks = list(self.chunks().values())
+        return BM25Index.build([c.chunk_id for c in chunks], [c.contextual_text for c in chunks], generation)
+
+    # -- writes -------------------------------------------------------------------------------
+    def write_document(
+        self, doc: LoadedDocument, nodes: Sequence[TextNode], vectors: np.ndarray, size: int, mtime_ns: int
+    ) -> None:
+        """Store one document: Chroma first, then the manifest transaction, then drop stale vectors."""
+        for node, vector in zip(nodes, vectors, strict=True):
+            node.embedding = vector.tolist()
+        if nodes:
+            self.chroma.vector_store.add(list(nodes))
+        rows = [
+            ChunkRow(n.node_id, doc.doc_id, n.metadata["chunk_index"], n.start_char_idx or 0,
+                     n.end_char_idx or 0, n.metadata.get("section", ""))
+            for n in nodes
+        ]
+        old_ids = self.manifest.commit_document(
+            doc_id=doc.doc_id, path=doc.path, content_hash=doc.content_hash, size=size, mtime_ns=mtime_ns,
+            format=doc.format, encoding=doc.encoding, text=doc.text, metadata=doc.metadata, chunks=rows,
+        )
+        stale = sorted(set(old_ids) - {r.chunk_id for r in rows})
+        if stale:
+            self.chroma.delete(stale)
+
+    def remove_document(self, doc_id: str) -> bool:
+        old_ids = self.manifest.delete_document(doc_id)
+        if old_ids:
+            self.chroma.delete(old_ids)
+        return True
+
+    def reconcile(self, embed: Callable[[list[str]], np.ndarray]) -> dict[str, int]:
+        """Make Chroma hold exactly the manifest's chunks: drop orphans, re-add what is missing."""
+        expected = self.chunks()
+        present = self.chroma.all_ids()
+        orphans = sorted(present - expected.keys())
+        missing = [expected[cid] for cid in sorted(expected.keys() - present)]
+        if orphans:
+            logger.info("removing %d orphan vectors left by an interrupted ingest", len(orphans))
+            self.chroma.delete(orphans)
+        if missing:
+            logger.info("re-adding %d vectors missing from Chroma", len(missing))
+            vectors = embed([c.contextual_text for c in missing])
+            nodes = [chunk_node(c, v) for c, v in zip(missing, vectors, strict=True)]
+            for i in range(0, len(nodes), 1000):
+                self.chroma.vector_store.add(nodes[i : i + 1000])
+        return {"orphans_removed": len(orphans), "vectors_restored": len(missing)}
+
+    def save_bm25(self) -> None:
+        """Persist a BM25 index matching the manifest (after an ingest changed it)."""
+        generation = self.manifest.generation
+        if BM25Index.saved_generation(self.dir / BM25_DIR) == generation:
+            return
+        if self._bm25 is None or self._bm25.generation != generation:
+            self._bm25 = self._build_bm25(generation)
+        self._bm25.save(self.dir / BM25_DIR)
+
+    def close(self) -> None:
+        self.manifest.close()

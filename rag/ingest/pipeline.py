@@ -1,0 +1,298 @@
+"""The ingest transaction: files → loaded, normalised documents → chunks → vectors → index.
+
+Unchanged files are skipped by size and mtime (and by content hash when those changed), so
+re-ingesting an archive costs a ``stat`` per file. Chunks of several documents are embedded in
+one batch for throughput, then each document is committed on its own, so an interruption loses
+at most the current batch, and the next run picks up where this one stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from llama_index.core.schema import TextNode
+from tqdm import tqdm
+
+from rag.chunk.chunker import chunk_document, embedding_text
+from rag.config import Settings
+from rag.index.lock import IndexLock
+from rag.index.store import IndexStore
+from rag.ingest.encodings import EncodingProblem
+from rag.ingest.loaders import LoadError, load_bytes
+from rag.ingest.metadata import extract_metadata
+from rag.records import FileProblem, LoadedDocument
+from rag.text.normalize import normalize_text
+
+logger = logging.getLogger(__name__)
+
+# Embed when this many chunks are waiting (several small documents share one model call).
+_EMBED_BATCH_CHUNKS = 256
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found under an ingested path, with the id it will have in the index."""
+
+    doc_id: str
+    path: Path
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, for the CLI summary and for benchmarks."""
+
+    indexed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[FileProblem] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    ignored: int = 0  # files with an unsupported extension
+    chunks: int = 0
+    words: int = 0
+    chunks_embedded: int = 0
+    chunks_from_cache: int = 0
+    repaired: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def add_time(self, stage: str, seconds: float) -> None:
+        self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
+
+
+def discover(paths: Iterable[Path], extensions: Sequence[str]) -> tuple[list[SourceFile], list[FileProblem], int]:
+    """Files to ingest under ``paths`` (folders recurse, links are not followed into loops).
+
+    A document's id is its path relative to the folder that was given, or its file name when a
+    file was given directly.
+    """
+    found: dict[str, SourceFile] = {}
+    problems: list[FileProblem] = []
+    ignored = 0
+    exts = {e.lower() for e in extensions}
+    for root in paths:
+        root = Path(root)
+        if root.is_file():
+            candidates = [(root.name, root)]
+        elif root.is_dir():
+            candidates = []
+            for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    if name.startswith("."):
+                        continue
+                    full = Path(dirpath) / name
+                    candidates.append((full.relative_to(root).as_posix(), full))
+        else:
+            problems.append(FileProblem(str(root), "không tồn tại (no such file or folder)"))
+            continue
+        for doc_id, path in candidates:
+            if path.suffix.lower() not in exts:
+                ignored += 1
+                continue
+            if path.is_symlink() and not path.exists():
+                problems.append(FileProblem(str(path), "liên kết hỏng (broken symbolic link)"))
+                continue
+            if doc_id in found and found[doc_id].path.resolve() != path.resolve():
+                problems.append(
+                    FileProblem(str(path), f"trùng tên tài liệu với {found[doc_id].path} (same document id)")
+                )
+                continue
+            found[doc_id] = SourceFile(doc_id, path)
+    return list(found.values()), problems, ignored
+
+
+def load_document(source: SourceFile, data: bytes, settings: Settings) -> LoadedDocument:
+    """Decode, extract, normalise and describe one file; raises LoadError with a reason."""
+    try:
+        loaded = load_bytes(data, source.path.suffix)
+    except EncodingProblem as exc:
+        raise LoadError(str(exc)) from exc
+    text = normalize_text(loaded.text)
+    if len(text) < settings.ingest.min_text_chars:
+        raise LoadError("tệp không có nội dung văn bản (no text content)")
+    return LoadedDocument(
+        doc_id=source.doc_id,
+        path=str(source.path.resolve()),
+        text=text,
+        content_hash=hashlib.sha256(data).hexdigest(),
+        format=loaded.format,
+        encoding=loaded.encoding,
+        metadata=extract_metadata(text, source.path.name),
+    )
+
+
+@dataclass
+class _Pending:
+    doc: LoadedDocument
+    nodes: list[TextNode]
+    size: int
+    mtime_ns: int
+
+
+class Ingestor:
+    """Runs ingests into one index folder with one embedder."""
+
+    def __init__(self, settings: Settings, index_dir: Path | None = None, embedder: object | None = None) -> None:
+        from embeddings import get_embedder
+
+        self.settings = settings
+        self.index_dir = Path(index_dir or settings.index.dir)
+        self.embedder = embedder or get_embedder(settings.embeddings)
+
+    def _embed(self, texts: list[str], report: IngestReport, progress: bool) -> object:
+        before = _cache_counts(self.embedder)
+        vectors = self.embedder.embed_passages(texts, progress=progress)  # type: ignore[attr-defined]
+        after = _cache_counts(self.embedder)
+        hits = after[0] - before[0]
+        report.chunks_from_cache += hits
+        report.chunks_embedded += len(texts) - hits
+        return vectors
+
+    def run(
+        self,
+        paths: Sequence[Path],
+        prune: bool = False,
+        progress: bool = True,
+        on_file: Callable[[str, str], None] | None = None,
+    ) -> IngestReport:
+        """Ingest ``paths``; ``on_file(doc_id, outcome)`` is called as each file is settled."""
+        started = time.perf_counter()
+        report = IngestReport()
+        sources, problems, report.ignored = discover(paths, self.settings.ingest.extensions)
+        report.failed.extend(problems)
+        with IndexLock(self.index_dir, self.settings.index.lock_timeout_s):
+            store = IndexStore(self.index_dir, self.settings, self.embedder.model_id, create=True)  # type: ignore[attr-defined]
+            try:
+                t = time.perf_counter()
+                store.reconcile(lambda texts: self._embed(texts, report, progress=False))
+                report.add_time("reconcile", time.perf_counter() - t)
+                self._ingest_files(store, sources, report, progress, on_file)
+                if prune:
+                    self._prune(store, sources, report, on_file)
+                t = time.perf_counter()
+                store.save_bm25()
+                report.add_time("bm25", time.perf_counter() - t)
+            finally:
+                store.close()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_files(
+        self,
+        store: IndexStore,
+        sources: list[SourceFile],
+        report: IngestReport,
+        progress: bool,
+        on_file: Callable[[str, str], None] | None,
+    ) -> None:
+        known = {d.doc_id: d for d in store.documents()}
+        max_bytes = int(self.settings.ingest.max_file_mb * 1024 * 1024)
+        pending: list[_Pending] = []
+        bar = tqdm(sources, desc="Đang nạp tài liệu", unit="tệp", disable=not progress)
+
+        def settle(doc_id: str, outcome: str) -> None:
+            if on_file is not None:
+                on_file(doc_id, outcome)
+
+        for source in bar:
+            t = time.perf_counter()
+            try:
+                stat = source.path.stat()
+                row = known.get(source.doc_id)
+                if row and row.size == stat.st_size and row.mtime_ns == stat.st_mtime_ns:
+                    report.unchanged.append(source.doc_id)
+                    settle(source.doc_id, "unchanged")
+                    continue
+                if stat.st_size > max_bytes:
+                    raise LoadError(
+                        f"tệp quá lớn: {stat.st_size / 1048576:.1f} MB > {self.settings.ingest.max_file_mb:g} MB "
+                        "(file too large; raise ingest.max_file_mb)"
+                    )
+                data = source.path.read_bytes()
+                if row and row.content_hash == hashlib.sha256(data).hexdigest():
+                    store.manifest.touch_document(source.doc_id, str(source.path.resolve()), stat.st_size,
+                                                  stat.st_mtime_ns)
+                    report.unchanged.append(source.doc_id)
+                    settle(source.doc_id, "unchanged")
+                    continue
+                doc = load_document(source, data, self.settings)
+                nodes = chunk_document(doc, self.settings.chunking)
+            except LoadError as exc:
+                report.failed.append(FileProblem(source.doc_id, exc.reason))
+                settle(source.doc_id, f"failed: {exc.reason}")
+                continue
+            except OSError as exc:
+                reason = f"không đọc được tệp ({exc.strerror or exc})"
+                report.failed.append(FileProblem(source.doc_id, reason))
+                settle(source.doc_id, f"failed: {reason}")
+                continue
+            finally:
+                report.add_time("load+chunk", time.perf_counter() - t)
+            if "+" in doc.encoding or doc.encoding in ("tcvn3", "vni"):
+                report.repaired[source.doc_id] = 1
+            pending.append(_Pending(doc, nodes, stat.st_size, stat.st_mtime_ns))
+            if sum(len(p.nodes) for p in pending) >= _EMBED_BATCH_CHUNKS:
+                self._flush(store, pending, report, settle)
+                pending = []
+        if pending:
+            self._flush(store, pending, report, settle)
+
+    def _flush(
+        self, store: IndexStore, pending: list[_Pending], report: IngestReport, settle: Callable[[str, str], None]
+    ) -> None:
+        texts = [embedding_text(n) for p in pending for n in p.nodes]
+        t = time.perf_counter()
+        vectors = self._embed(texts, report, progress=False)
+        report.add_time("embed", time.perf_counter() - t)
+        t = time.perf_counter()
+        offset = 0
+        for p in pending:
+            n = len(p.nodes)
+            store.write_document(p.doc, p.nodes, vectors[offset : offset + n], p.size, p.mtime_ns)  # type: ignore[index]
+            offset += n
+            report.indexed.append(p.doc.doc_id)
+            report.chunks += n
+            report.words += len(p.doc.text.split())
+            settle(p.doc.doc_id, "indexed")
+        report.add_time("store", time.perf_counter() - t)
+
+    def _prune(
+        self,
+        store: IndexStore,
+        sources: list[SourceFile],
+        report: IngestReport,
+        on_file: Callable[[str, str], None] | None,
+    ) -> None:
+        seen = {s.doc_id for s in sources}
+        for row in store.documents():
+            if row.doc_id not in seen and not Path(row.path).exists():
+                store.remove_document(row.doc_id)
+                report.removed.append(row.doc_id)
+                if on_file:
+                    on_file(row.doc_id, "removed")
+
+
+def _cache_counts(embedder: object) -> tuple[int, int]:
+    """(hits, misses) of the embedder's cache, or zeros when it has none."""
+    stats = getattr(embedder, "cache_stats", None)
+    if stats is None:
+        return (0, 0)
+    value = stats() if callable(stats) else stats
+    return (int(getattr(value, "hits", 0)), int(getattr(value, "misses", 0)))
+
+
+def ingest(
+    paths: Sequence[Path], settings: Settings, index_dir: Path | None = None, prune: bool = False,
+    progress: bool = True,
+) -> IngestReport:
+    """Ingest ``paths`` into the index folder (``settings.index.dir`` unless given)."""
+    return Ingestor(settings, index_dir).run(paths, prune=prune, progress=progress)

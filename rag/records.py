@@ -1,0 +1,151 @@
+"""Records that cross module boundaries, defined once and imported everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+DocKind = Literal["report", "meeting", "dispatch", "plan", "decision", "news", "other"]
+PeriodKind = Literal["month", "quarter", "half", "nine_months", "year"]
+
+
+@dataclass(frozen=True)
+class Period:
+    """The reporting period a document covers (or a question names).
+
+    ``code`` is a flat, sortable string usable as Chroma metadata:
+    ``2020-08`` (month), ``2020-Q3`` (quarter), ``2020-H1`` / ``2020-H2`` (six months),
+    ``2020-9M`` (nine months), ``2020`` (year).
+    """
+
+    kind: PeriodKind
+    year: int
+    value: int | None = None  # month 1-12, quarter 1-4, half 1-2; None for year / nine months
+
+    @property
+    def code(self) -> str:
+        if self.kind == "month":
+            return f"{self.year}-{self.value:02d}"
+        if self.kind == "quarter":
+            return f"{self.year}-Q{self.value}"
+        if self.kind == "half":
+            return f"{self.year}-H{self.value}"
+        if self.kind == "nine_months":
+            return f"{self.year}-9M"
+        return str(self.year)
+
+    @property
+    def label(self) -> str:
+        """Vietnamese label, as a report would write it."""
+        if self.kind == "month":
+            return f"tháng {self.value} năm {self.year}"
+        if self.kind == "quarter":
+            return f"quý {self.value} năm {self.year}"
+        if self.kind == "half":
+            return f"6 tháng {'đầu' if self.value == 1 else 'cuối'} năm {self.year}"
+        if self.kind == "nine_months":
+            return f"9 tháng năm {self.year}"
+        return f"năm {self.year}"
+
+    @classmethod
+    def from_code(cls, code: str) -> Period:
+        year_s, _, rest = code.partition("-")
+        year = int(year_s)
+        if not rest:
+            return cls("year", year)
+        if rest == "9M":
+            return cls("nine_months", year)
+        if rest[0] == "Q":
+            return cls("quarter", year, int(rest[1:]))
+        if rest[0] == "H":
+            return cls("half", year, int(rest[1:]))
+        return cls("month", year, int(rest))
+
+
+@dataclass(frozen=True)
+class DocumentMetadata:
+    """What we know about a document from its own text. ``None`` means unknown, never a guess."""
+
+    title: str | None = None
+    date: str | None = None  # ISO date of issue, "2020-06-23"
+    period: Period | None = None
+    province: str | None = None
+    kind: DocKind | None = None
+
+    def to_flat(self) -> dict[str, str | int]:
+        """Flat key/values for Chroma metadata and node metadata (no None values allowed there)."""
+        flat: dict[str, str | int] = {}
+        if self.title:
+            flat["title"] = self.title
+        if self.date:
+            flat["date"] = self.date
+            flat["year"] = int(self.date[:4])
+        if self.period:
+            flat["period"] = self.period.code
+            flat["period_label"] = self.period.label
+            flat["period_year"] = self.period.year
+        if self.province:
+            flat["province"] = self.province
+        if self.kind:
+            flat["kind"] = self.kind
+        return flat
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["period"] = self.period.code if self.period else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DocumentMetadata:
+        period = data.get("period")
+        return cls(
+            title=data.get("title"),
+            date=data.get("date"),
+            period=Period.from_code(period) if period else None,
+            province=data.get("province"),
+            kind=data.get("kind"),
+        )
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """A source file after loading and normalisation; ``text`` is what every offset points into."""
+
+    doc_id: str  # path relative to the folder that was ingested, with "/" separators
+    path: str  # absolute path of the source file
+    text: str  # normalised text (NFC, one tone-mark style, folded whitespace)
+    content_hash: str  # sha256 of the raw file bytes
+    format: str  # "txt", "md", "docx", "pdf", "html"
+    encoding: str  # how the bytes were decoded ("utf-8", "cp1258", "tcvn3", ...)
+    metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A file that could not be indexed, with a reason a person can act on."""
+
+    file: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One retrieved chunk: ``text == document_text[start:end]``."""
+
+    chunk_id: str
+    doc: str
+    title: str | None
+    section: str
+    start: int
+    end: int
+    score: float
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "doc": self.doc, "title": self.title, "section": self.section, "start": self.start,
+            "end": self.end, "score": round(self.score, 6), "text": self.text,
+        }

@@ -1,0 +1,152 @@
+"""Vietnamese text normalisation, applied identically to documents and questions.
+
+Three steps, in this order: Unicode NFC; one tone-mark placement style; whitespace folding.
+The normalised text is what the index stores, so every chunk and citation is an exact slice of it.
+
+The tone-mark step is hand-written: no offline library moves tone marks between vowels
+(underthesea's ``text_normalize`` also rewrites spacing and punctuation, which would break
+the promise that documents keep their own wording). We use the style the reports themselves use
+("hòa", "thủy", "Ủy ban"): in an open syllable with two vowels the mark sits on the first one.
+Moving a mark never changes the length of an NFC string, so only whitespace folding can.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Combining tone marks (the five tones besides ngang). Vowel-quality marks (circumflex, breve,
+# horn) are part of the letter and are not moved.
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_VOWELS = set("aăâeêioôơuưy")
+_MARKED_VOWELS = set("ăâêôơư")  # letters that take the tone mark whenever present
+_SYLLABLE_RE = re.compile(r"[^\W\d_]+")
+
+# Spaces other than "\n" that mean "a space": NBSP, thin/figure spaces, ideographic space, tabs...
+_SPACE_CHARS = "\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACE_RUN_RE = re.compile(f"[ {_SPACE_CHARS}]+")
+_TRAILING_SPACE_RE = re.compile(r" +\n|\n +")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
+_ALL_WS_RE = re.compile(r"\s+")
+
+
+def _tone_of(decomposed: str) -> tuple[str, str | None]:
+    """Split an NFD syllable into (syllable without tone, tone mark)."""
+    tone = None
+    kept = []
+    for ch in decomposed:
+        if ch in _TONES:
+            tone = ch
+        else:
+            kept.append(ch)
+    return "".join(kept), tone
+
+
+def _tone_position(base: str) -> int | None:
+    """Index (into the NFC toneless syllable) of the vowel that carries the tone mark."""
+    lower = base.lower()
+    start = 0
+    # "qu" and "gi" onsets: their u / i belong to the consonant ("quý", "già"), unless the i is
+    # the only vowel ("gì", "gìn").
+    if lower.startswith("qu"):
+        start = 2
+    elif lower.startswith("gi") and any(c in _VOWELS for c in lower[2:]):
+        start = 2
+    positions = [i for i in range(start, len(lower)) if lower[i] in _VOWELS]
+    if not positions:
+        return None
+    # the vowel cluster is the first run of consecutive vowels
+    cluster = [positions[0]]
+    for p in positions[1:]:
+        if p == cluster[-1] + 1:
+            cluster.append(p)
+        else:
+            break
+    marked = [p for p in cluster if lower[p] in _MARKED_VOWELS]
+    if marked:
+        return marked[-1]  # "ươ" → the mark goes on ơ
+    if len(cluster) == 1:
+        return cluster[0]
+    has_final_consonant = cluster[-1] + 1 < len(lower)
+    if has_final_consonant:
+        return cluster[-1]  # "hoàng", "thuyết"
+    if len(cluster) == 3:
+        return cluster[1]  # "khuỷu", "ngoại"
+    return cluster[0]  # open syllable: "hòa", "thủy", "mùa"
+
+
+def _place_tone(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFD", word)
+    toneless_nfd, tone = _tone_of(decomposed)
+    if tone is None:
+        return word
+    base = unicodedata.normalize("NFC", toneless_nfd)
+    if len(base) != len(word):  # not a Vietnamese syllable we understand: leave it alone
+        return word
+    pos = _tone_position(base)
+    if pos is None:
+        return word
+    toned = unicodedata.normalize("NFC", unicodedata.normalize("NFD", base[pos]) + tone)
+    if len(toned) != 1:
+        return word
+    return base[:pos] + toned + base[pos + 1 :]
+
+
+def normalize_tone_marks(text: str) -> str:
+    """Put every tone mark where the reports put it ("hoà" → "hòa", "Uỷ" → "Ủy"); NFC in, NFC out."""
+    return _SYLLABLE_RE.sub(_place_tone, text)
+
+
+def fold_whitespace(text: str) -> str:
+    """Fold spaces (incl. no-break and thin spaces) to one, keep paragraph breaks, drop zero-widths."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = _ZERO_WIDTH_RE.sub("", text)
+    text = _SPACE_RUN_RE.sub(" ", text)
+    text = _TRAILING_SPACE_RE.sub("\n", text)
+    text = _BLANK_LINES_RE.sub("\n\n", text)
+    return text.strip()
+
+
+def normalize_text(text: str) -> str:
+    """The document normal form: NFC, one tone-mark style, folded whitespace. Idempotent."""
+    text = unicodedata.normalize("NFC", text)
+    text = normalize_tone_marks(text)
+    return fold_whitespace(text)
+
+
+def normalize_query(text: str) -> str:
+    """Like :func:`normalize_text`, but a question is one line: every whitespace run becomes a space."""
+    return _ALL_WS_RE.sub(" ", normalize_text(text)).strip()
+
+
+def _fold_char(ch: str) -> str:
+    if ch in "đĐ":
+        return "d" if ch == "đ" else "D"
+    if ch.isascii():
+        return ch
+    base = unicodedata.normalize("NFD", ch)[0]
+    return base if base.isascii() else ch
+
+
+_FOLD_TABLE: dict[int, str] = {}
+
+
+def fold_diacritics(text: str) -> str:
+    """Remove Vietnamese diacritics (đ → d) one character for one, so offsets stay valid.
+
+    Input must be NFC (as all normalised text is); ``len(fold_diacritics(s)) == len(s)``.
+    """
+    out = []
+    for ch in text:
+        code = ord(ch)
+        folded = _FOLD_TABLE.get(code)
+        if folded is None:
+            folded = _fold_char(ch)
+            _FOLD_TABLE[code] = folded
+        out.append(folded)
+    return "".join(out)
