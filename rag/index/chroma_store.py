@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -21,18 +20,12 @@ import chromadb  # noqa: E402
 from chromadb.config import Settings as ChromaClientSettings  # noqa: E402
 from llama_index.vector_stores.chroma import ChromaVectorStore  # noqa: E402
 
+from embeddings.base import collection_name  # noqa: E402
 from rag.config import IndexSettings  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
 _PAGE = 5000
-
-
-def collection_name(model_id: str) -> str:
-    """A valid Chroma collection name derived from the embedding model id."""
-    name = re.sub(r"[^a-zA-Z0-9._-]+", "-", model_id).strip("-._")
-    name = f"baocao-{name}"[:120].rstrip("-._")
-    return name
 
 
 def make_client(index_dir: Path, settings: IndexSettings) -> Any:

@@ -16,8 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from llama_index.core.schema import TextNode
 from tqdm import tqdm
+
+from embeddings.base import Embedder
 
 from rag.chunk.chunker import chunk_document, embedding_text
 from rag.config import Settings
@@ -141,20 +144,19 @@ class _Pending:
 class Ingestor:
     """Runs ingests into one index folder with one embedder."""
 
-    def __init__(self, settings: Settings, index_dir: Path | None = None, embedder: object | None = None) -> None:
+    def __init__(self, settings: Settings, index_dir: Path | None = None, embedder: Embedder | None = None) -> None:
         from embeddings import get_embedder
 
         self.settings = settings
         self.index_dir = Path(index_dir or settings.index.dir)
         self.embedder = embedder or get_embedder(settings.embeddings)
 
-    def _embed(self, texts: list[str], report: IngestReport, progress: bool) -> object:
-        before = _cache_counts(self.embedder)
-        vectors = self.embedder.embed_passages(texts, progress=progress)  # type: ignore[attr-defined]
-        after = _cache_counts(self.embedder)
-        hits = after[0] - before[0]
-        report.chunks_from_cache += hits
-        report.chunks_embedded += len(texts) - hits
+    def _embed(self, texts: list[str], report: IngestReport, progress: bool) -> np.ndarray:
+        before = self.embedder.stats
+        vectors = self.embedder.embed_passages(texts, progress=progress)
+        after = self.embedder.stats
+        report.chunks_from_cache += after.cached - before.cached
+        report.chunks_embedded += after.computed - before.computed
         return vectors
 
     def run(
@@ -170,7 +172,7 @@ class Ingestor:
         sources, problems, report.ignored = discover(paths, self.settings.ingest.extensions)
         report.failed.extend(problems)
         with IndexLock(self.index_dir, self.settings.index.lock_timeout_s):
-            store = IndexStore(self.index_dir, self.settings, self.embedder.model_id, create=True)  # type: ignore[attr-defined]
+            store = IndexStore(self.index_dir, self.settings, self.embedder.model_id, create=True)
             try:
                 t = time.perf_counter()
                 store.reconcile(lambda texts: self._embed(texts, report, progress=False))
@@ -257,7 +259,7 @@ class Ingestor:
         offset = 0
         for p in pending:
             n = len(p.nodes)
-            store.write_document(p.doc, p.nodes, vectors[offset : offset + n], p.size, p.mtime_ns)  # type: ignore[index]
+            store.write_document(p.doc, p.nodes, vectors[offset : offset + n], p.size, p.mtime_ns)
             offset += n
             report.indexed.append(p.doc.doc_id)
             report.chunks += n
@@ -279,15 +281,6 @@ class Ingestor:
                 report.removed.append(row.doc_id)
                 if on_file:
                     on_file(row.doc_id, "removed")
-
-
-def _cache_counts(embedder: object) -> tuple[int, int]:
-    """(hits, misses) of the embedder's cache, or zeros when it has none."""
-    stats = getattr(embedder, "cache_stats", None)
-    if stats is None:
-        return (0, 0)
-    value = stats() if callable(stats) else stats
-    return (int(getattr(value, "hits", 0)), int(getattr(value, "misses", 0)))
 
 
 def ingest(

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rag.text.normalize import (
+    fold_diacritics,
+    fold_whitespace,
+    normalize_query,
+    normalize_text,
+    normalize_tone_marks,
+)
+
+
+def test_old_style_tone_marks_become_the_reports_style():
+    assert normalize_text("Uỷ ban nhân dân") == "Ủy ban nhân dân"
+    assert normalize_text("hoà bình, thuỷ sản, khoẻ mạnh, hoá chất") == "hòa bình, thủy sản, khỏe mạnh, hóa chất"
+    assert normalize_text("UỶ BAN") == "ỦY BAN"
+
+
+def test_tone_marks_in_closed_syllables_and_qu_gi_onsets_stay_put():
+    for word in ["hoàng", "thuyết", "quý", "quốc", "già", "gì", "giữ", "người", "tuổi", "khuỷu", "ngoài"]:
+        assert normalize_tone_marks(word) == word
+
+
+def test_decomposed_input_is_composed_to_nfc():
+    decomposed = unicodedata.normalize("NFD", "Thu ngân sách đạt 5.851 tỷ đồng")
+    assert normalize_text(decomposed) == "Thu ngân sách đạt 5.851 tỷ đồng"
+
+
+def test_no_break_and_thin_spaces_fold_to_one_space_and_paragraphs_survive():
+    assert fold_whitespace("5.851\u00a0tỷ \u2009 đồng\t.\r\n\r\n\r\n\r\nMới") == "5.851 tỷ đồng .\n\nMới"
+    assert fold_whitespace("a\u200bb\ufeff") == "ab"
+
+
+def test_query_normalisation_puts_a_question_on_one_line():
+    assert normalize_query("  Thu ngân sách\nnăm 2021\u00a0của Cà Mau? ") == "Thu ngân sách năm 2021 của Cà Mau?"
+
+
+def test_fold_diacritics_removes_marks_and_maps_d_bar():
+    assert fold_diacritics("Đồng chí Nguyễn Tiến Hải, Ủy ban") == "Dong chi Nguyen Tien Hai, Uy ban"
+
+
+vietnamese_text = st.text(
+    alphabet=st.sampled_from(list("aăâeêioôơuưyđAĂĐbcdghklmnpqrstvx0123456789.,%/-() \n\t\u00a0\u2009"))
+    | st.sampled_from(list("àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵỦỶÒÓ"))
+    | st.characters(),
+    max_size=200,
+)
+
+
+@given(vietnamese_text)
+def test_normalisation_is_idempotent(text: str):
+    once = normalize_text(text)
+    assert normalize_text(once) == once
+
+
+@given(vietnamese_text)
+def test_tone_mark_placement_never_changes_length(text: str):
+    nfc = unicodedata.normalize("NFC", text)
+    assert len(normalize_tone_marks(nfc)) == len(nfc)
+
+
+@given(vietnamese_text)
+def test_folding_keeps_offsets(text: str):
+    nfc = unicodedata.normalize("NFC", text)
+    assert len(fold_diacritics(nfc)) == len(nfc)

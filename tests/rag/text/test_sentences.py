@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from rag.text.sentences import sentence_spans, split_sentences
+
+
+def test_abbreviations_numbers_and_document_numbers_do_not_end_a_sentence():
+    text = (
+        "Tại TP. Hồ Chí Minh, thu đạt 5.851 tỷ đồng, tăng 74,4%. "
+        "Thực hiện Nghị quyết số 84/NQ-CP ngày 29/5/2020 của Chính phủ. Sáng 31.8, UBND họp."
+    )
+    assert split_sentences(text) == [
+        "Tại TP. Hồ Chí Minh, thu đạt 5.851 tỷ đồng, tăng 74,4%.",
+        "Thực hiện Nghị quyết số 84/NQ-CP ngày 29/5/2020 của Chính phủ.",
+        "Sáng 31.8, UBND họp.",
+    ]
+
+
+def test_newlines_and_semicolons_separate_clauses():
+    assert split_sentences("Một; hai\nba! Bốn?") == ["Một;", "hai", "ba!", "Bốn?"]
+
+
+def test_spans_are_exact_slices_inside_the_requested_range():
+    text = "xx Câu một. Câu hai. yy"
+    spans = list(sentence_spans(text, 3, 20))
+    assert [text[s:e] for s, e in spans] == ["Câu một.", "Câu hai."]
+
+
+def test_initials_do_not_end_a_sentence():
+    assert split_sentences("Ông N. V. An phát biểu. Hết.") == ["Ông N. V. An phát biểu.", "Hết."]
