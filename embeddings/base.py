@@ -250,7 +250,9 @@ class Embedder(BaseEmbedding):
             self._stats.computed += len(todo)
             self._stats.cached += n - len(todo)
         if todo and kind == "passage":
-            logger.info("%s: embedded %d new passages, %d from cache", self.model_id, len(todo), n - len(todo))
+            logger.info(
+                "%s: embedded %d new passages, %d from cache", self.model_id, len(todo), n - len(todo)
+            )
         result = np.stack(out).astype(np.float32, copy=False)  # type: ignore[arg-type]
         if self._dim is None:
             self._dim = int(result.shape[1])

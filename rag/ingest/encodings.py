@@ -31,6 +31,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +165,7 @@ _COMMON = frozenset(
 _UNICODE_ONLY_VI = re.compile("[ăĂđĐĩĨũŨơƠưƯ\u1ea0-\u1ef9\u0300-\u0323]")
 
 
+@lru_cache(maxsize=65536)
 def is_vietnamese_syllable(token: str) -> bool:
     """True if ``token`` (one word, any case) is a well-formed Vietnamese syllable."""
     decomposed = unicodedata.normalize("NFD", token.lower())
@@ -296,7 +298,7 @@ _BOMS = (
     (b"\xff\xfe", "utf-16"),
     (b"\xfe\xff", "utf-16"),
 )
-_ALLOWED_CONTROLS = set("\t\n\r\f\v")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 # cp1252 shows bytes 0x80-0x9F as punctuation; undefined ones stay as latin-1 controls
 _CP1252_HIGH = {
     0x80 + i: ch
@@ -306,10 +308,10 @@ _CP1252_HIGH = {
 
 
 def _looks_binary(text: str) -> bool:
+    """NUL anywhere, or more than 1% control characters (other than tab/newline/form feed)."""
     if "\x00" in text:
         return True
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in _ALLOWED_CONTROLS)
-    return controls > max(2, len(text) // 100)
+    return len(_CONTROLS.findall(text)) > max(2, len(text) // 100)
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -363,7 +365,8 @@ def _decode_utf8_lenient(data: bytes) -> str | None:
     broken = data.decode("utf-8", errors="replace").count("\ufffd") - data.decode(
         "utf-8", errors="ignore"
     ).count("\ufffd")
-    if 0 < broken <= 3 and broken <= len(data) / 1000:
+    valid_non_ascii = sum(1 for c in data.decode("utf-8", errors="ignore") if ord(c) > 0x7F)
+    if 0 < broken <= 3 and broken <= len(data) / 1000 and valid_non_ascii >= 10 * broken:
         logger.warning("UTF-8 text with %d invalid byte sequence(s); replaced by U+FFFD", broken)
         return data.decode("utf-8", errors="replace")
     return None

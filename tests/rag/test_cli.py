@@ -1,0 +1,66 @@
+"""The `baocao` commands, run as a user runs them (a real subprocess, real index on disk)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _baocao(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def test_ingest_docs_and_search_from_the_command_line(tmp_path: Path, sample_dir: Path):
+    index = tmp_path / "idx"
+    result = _baocao("ingest", str(sample_dir), "--index", str(index))
+    assert result.returncode == 0, result.stderr
+    assert "5 tệp" in result.stdout
+
+    again = _baocao("ingest", str(sample_dir), "--index", str(index))
+    assert again.returncode == 0 and "không đổi (unchanged): 5" in again.stdout
+
+    docs = json.loads(_baocao("docs", "--index", str(index), "--json").stdout)
+    assert {d["doc"] for d in docs} == {p.name for p in sample_dir.glob("*.txt")}
+    assert set(docs[0]) == {"doc", "title", "date", "period", "province", "kind", "chunks"}
+
+    out = _baocao("search", "Năm 2021 thu ngân sách nhà nước của Cà Mau đạt bao nhiêu?", "--index", str(index),
+                  "-k", "5", "--json")
+    assert out.returncode == 0, out.stderr
+    hits = json.loads(out.stdout)
+    assert len(hits) == 5
+    assert set(hits[0]) == {"doc", "title", "section", "start", "end", "score", "text"}
+    from rag.index.manifest import Manifest
+
+    manifest = Manifest(index / "manifest.sqlite", read_only=True)
+    for hit in hits:
+        assert manifest.document_text(hit["doc"])[hit["start"] : hit["end"]] == hit["text"]
+    assert any("5.851 tỷ đồng" in h["text"] for h in hits)
+
+
+def test_failures_name_the_file_and_exit_non_zero(tmp_path: Path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "tot.txt").write_text("Báo cáo tháng 8 năm 2020: thu ngân sách đạt 223,4 tỷ đồng.", encoding="utf-8")
+    (folder / "hong.docx").write_bytes(b"not a zip at all")
+    result = _baocao("ingest", str(folder), "--index", str(tmp_path / "idx"))
+    assert result.returncode == 2
+    assert "hong.docx" in result.stderr
+
+
+def test_search_on_a_missing_index_says_how_to_create_it(tmp_path: Path):
+    result = _baocao("search", "câu hỏi", "--index", str(tmp_path / "none"))
+    assert result.returncode == 1
+    assert "baocao ingest" in result.stderr
+
+
+def test_a_typo_in_the_config_file_fails_at_load(tmp_path: Path):
+    config = tmp_path / "baocao.toml"
+    config.write_text("[chunking]\ntarget_charz = 10\n", encoding="utf-8")
+    result = _baocao("docs", "--config", str(config), "--index", str(tmp_path / "i"))
+    assert result.returncode == 1 and "target_charz" in result.stderr
