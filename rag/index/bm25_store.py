@@ -21,6 +21,8 @@ import numpy as np
 from rag.text.tokenize import tokenize, tokenize_folded
 
 logger = logging.getLogger(__name__)
+# bm25s sets its own logger to DEBUG at import; keep its chatter out of our output.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 FIELDS = ("text", "folded")
 _TOKENIZERS = {"text": tokenize, "folded": tokenize_folded}

@@ -15,13 +15,15 @@ Sources cross-checked for the tables (all agree on every entry used below):
 * VNI-Windows: ``lamdao/xvnkb`` ``vni.h`` and ``duydev/vietnamese-conversion``
   ``src/charsets.ts``.
 
-TCVN3 notes. Only bytes 0xA0-0xFF are mapped. The full TCVN 5712 table also puts uppercase
-toned letters at 0x01-0x17 and 0x80-0x9F; in real ``.VnTime`` documents those bytes are
-control characters or cp1252 punctuation (smart quotes, dashes), so they are left alone.
-Documents written in the ``.VnTimeH`` (all-caps) fonts store uppercase toned letters with the
-*lowercase* codes, so such text converts to lowercase ("Uû ban" → "Uỷ ban", "TØNH" → "TỈNH"
-only thanks to the word heuristic below); a word whose ASCII letters are all uppercase (two
-or more of them) is upper-cased after conversion, every other case is left as converted.
+TCVN3 notes. This is the ABC / ``.VnTime`` subset (VN3): lowercase letters with and without
+tone, plus the seven uppercase letters without tone (Ă Â Ê Ô Ơ Ư Đ = ¡ ¢ £ ¤ ¥ ¦ §). The full
+TCVN 5712 (VN1) table also gives uppercase *toned* letters codes at 0x01-0x17, 0x80-0x9F and a
+few in 0xA0-0xFF (e.g. 0xC0 Ắ); ABC fonts do not use them (those bytes are control characters
+or cp1252 punctuation in real documents), and mapping them would damage Unicode lines such as
+"Cà Mau" in mixed files, so they are left alone. ``.VnTimeH`` (all-caps) fonts store uppercase
+toned letters with the *lowercase* codes, so such text converts to lowercase ("Uû ban" →
+"Uỷ ban"). As a partial fix, a word whose ASCII letters are all uppercase (two or more) is
+upper-cased after conversion ("TØNH" → "TỈNH"); every other word is left as converted.
 """
 
 from __future__ import annotations
@@ -67,9 +69,7 @@ _TCVN3_PAIRS = (
     # y, đ
     "úỳ ýý ûỷ üỹ þỵ ®đ "
     # uppercase letters without tone (all TCVN3 fonts)
-    "¡Ă ¢Â £Ê ¤Ô ¥Ơ ¦Ư §Đ "
-    # uppercase toned letters that TCVN 5712 places in 0xA0-0xFF (xvnkb and XFree86 agree)
-    "¯Ằ ºẲ ¿Ẵ ÀẮ ÁẦ ÂẨ ÃẪ ÄẤ ÅỀ ÍỂ ÙỄ ÚẾ ÛỒ àỔ ðỖ ÿỐ"
+    "¡Ă ¢Â £Ê ¤Ô ¥Ơ ¦Ư §Đ"
 )
 TCVN3_TABLE: dict[str, str] = {pair[0]: pair[1] for pair in _TCVN3_PAIRS.split(" ")}
 _TCVN3_TRANS = str.maketrans(TCVN3_TABLE)
@@ -106,6 +106,8 @@ _TONED = {
 }
 # VNI byte that stands for a base vowel -> the vowel (ô is ơ, ö is ư in VNI)
 _VNI_BASES = {"a": "a", "e": "e", "o": "o", "u": "u", "y": "y", "ô": "ơ", "ö": "ư"}
+# base byte -> (vowel it becomes with the shape mark, that shape's marks)
+_VNI_SHAPES = {"a": (("â", _VNI_CIRC), ("ă", _VNI_BREVE)), "e": (("ê", _VNI_CIRC),), "o": (("ô", _VNI_CIRC),)}
 # letters that are one byte on their own
 _VNI_SINGLE_LOWER = {"ô": "ơ", "ö": "ư", "ñ": "đ", "æ": "ỉ", "ó": "ĩ", "ò": "ị", "î": "ỵ"}
 
@@ -117,8 +119,7 @@ def _build_vni_table() -> dict[str, str]:
         for mark, tone in _VNI_TONES.items():
             if not (vowel == "y" and tone == 4):  # ỵ is the single byte î
                 lower[byte + mark] = _TONED[vowel][tone]
-        shapes = {"a": (("â", _VNI_CIRC), ("ă", _VNI_BREVE)), "e": (("ê", _VNI_CIRC),), "o": (("ô", _VNI_CIRC),)}
-        for shaped, marks in shapes.get(byte, ()):
+        for shaped, marks in _VNI_SHAPES.get(byte, ()):
             for mark, tone in marks.items():
                 lower[byte + mark] = shaped if tone < 0 else _TONED[shaped][tone]
     table: dict[str, str] = {}
@@ -244,10 +245,23 @@ _CONVERTERS: dict[str, Callable[[str], str]] = {"tcvn3": tcvn3_to_unicode, "vni"
 _LATIN1_LETTERS = re.compile("[\u00a0-\u00ff]")
 
 
+def _convert_line(line: str, convert: Callable[[str], str]) -> str:
+    """Convert one line unless it is already Unicode Vietnamese (mixed documents exist)."""
+    if _UNICODE_ONLY_VI.search(line):
+        return line
+    converted = convert(line)
+    if converted == line:
+        return line
+    before, after = _assess(line), _assess(converted)
+    # ties keep the line: TCVN3 lines that read as Vietnamese unconverted are rarer than
+    # Unicode lines written only with letters that TCVN3 reuses ("Tôi là ai")
+    if (after.foreign_share, after.common) > (before.foreign_share, before.common):
+        return converted
+    return line
+
+
 def _convert_lines(text: str, convert: Callable[[str], str]) -> str:
-    """Convert line by line, leaving lines that already hold Unicode-only Vietnamese letters."""
-    lines = text.split("\n")
-    return "\n".join(line if _UNICODE_ONLY_VI.search(line) else convert(line) for line in lines)
+    return "\n".join(_convert_line(line, convert) for line in text.split("\n"))
 
 
 def _suspect_words(text: str) -> int:
@@ -299,6 +313,7 @@ _BOMS = (
     (b"\xfe\xff", "utf-16"),
 )
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_C0_CONTROLS = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
 # cp1252 shows bytes 0x80-0x9F as punctuation; undefined ones stay as latin-1 controls
 _CP1252_HIGH = {
     0x80 + i: ch
@@ -361,15 +376,23 @@ def _finish_unicode(text: str, encoding: str) -> tuple[str, str]:
 
 
 def _decode_utf8_lenient(data: bytes) -> str | None:
-    """UTF-8 with a handful of broken sequences (a cut file, one stray byte) still is UTF-8."""
-    broken = data.decode("utf-8", errors="replace").count("\ufffd") - data.decode(
-        "utf-8", errors="ignore"
-    ).count("\ufffd")
-    valid_non_ascii = sum(1 for c in data.decode("utf-8", errors="ignore") if ord(c) > 0x7F)
-    if 0 < broken <= 3 and broken <= len(data) / 1000 and valid_non_ascii >= 10 * broken:
-        logger.warning("UTF-8 text with %d invalid byte sequence(s); replaced by U+FFFD", broken)
-        return data.decode("utf-8", errors="replace")
-    return None
+    """UTF-8 with a few broken sequences (a cut file, a stray byte) is still UTF-8.
+
+    Returns the text with U+FFFD for the broken bytes, None when the data does not look like
+    UTF-8 at all, and raises when it clearly is UTF-8 but damaged in many places.
+    """
+    replaced = data.decode("utf-8", errors="replace")
+    ignored = data.decode("utf-8", errors="ignore")
+    broken = replaced.count("\ufffd") - ignored.count("\ufffd")
+    valid_non_ascii = sum(1 for c in ignored if ord(c) > 0x7F)
+    if valid_non_ascii < 10 * broken:
+        return None
+    if broken > 3:
+        raise EncodingProblem(
+            f"tệp UTF-8 bị lỗi ở {broken} chỗ (damaged UTF-8: {broken} invalid byte sequences)"
+        )
+    logger.warning("UTF-8 text with %d invalid byte sequence(s); replaced by U+FFFD", broken)
+    return replaced
 
 
 def _pick_legacy(data: bytes) -> tuple[str, str]:
@@ -421,6 +444,6 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     lenient = _decode_utf8_lenient(data)
     if lenient is not None:
         return _finish_unicode(lenient, "utf-8")
-    if _looks_binary(_via_cp1252(data)):
+    if len(_C0_CONTROLS.findall(data)) > max(2, len(data) // 100):
         raise EncodingProblem(_BINARY)
     return _pick_legacy(data)

@@ -16,6 +16,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import docx
+from docx.oxml.ns import qn
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+from pypdf import PasswordType, PdfReader
+from selectolax.lexbor import LexborHTMLParser
+
 from rag.ingest.encodings import EncodingProblem, decode_bytes, repair_legacy_text
 
 logger = logging.getLogger(__name__)
@@ -90,31 +97,19 @@ def _check_zip(data: bytes) -> None:
         )
     if total >= _RATIO_CHECK_FROM and total > MAX_DOCX_RATIO * max(packed, 1):
         raise LoadError(
-            f"tệp .docx nén bất thường (zip bomb? compression ratio {total / max(packed, 1):.0f} > {MAX_DOCX_RATIO})"
+            f"tệp .docx nén bất thường (zip bomb? compression ratio "
+            f"{total / max(packed, 1):.0f} > {MAX_DOCX_RATIO})"
         )
 
 
-def _row_text(row: object) -> str:
-    """One table row as one line, cells joined by " | " (merged cells counted once)."""
-    cells: list[str] = []
-    seen: set[int] = set()
-    for cell in row.cells:  # type: ignore[attr-defined]
-        key = id(cell._tc)
-        if key in seen:
-            continue
-        seen.add(key)
-        text = " ".join(cell.text.split())
-        if text:
-            cells.append(text)
-    return " | ".join(cells)
+def _row_text(row: object, table: object) -> str:
+    """One table row as one line, cells joined by " | " (a merged cell counted once)."""
+    cells = (" ".join(_Cell(tc, table).text.split()) for tc in row._tr.tc_lst)  # type: ignore[attr-defined]
+    return " | ".join(c for c in cells if c)
 
 
 def _docx_blocks(document: object) -> Iterator[str]:
     """Paragraph texts and tables in body order (content controls are looked into)."""
-    from docx.oxml.ns import qn
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
     body = document.element.body  # type: ignore[attr-defined]
     pending = list(body.iterchildren())
     pending.reverse()
@@ -123,7 +118,8 @@ def _docx_blocks(document: object) -> Iterator[str]:
         if element.tag == qn("w:p"):
             yield _unix_newlines(Paragraph(element, document).text).strip()  # type: ignore[arg-type]
         elif element.tag == qn("w:tbl"):
-            rows = (_row_text(row) for row in Table(element, document).rows)  # type: ignore[arg-type]
+            table = Table(element, document)  # type: ignore[arg-type]
+            rows = (_row_text(row, table) for row in table.rows)
             yield "\n".join(r for r in rows if r)
         elif element.tag == qn("w:sdt"):
             content = element.find(qn("w:sdtContent"))
@@ -134,8 +130,6 @@ def _docx_blocks(document: object) -> Iterator[str]:
 def _load_docx(data: bytes) -> LoadedText:
     _check_zip(data)
     try:
-        import docx
-
         document = docx.Document(io.BytesIO(data))
         blocks = [b for b in _docx_blocks(document) if b]
     except LoadError:
@@ -149,10 +143,7 @@ def _load_docx(data: bytes) -> LoadedText:
 # --------------------------------------------------------------------------- pdf
 
 
-def _open_pdf(data: bytes) -> object:
-    from pypdf import PdfReader
-    from pypdf.constants import PasswordType
-
+def _open_pdf(data: bytes) -> PdfReader:
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted:
         try:
@@ -164,20 +155,35 @@ def _open_pdf(data: bytes) -> object:
     return reader
 
 
+def _pdf_pages(reader: object) -> list[str]:
+    """Text of each page; a page that fails is skipped with a warning, all failing is an error."""
+    pages: list[str] = []
+    failures = 0
+    for number, page in enumerate(reader.pages, start=1):  # type: ignore[attr-defined]
+        try:
+            pages.append(_unix_newlines(page.extract_text() or "").strip())
+        except Exception as exc:  # one bad content stream should not lose the whole report
+            failures += 1
+            logger.warning("PDF page %d skipped: %s: %s", number, type(exc).__name__, exc)
+    if not pages and failures:
+        raise LoadError("tệp PDF bị hỏng (damaged PDF: no page could be read)")
+    if not pages:
+        raise LoadError("PDF không có trang nào (PDF has no pages)")
+    return pages
+
+
 def _load_pdf(data: bytes) -> LoadedText:
-    if not data.lstrip()[:1024].find(b"%PDF-") >= 0:
+    if b"%PDF-" not in data[:1024]:
         raise LoadError("không phải tệp PDF (not a PDF: no %PDF header)")
-    if b"%%EOF" not in data[-2048:]:
+    if b"%%EOF" not in data[-8192:]:
         raise LoadError("tệp PDF bị cắt cụt (truncated PDF: no %%EOF marker at the end)")
     try:
         reader = _open_pdf(data)
-        pages = [_unix_newlines(page.extract_text() or "").strip() for page in reader.pages]  # type: ignore[attr-defined]
+        pages = _pdf_pages(reader)
     except LoadError:
         raise
     except Exception as exc:  # pypdf raises many types for malformed files
         raise LoadError(f"tệp PDF bị hỏng (damaged PDF: {type(exc).__name__}: {exc})") from exc
-    if not pages:
-        raise LoadError("PDF không có trang nào (PDF has no pages)")
     if not any(pages):
         raise LoadError("PDF không có lớp văn bản (no text layer; scanned image?)")
     text, encoding = _repair("\n\n".join(p for p in pages if p), "pdf")
@@ -187,15 +193,19 @@ def _load_pdf(data: bytes) -> LoadedText:
 # --------------------------------------------------------------------------- html
 
 _DROP_TAGS = [
-    "head", "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg",
+    "head", "script", "style", "noscript", "nav", "aside", "form", "iframe", "svg",
     "template", "button", "select", "object", "embed", "canvas", "dialog",
 ]
+# page headers/footers go, but an article's own <header> (its title) stays
+_PAGE_CHROME = {"header", "footer"}
 _MENU_PART = re.compile(
     r"(?:^|[-_])(menus?|mainmenu|topmenu|nav|navbar|navigation|breadcrumbs?|sidebar|footer|header|"
     r"cookies?|share|sharing|social)(?:[-_]|$)",
     re.IGNORECASE,
 )
-_CONTENT_PART = re.compile(r"(?:^|[-_])(article|post|entry|content|title|detail|news)(?:[-_]|$)", re.IGNORECASE)
+_CONTENT_PART = re.compile(
+    r"(?:^|[-_])(article|post|entry|content|title|detail|news)(?:[-_]|$)", re.IGNORECASE
+)
 _MENU_ROLES = {"navigation", "menu", "menubar", "banner", "contentinfo", "complementary", "search"}
 _PARAGRAPH_TAGS = {
     "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
@@ -219,16 +229,37 @@ def _is_menu(node: object) -> bool:
     return any(_MENU_PART.search(w) and not _CONTENT_PART.search(w) for w in words)
 
 
+def _inside_content(node: object) -> bool:
+    parent = node.parent  # type: ignore[attr-defined]
+    while parent is not None:
+        if parent.tag in ("article", "main"):
+            return True
+        parent = parent.parent
+    return False
+
+
 def _drop_boilerplate(root: object) -> None:
-    """Remove elements marked as menus/navigation, unless they hold the main content."""
-    marked = [n for n in root.css("[class], [id], [role]") if _is_menu(n)]  # type: ignore[attr-defined]
-    for node in marked:
-        if node.css_first("main, article") is not None:
-            continue
-        try:
-            node.decompose(recursive=True)
-        except Exception:  # already gone with an ancestor
-            logger.debug("menu node already removed")
+    """Remove page headers/footers and elements marked as menus, unless they hold the content."""
+    doomed = [
+        n
+        for n in root.css("header, footer, [class], [id], [role]")  # type: ignore[attr-defined]
+        if (n.tag in _PAGE_CHROME and not _inside_content(n)) or _is_menu(n)
+    ]
+    doomed = [n for n in doomed if n.css_first("main, article") is None]
+    doomed_ids = {n.mem_id for n in doomed}
+    outermost = [n for n in doomed if not _has_ancestor_in(n, doomed_ids)]
+    # decide everything first: nodes inside a removed subtree are freed and must not be touched
+    for node in outermost:
+        node.decompose(recursive=True)
+
+
+def _has_ancestor_in(node: object, ids: set[int]) -> bool:
+    parent = node.parent  # type: ignore[attr-defined]
+    while parent is not None:
+        if parent.mem_id in ids:
+            return True
+        parent = parent.parent
+    return False
 
 
 def _flatten(root: object) -> str:
@@ -277,9 +308,11 @@ def _assemble(flat: str) -> str:
         lines: list[str] = []
         for line in block.split(_LINE):
             cells = [" ".join(c.split()) for c in line.split(_CELL)]
-            text = " | ".join(c for c in cells if c) if len(cells) > 1 else cells[0]
-            if text.strip():
-                lines.append(text.strip())
+            text = " | ".join(c for c in cells if c) if len(cells) > 1 else cells[0].strip()
+            if "\n" not in text:  # not <pre>: adjacent text nodes may leave double spaces
+                text = " ".join(text.split())
+            if text:
+                lines.append(text)
         if lines:
             paragraphs.append("\n".join(lines))
     return "\n\n".join(paragraphs)
@@ -310,8 +343,6 @@ def _decode_html(data: bytes) -> tuple[str, str]:
 
 
 def _load_html(data: bytes) -> LoadedText:
-    from selectolax.lexbor import LexborHTMLParser
-
     try:
         html, encoding = _decode_html(data)
     except EncodingProblem as exc:
@@ -325,7 +356,8 @@ def _load_html(data: bytes) -> LoadedText:
         _drop_boilerplate(root)
         text = _assemble(_flatten(root))
     except Exception as exc:  # the parser is tolerant; this is a last guard
-        raise LoadError(f"không đọc được trang HTML (cannot parse HTML: {type(exc).__name__}: {exc})") from exc
+        reason = f"không đọc được trang HTML (cannot parse HTML: {type(exc).__name__}: {exc})"
+        raise LoadError(reason) from exc
     if "+" in encoding:  # decode_bytes already converted legacy-font text
         return LoadedText(text, "html", encoding)
     text, encoding = _repair(text, encoding)

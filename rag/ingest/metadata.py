@@ -54,12 +54,13 @@ def _fold(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Document layout: lines, paragraphs, header lines, the title.
 
-_WORD_RE = re.compile(r"[^\W\d_]{2,}|[^\W_]*[^\W\d_][^\W_]*")
+_WORD_RE = re.compile(r"[^\W_]*[^\W\d_][^\W_]*")  # a token with at least one letter
 _PARA_SPLIT_RE = re.compile(r"\n[ \t]*\n")
 _TITLE_MAX = 120
 _HEADLINE_MAX = 200
 _OPENING_CHARS = 3000  # header block + heading + title of a formal document fit in here
 _HEADER_LINES = 25
+_CONTENT_PARAGRAPHS = 3  # the opening; nothing deeper is ever read
 
 _HEADINGS: dict[str, DocKind] = {
     "báo cáo": "report",
@@ -67,8 +68,15 @@ _HEADINGS: dict[str, DocKind] = {
     "quyết định": "decision",
     "công văn": "dispatch",
     "công điện": "dispatch",
+    # formal documents of a type outside DocKind: their heading still gives the title
+    "tờ trình": "other",
+    "thông báo": "other",
+    "chỉ thị": "other",
+    "nghị quyết": "other",
+    "chương trình": "other",
+    "đề án": "other",
 }
-_HEADING_RE = _rx(r"^(báo cáo|kế hoạch|quyết định|công văn|công điện)(?![^\W_])\s*[:.]?\s*(.*)$")
+_HEADING_RE = _rx(r"^(" + "|".join(_HEADINGS) + r")(?![^\W_])\s*[:.]?\s*(.*)$")
 _VV_RE = _rx(r"^(?:v/v|về việc)\s*[:.]?\s*(.+)$")
 _DOC_NUMBER_RE = _rx(r"^số\s*:?\s*\d+[a-z]?\s*/\s*(?:\d{4}\s*/\s*)?([^\W\d_]+)")
 _DOC_NUMBER_KINDS: dict[str, DocKind] = {
@@ -80,11 +88,11 @@ _DOC_NUMBER_KINDS: dict[str, DocKind] = {
     "cv": "dispatch",
 }
 
-_DATE_WORDS = r"(?:\d{1,2})\s+tháng\s+(?:\d{1,2})\s+năm\s+(?:\d{4})"
 # "Cà Mau, ngày 23 tháng 6 năm 2020" — place, comma, date: the issue line of a formal document.
 _PLACE_DATE_RE = _rx(
-    r"(?P<place>(?:[^\W\d_]+\.?[ \t]*){1,6}),[ \t]*ngày[ \t]+(?P<d>\d{1,2})[ \t]*"
-    r"(?:tháng[ \t]+(?P<m>\d{1,2})[ \t]+năm[ \t]+(?P<y>\d{4})|[/.\-][ \t]*(?P<m2>\d{1,2})[ \t]*[/.\-][ \t]*(?P<y2>\d{4}))"
+    r"(?<![^\W_])(?P<place>(?:[^\W\d_]+\.?[ \t]*){1,6}),[ \t]*ngày[ \t]+(?P<d>\d{1,2})[ \t]*"
+    r"(?:tháng[ \t]+(?P<m>\d{1,2})[ \t]+năm[ \t]+(?P<y>\d{4})"
+    r"|[/.\-][ \t]*(?P<m2>\d{1,2})[ \t]*[/.\-][ \t]*(?P<y2>\d{4}))"
     r"(?!\d)"
 )
 # A line that is only a date (a web page's dateline): "20/09/2023 11:54:31 SA", "Thứ Hai, 20/9/2023".
@@ -96,17 +104,23 @@ _DATELINE_RE = _rx(
 )
 _ISO_RE = re.compile(r"(?<![\d/.\-])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?![\d\-])")
 # The opening of meeting news: "Chiều ngày 03 tháng 9 năm 2020, ...", "Sáng 3/9/2020, ...".
-_LEAD_TIME = r"^(?:(?:vào|trong)\s+)?(?:(?:sáng|chiều|tối|trưa|đêm|hôm nay|hôm qua)\s+(?:nay\s+)?)?\(?(?:ngày\s+)?"
+_LEAD_TIME = (
+    r"^(?:(?:vào|trong)\s+)?(?:(?:sáng|chiều|tối|trưa|đêm|hôm nay|hôm qua)\s+(?:nay\s+)?)?\(?(?:ngày\s+)?"
+)
 _LEAD_DATE_RE = _rx(
     _LEAD_TIME + r"(?P<d>\d{1,2})\s*(?:\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})"
     r"|[/.\-]\s*(?P<m2>\d{1,2})\s*[/.\-]\s*(?P<y2>\d{4}))(?!\d)"
 )
-# The same opening, with or without a year, to strip from a title ("Sáng 31.8, UBND tỉnh ..." → "UBND tỉnh ...").
+# The same opening, with or without a year, stripped from a title ("Sáng 31.8, UBND ..." → "UBND ...").
 _LEAD_CLAUSE_RE = _rx(
-    _LEAD_TIME + r"\d{1,2}(?:\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?)"
+    _LEAD_TIME
+    + r"\d{1,2}(?:\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?)"
     r"\)?\s*,\s*"
 )
-_JUNK_LINE_RE = _rx(r"^(?:share|chia sẻ|tags?|in bài|bản in|ảnh\s*:|nguồn\s*:|xem thêm|•)", _F)
+_JUNK_LINE_RE = _rx(
+    r"^(?:share|chia sẻ|tags?|in bài|bản in|ảnh\s*:|nguồn\s*:|xem thêm|•|độc lập\s*[-–]\s*tự do|"
+    r"cộng hòa xã hội chủ nghĩa)"
+)
 _CAPTION_RE = _rx(r"^(?:ảnh|video|clip)\s*(?:\d+\s*)?:")
 _SENTENCE_END = ".!?…:;\"”’)»]"
 
@@ -180,12 +194,26 @@ class _Doc:
             return True
         if _DATELINE_RE.match(line) or _ISO_RE.fullmatch(line.strip()) or _DOC_NUMBER_RE.match(line):
             return True
-        m = _PLACE_DATE_RE.search(line)
+        m = _PLACE_DATE_RE.search(line[:120])
         if m and m.start() < 60:
             return True
         if _JUNK_LINE_RE.match(line):
             return True
         return not _words(line)
+
+    def _first_line(self, para: _Span) -> _Span:
+        nl = self.text.find("\n", para.start, para.end)
+        return _Span(para.start, para.end if nl < 0 else nl)
+
+    def is_meta_paragraph(self, para: _Span) -> bool:
+        """True when every line of the paragraph is header furniture."""
+        pos = para.start
+        for line in self.text[para.start : para.end].split("\n"):
+            span = _Span(pos, pos + len(line))
+            pos = span.end + 1
+            if line.strip() and not self.is_meta_line(span):
+                return False
+        return True
 
     @cached_property
     def heading(self) -> tuple[DocKind, str | None, int] | None:
@@ -216,27 +244,28 @@ class _Doc:
                 if para.end <= after:
                     continue
                 if para.start < after:  # heading and title share a paragraph
-                    para = _Span(after, para.end)
-                first_line = self.text[para.start : para.end].strip().split("\n", 1)[0]
-                if self.is_meta_line(_Span(para.start, para.start + len(first_line))):
+                    start = after
+                    while start < para.end and self.text[start].isspace():
+                        start += 1
+                    para = _Span(start, para.end)
+                if self.is_meta_line(self._first_line(para)):
                     continue
-                return _title_from_paragraph(self.text[para.start : para.end]), "heading", para
+                return _title_from_paragraph(self.slice(para)), "heading", para
         for span in self.header_lines:
             m = _VV_RE.match(self.slice(span, folded=True))
             if m and len(m.group(1)) < 400:
-                return _clean(self.text[span.start + m.start(1) : span.end]), "vv", span
+                subject = _clean(self.text[span.start + m.start(1) : span.end])
+                return subject[0].upper() + subject[1:], "vv", span
         for para in self.paragraphs:
-            first_nl = self.text.find("\n", para.start, para.end)
-            first_line = _Span(para.start, para.end if first_nl < 0 else first_nl)
-            if self.is_meta_line(first_line):
-                continue
+            first_line = self._first_line(para)
             line = self.slice(first_line).strip()
+            if self.is_meta_line(first_line) or _CAPTION_RE.match(line):
+                continue
             if (
                 first_line.end == para.end
                 and len(line) < _HEADLINE_MAX
                 and line[-1] not in ".!?…;:,"
                 and len(_words(line)) >= 2
-                and not _CAPTION_RE.match(line)
             ):
                 return _clean(line), "headline", para
             return _title_from_paragraph(self.slice(para)), "sentence", para
@@ -257,14 +286,15 @@ class _Doc:
             if para.end <= skip_until:
                 continue
             text = self.slice(para, folded=True)
-            first_line = text.split("\n", 1)[0]
-            if self.is_meta_line(_Span(para.start, para.start + len(first_line))) and "\n" not in text:
+            if self.is_meta_paragraph(para):
                 continue
             if _CAPTION_RE.match(text):
                 continue
             if text[-1] not in _SENTENCE_END and len(text) < 200:
                 continue
             out.append(para)
+            if len(out) == _CONTENT_PARAGRAPHS:
+                break
         return out
 
 
@@ -278,6 +308,9 @@ def _trim(text: str, limit: int = _TITLE_MAX) -> str:
         return text
     cut = text.rfind(" ", 0, limit)
     cut = cut if cut > limit // 2 else limit
+    for m in _scan(_fold(text)):  # never cut "tháng 8 năm 2020" in two
+        if m.start < cut < m.end and m.end <= limit + 30:
+            cut = m.end
     return text[:cut].rstrip(" ,;:-–") + "…"
 
 
@@ -402,7 +435,7 @@ _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("year", _rx(r"(?<![^\W_])năm\s+" + _YEAR + r"(?!\s*[-–—]\s*\d{4})")),
     ("bare_month", _rx(r"(?<![^\W_])tháng\s+(?P<m>\d{1,2})(?![\d/.\-–]?\d)(?!\s*,?\s*năm\s*\d)")),
 ]
-_COMPARISON_RE = _rx(r"(?:cùng kỳ|so với|so)\s*$")
+_COMPARISON_RE = _rx(r"(?<![^\W_])(?:cùng kỳ|so với|so)\s*$")
 
 
 @dataclass(frozen=True)
@@ -424,7 +457,9 @@ def _mention(kind: str, m: re.Match[str]) -> tuple[str, Period | None, int | Non
         return "date", None, None, None
     if kind == "month":
         month = int(g["m"])
-        return ("period", Period("month", year, month), None, None) if 1 <= month <= 12 else ("date", None, None, None)
+        if not 1 <= month <= 12:
+            return "date", None, None, None
+        return "period", Period("month", year, month), None, None
     if kind == "quarter":
         q = g["q"].lower()
         return "period", Period("quarter", year, _ROMAN.get(q) or int(q)), None, None
@@ -562,7 +597,8 @@ _HEADLINE_NAME_RE = re.compile(
 )
 _BARE_RE = re.compile(rf"(?<![^\W_])(?P<name>{_NAME}){_END}", _F)
 _PERSON_BEFORE_RE = _rx(
-    r"(?:chủ tịch|bác|tư tưởng|lăng|đoàn tncs|đường|di chúc|tấm gương|đạo đức|phong cách|chủ nghĩa mác - lênin,?)\s*$"
+    r"(?:chủ tịch|bác|tư tưởng|lăng|đoàn tncs|đường|di chúc|tấm gương|đạo đức|phong cách|"
+    r"chủ nghĩa mác - lênin,?)\s*$"
 )
 
 _W_PLACE_DATE = 10
@@ -572,10 +608,6 @@ _W_TINH = 2
 _W_CITY = 1
 _W_BARE = 1
 _DOC_THRESHOLD = 3
-
-
-def _canonical(matched: str) -> str | None:
-    return canonical_province(matched)
 
 
 def _province_scores(doc: _Doc, bare: bool) -> tuple[dict[str, int], dict[str, int]]:
@@ -590,25 +622,25 @@ def _province_scores(doc: _Doc, bare: bool) -> tuple[dict[str, int], dict[str, i
 
     text = doc.folded
     for m in _PLACE_NAME_RE.finditer(text, 0, _OPENING_CHARS):
-        add(_canonical(m.group("name")), _W_PLACE_DATE, m.start())
+        add(canonical_province(m.group("name")), _W_PLACE_DATE, m.start())
     title = doc.title
     if title is not None and title[1] == "headline":
         m = _HEADLINE_NAME_RE.match(_fold(title[0]))
         if m:
-            add(_canonical(m.group("name")), _W_HEADLINE, 0)
+            add(canonical_province(m.group("name")), _W_HEADLINE, 0)
     covered: list[tuple[int, int]] = []
     for m in _PREFIXED_RE.finditer(text):
         weight = _W_TINH if m.group("pre").lower() == normalize_tone_marks("tỉnh") else _W_CITY
         if m.group("auth"):
             weight += _W_AUTHORITY
-        add(_canonical(m.group("name")), weight, m.start("name"))
+        add(canonical_province(m.group("name")), weight, m.start("name"))
         covered.append((m.start("name"), m.end("name")))
     if bare:
         taken = {s for s, _ in covered}
         for m in _BARE_RE.finditer(text):
             if m.start() in taken:
                 continue
-            canon = _canonical(m.group("name"))
+            canon = canonical_province(m.group("name"))
             if canon is None:
                 continue
             raw = doc.text[m.start() : m.end()]
@@ -661,6 +693,12 @@ _MEETING_RE = _rx(
 _DISPATCH_RE = _rx(
     r"(?<![^\W_])(?:công văn|công điện|(?:có|ký|ban hành|gửi)\s+văn bản(?:\s+chỉ đạo)?)(?![^\W_])"
 )
+_REPORT_RE = _rx(r"(?<![^\W_])báo cáo\s+(?:công tác|kết quả|tình hình|tóm tắt|tổng kết|sơ kết)(?![^\W_])")
+_OPENING_KINDS: tuple[tuple[DocKind, re.Pattern[str]], ...] = (
+    ("meeting", _MEETING_RE),
+    ("dispatch", _DISPATCH_RE),
+    ("report", _REPORT_RE),
+)
 _TITLE_KIND_RE = _rx(r"^(báo cáo|kế hoạch|quyết định|công văn|công điện)(?![^\W_])")
 _MIN_WORDS_TO_JUDGE = 10
 
@@ -669,10 +707,12 @@ def classify_kind(text: str) -> DocKind:
     """What the document is, judged from its heading and opening, never from its body.
 
     A "BÁO CÁO" / "KẾ HOẠCH" / "QUYẾT ĐỊNH" / "CÔNG VĂN" heading (or the type code in its own
-    "Số: 123/BC-UBND" line, or a "V/v" subject line) decides. Otherwise a title starting with
-    "Báo cáo ..." etc.; otherwise the headline and the first two sentences: a meeting word
+    "Số: 123/BC-UBND" line, or a "V/v" subject line) decides; a formal heading of a type outside
+    DocKind ("TỜ TRÌNH", "THÔNG BÁO", "CHỈ THỊ", ...) gives "other". Otherwise a title starting
+    with "Báo cáo ..." etc.; otherwise the headline and the first two sentences: a meeting word
     ("tổ chức Phiên họp", "Hội nghị") → meeting, "có công văn", "công điện" → dispatch,
-    whichever comes first. Any other text is news; "other" when there is too little text to judge.
+    "báo cáo công tác/kết quả/tình hình" → report, whichever comes first. Any other text is
+    news; "other" also when there is too little text (< 10 words) to judge.
     """
     return _classify_kind(_Doc(text))
 
@@ -707,12 +747,13 @@ def _classify_kind(doc: _Doc) -> DocKind:
         if m:
             return _HEADINGS[m.group(1).lower()]
     for chunk in opening:
-        meeting = _MEETING_RE.search(chunk)
-        dispatch = _DISPATCH_RE.search(chunk)
-        if meeting and (not dispatch or meeting.start() < dispatch.start()):
-            return "meeting"
-        if dispatch:
-            return "dispatch"
+        hits = [
+            (m.start(), kind)
+            for kind, pattern in _OPENING_KINDS
+            if (m := pattern.search(chunk))
+        ]
+        if hits:
+            return min(hits)[1]
     return "news"
 
 
