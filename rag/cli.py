@@ -114,9 +114,15 @@ def docs(
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     columns = ("doc", "title", "date", "period", "province", "kind", "chunks")
-    table = Table(*columns)
-    for r in rows:
-        table.add_row(*(str(r[c]) if r[c] is not None else "—" for c in columns))
+    cells = [[str(r[c]) if r[c] is not None else "—" for c in columns] for r in rows]
+    table = Table()
+    for i, c in enumerate(columns):
+        widest = max([len(c), *(len(row[i]) for row in cells)])
+        # every column but the title keeps its full width; the title takes what is left
+        table.add_column(c, no_wrap=True, overflow="ellipsis", min_width=None if c == "title" else widest,
+                         max_width=40 if c == "title" else None)
+    for row in cells:
+        table.add_row(*row)
     console.print(table)
 
 
