@@ -115,14 +115,18 @@ def docs(
         return
     columns = ("doc", "title", "date", "period", "province", "kind", "chunks")
     cells = [[str(r[c]) if r[c] is not None else "—" for c in columns] for r in rows]
+    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns)]
+    title_at = columns.index("title")
+    # every column but the title keeps its full width; the title gets what is left of the screen
+    room = console.width - sum(w for i, w in enumerate(widths) if i != title_at) - 3 * len(columns) - 1
+    shown = [i for i in range(len(columns)) if i != title_at or room >= 12]
     table = Table()
-    for i, c in enumerate(columns):
-        widest = max([len(c), *(len(row[i]) for row in cells)])
-        # every column but the title keeps its full width; the title takes what is left
-        table.add_column(c, no_wrap=True, overflow="ellipsis", min_width=None if c == "title" else widest,
-                         max_width=40 if c == "title" else None)
+    for i in shown:
+        table.add_column(columns[i], no_wrap=True, overflow="ellipsis",
+                         min_width=widths[i] if i != title_at else None,
+                         max_width=max(room, 12) if i == title_at else None)
     for row in cells:
-        table.add_row(*row)
+        table.add_row(*(row[i] for i in shown))
     console.print(table)
 
 

@@ -149,3 +149,51 @@ class SearchHit:
             "doc": self.doc, "title": self.title, "section": self.section, "start": self.start,
             "end": self.end, "score": round(self.score, 6), "text": self.text,
         }
+
+
+AnswerType = Literal["number", "person", "date", "docref", "place", "phrase", "yesno", "unknown"]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: ``quote == document_text[start:end]``, always."""
+
+    n: int
+    doc: str
+    title: str | None
+    section: str
+    start: int
+    end: int
+    quote: str
+    chunk_id: str | None = None
+    period: str | None = None  # period label of the document, for display
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n, "doc": self.doc, "title": self.title, "section": self.section,
+            "start": self.start, "end": self.end, "quote": self.quote,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant returns for one question."""
+
+    text: str
+    citations: list[Citation]
+    found: bool
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    suggestions: list[SearchHit] = field(default_factory=list)  # closest passages when not found
+    mode: str = "extractive"
+    question: str = ""  # the question as understood (after follow-up condensing)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.text,
+            "found": self.found,
+            "citations": [c.to_json() for c in self.citations],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "suggestions": [s.to_json() for s in self.suggestions],
+            "mode": self.mode,
+            "question": self.question,
+        }
