@@ -136,6 +136,9 @@ def search(
     index: IndexOpt = None,
     k: Annotated[int, typer.Option("-k", help="number of chunks", min=1, max=100)] = 5,
     mode: Annotated[str, typer.Option("--mode", help="hybrid | bm25 | bm25_folded | dense")] = "hybrid",
+    province: Annotated[str | None, typer.Option("--province", help="only documents of this province")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="only documents of this year")] = None,
+    doc: Annotated[str | None, typer.Option("--doc", help="only this document")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
     config: ConfigOpt = None,
 ) -> None:
@@ -146,7 +149,8 @@ def search(
     settings = _settings(config, index)
     try:
         searcher = Searcher.open(settings.index.dir, settings)
-        hits = searcher.search(question, k=k, mode=mode)
+        allowed = searcher.store.allowed_docs(_filters(province, year, doc))
+        hits = searcher.search(question, k=k, mode=mode, allowed_docs=allowed)
     except (IndexNotReady, ValueError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
@@ -159,6 +163,99 @@ def search(
         console.print(f"[bold][{i}][/bold] {h.doc} · {h.section or '—'} · [{h.start}:{h.end}] · {h.score:.4f}")
         console.print(h.text if len(h.text) <= 600 else h.text[:600] + " …", markup=False, highlight=False)
         console.print()
+
+
+def _filters(province: str | None, year: int | None, doc: str | None):  # noqa: ANN202
+    from rag.records import SearchFilters
+
+    return SearchFilters(province=province, year=year, doc=doc)
+
+
+def _print_answer(answer) -> None:  # noqa: ANN001
+    console.print(answer.text, markup=False, highlight=False)
+    for c in answer.citations:
+        console.print(f"\n[bold][{c.n}][/bold] {c.doc} · {c.section or '—'} · [{c.start}:{c.end}]")
+        console.print(f"    “{c.quote}”", markup=False, highlight=False)
+    if not answer.found and answer.suggestions:
+        console.print("\nĐoạn gần nhất (không phải câu trả lời / closest passages, not an answer):")
+        for h in answer.suggestions:
+            console.print(f"  - {h.doc} · {h.section or '—'}: {h.text[:160]}…", markup=False, highlight=False)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="câu hỏi (the question)")],
+    index: IndexOpt = None,
+    llm: Annotated[str | None, typer.Option("--llm", help="extractive | openai | gguf")] = None,
+    history: Annotated[Path | None, typer.Option("--history", help="JSON list of {role, content} turns")] = None,
+    province: Annotated[str | None, typer.Option("--province", help="only documents of this province")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="only documents of this year")] = None,
+    doc: Annotated[str | None, typer.Option("--doc", help="only this document")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Hỏi một câu, nhận câu trả lời có trích dẫn (ask one question)."""
+    from rag.assistant import Assistant
+    from rag.index.store import IndexNotReady
+
+    settings = _settings(config, index)
+    turns = []
+    if history is not None:
+        try:
+            turns = json.loads(history.read_text(encoding="utf-8"))
+            assert isinstance(turns, list) and all(isinstance(t, dict) and "content" in t for t in turns)
+        except (OSError, ValueError, AssertionError) as exc:
+            err.print(f"[red]--history {history}: cần một danh sách JSON các lượt {{role, content}} ({exc})[/red]")
+            raise typer.Exit(1) from exc
+    if llm is not None and llm not in ("extractive", "openai", "gguf"):
+        err.print("[red]--llm phải là extractive, openai hoặc gguf[/red]")
+        raise typer.Exit(1)
+    try:
+        assistant = Assistant.open(settings.index.dir, settings)
+        answer = assistant.ask(question, history=turns, filters=_filters(province, year, doc), mode=llm)
+    except (IndexNotReady, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    if as_json:
+        data = answer.to_json()
+        print(json.dumps({k: data[k] for k in ("answer", "found", "citations", "timings_ms")}, ensure_ascii=False,
+                         indent=2))
+        return
+    _print_answer(answer)
+
+
+@app.command()
+def chat(
+    index: IndexOpt = None,
+    llm: Annotated[str | None, typer.Option("--llm", help="extractive | openai | gguf")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Trò chuyện nhiều lượt trong cửa sổ lệnh (a terminal conversation with history)."""
+    from rag.assistant import Assistant
+    from rag.index.store import IndexNotReady
+
+    settings = _settings(config, index)
+    try:
+        assistant = Assistant.open(settings.index.dir, settings)
+    except (IndexNotReady, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print("Nhập câu hỏi; dòng trống hoặc Ctrl-D để thoát, /moi để bắt đầu cuộc hội thoại mới.")
+    turns: list[dict[str, str]] = []
+    while True:
+        try:
+            question = console.input("[bold]Hỏi:[/bold] ").strip()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question:
+            break
+        if question == "/moi":
+            turns = []
+            continue
+        answer = assistant.ask(question, history=turns, mode=llm)
+        _print_answer(answer)
+        console.print()
+        turns += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
 
 
 if __name__ == "__main__":

@@ -83,6 +83,43 @@ class RetrievalSettings(_Section):
     rrf_k: int = Field(default=60, gt=0)
 
 
+class RerankSettings(_Section):
+    """Weights of the domain reranker's features (see rag/rerank/domain.py)."""
+
+    enabled: bool = True
+    top_n: int = Field(default=10, gt=0, description="passages kept after reranking")
+    w_retrieval: float = 1.0
+    w_proximity: float = 1.0
+    w_period: float = 0.6
+    w_province: float = 0.3
+    w_answer_type: float = 0.3
+    cross_encoder: str | None = Field(
+        default=None, description="local path or name of a sentence-transformers CrossEncoder (off by default)"
+    )
+    cross_encoder_weight: float = Field(default=1.0, ge=0)
+
+
+class AnswerSettings(_Section):
+    mode: Literal["extractive", "openai", "gguf"] = "extractive"
+    min_coverage: float = Field(default=0.5, ge=0, le=1, description="refuse below this question-word coverage")
+    top_passages: int = Field(default=5, gt=0, description="passages the answer may quote")
+    abbreviations_file: Path | None = Field(default=None, description="extra abbreviations (TSV: ABBR<TAB>expansion)")
+
+
+class LLMSettings(_Section):
+    """A generative model, served elsewhere (OpenAI-compatible) or a local GGUF file."""
+
+    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint ending in /v1")
+    api_key: str | None = "not-needed"
+    model: str = "local-model"
+    gguf_path: Path | None = None
+    temperature: float = Field(default=0.0, ge=0)
+    max_tokens: int = Field(default=384, gt=0)
+    context_window: int = Field(default=4096, gt=0)
+    timeout_s: float = Field(default=120.0, gt=0)
+    n_threads: int | None = Field(default=None, gt=0)
+
+
 class Settings(BaseSettings):
     """Root settings; build with ``Settings()`` or ``load_settings(path)``."""
 
@@ -98,6 +135,9 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = ChunkingSettings()
     embeddings: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    rerank: RerankSettings = RerankSettings()
+    answer: AnswerSettings = AnswerSettings()
+    llm: LLMSettings = LLMSettings()
     log_level: str = "WARNING"
 
     @classmethod

@@ -197,3 +197,27 @@ class Answer:
             "mode": self.mode,
             "question": self.question,
         }
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrict a search to documents of a province, a year, or one document."""
+
+    province: str | None = None
+    year: int | None = None
+    doc: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.province, self.year, self.doc))
+
+    def accepts(self, doc_id: str, metadata: DocumentMetadata) -> bool:
+        if self.doc is not None and doc_id != self.doc:
+            return False
+        if self.province is not None and metadata.province != self.province:
+            return False
+        if self.year is not None:
+            years = {metadata.period.year if metadata.period else None, int(metadata.date[:4]) if metadata.date else None}
+            if self.year not in years:
+                return False
+        return True

@@ -226,7 +226,9 @@ def _marker_ids(marker: str) -> list[int]:
 
 def _split(answer: str) -> list[str]:
     """Answer sentences; a piece that is only markers joins the sentence before it."""
-    text = _TRAILING_MARKERS_RE.sub(lambda m: f" {m.group(2)}{m.group(1)}", normalize_text(answer))
+    # "[1; 2]" → "[1][2]" first: the splitter would cut at the ";"
+    text = MARKER_RE.sub(lambda m: "".join(f"[{i}]" for i in _marker_ids(m.group(0))), normalize_text(answer))
+    text = _TRAILING_MARKERS_RE.sub(lambda m: f" {m.group(2)}{m.group(1)}", text)
     pieces: list[str] = []
     for s, e in sentence_spans(text):
         piece = text[s:e].strip()

@@ -73,6 +73,22 @@ class BM25Index:
     def position(self, chunk_id: str) -> int | None:
         return self._position.get(chunk_id)
 
+    def idf(self, token: str, field: str = "folded") -> float:
+        """BM25 inverse document frequency of a token (unseen tokens get the highest value)."""
+        model = self.models[field]
+        n = len(self.ids)
+        token_id = getattr(model, "vocab_dict", {}).get(token)
+        if token_id is None or not n:
+            df = 0
+        else:
+            indptr = model.scores["indptr"]
+            df = int(indptr[token_id + 1] - indptr[token_id])
+        return float(np.log((n - df + 0.5) / (df + 0.5) + 1.0))
+
+    def mask(self, chunk_ids: set[str]) -> np.ndarray:
+        """Boolean mask over ``ids`` selecting ``chunk_ids`` (for filtered searches)."""
+        return np.fromiter((cid in chunk_ids for cid in self.ids), dtype=bool, count=len(self.ids))
+
     # -- persistence ---------------------------------------------------------------------------
     def save(self, root: Path) -> None:
         """Write a new generation folder, then point ``CURRENT`` at it; remove older folders."""

@@ -21,7 +21,7 @@ from rag.config import Settings
 from rag.index.bm25_store import BM25Index
 from rag.index.chroma_store import ChromaStore, make_client
 from rag.index.manifest import ChunkRow, DocumentRow, Manifest
-from rag.records import LoadedDocument
+from rag.records import LoadedDocument, SearchFilters
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +110,12 @@ class IndexStore:
 
     def document_text(self, doc_id: str) -> str | None:
         return self.manifest.document_text(doc_id)
+
+    def allowed_docs(self, filters: SearchFilters | None) -> set[str] | None:
+        """The documents a filtered search may return (None = no restriction)."""
+        if filters is None or not filters.active:
+            return None
+        return {d.doc_id for d in self.documents() if filters.accepts(d.doc_id, d.metadata)}
 
     def chunks(self) -> dict[str, StoredChunk]:
         """All committed chunks by id (cached until the manifest changes)."""

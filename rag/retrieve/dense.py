@@ -6,26 +6,39 @@ from typing import Any
 
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
-from llama_index.core.vector_stores.types import VectorStoreQuery
+from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters, VectorStoreQuery
 
 from rag.index.store import IndexStore, chunk_node
 
 
 class DenseRetriever(BaseRetriever):
-    """Top-k chunks by cosine similarity; only chunks the manifest lists are returned."""
+    """Top-k chunks by cosine similarity; only chunks the manifest lists are returned.
 
-    def __init__(self, store: IndexStore, embedder: Any, top_k: int = 50) -> None:
+    ``allowed_docs`` (from search filters) becomes a Chroma ``where`` on ``doc_id``.
+    """
+
+    def __init__(
+        self, store: IndexStore, embedder: Any, top_k: int = 50, allowed_docs: set[str] | None = None
+    ) -> None:
         super().__init__()
         self._store = store
         self._embedder = embedder
         self._top_k = top_k
+        self._allowed_docs = allowed_docs
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        if self._allowed_docs is not None and not self._allowed_docs:
+            return []
         embedding = query_bundle.embedding
         if embedding is None:
             embedding = self._embedder.embed_queries([query_bundle.query_str])[0].tolist()
+        filters = None
+        if self._allowed_docs is not None:
+            filters = MetadataFilters(
+                filters=[MetadataFilter(key="doc_id", value=sorted(self._allowed_docs), operator=FilterOperator.IN)]
+            )
         result = self._store.chroma.vector_store.query(
-            VectorStoreQuery(query_embedding=embedding, similarity_top_k=self._top_k)
+            VectorStoreQuery(query_embedding=embedding, similarity_top_k=self._top_k, filters=filters)
         )
         chunks = self._store.chunks()
         hits: list[NodeWithScore] = []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.config import Settings
@@ -12,8 +14,10 @@ from rag.index.store import IndexStore
 from rag.records import SearchHit
 from rag.retrieve.bm25 import BM25Retriever
 from rag.retrieve.dense import DenseRetriever
-from rag.retrieve.fusion import FusionRetriever
+from rag.retrieve.fusion import reciprocal_rank_fusion
 from rag.text.normalize import fold_diacritics, normalize_query
+
+MODES = ("hybrid", "bm25", "bm25_folded", "dense")
 
 # Lexical evidence counts more than dense similarity on number-heavy report text; the folded
 # field only rescues questions typed without accents. A question typed without any diacritics
@@ -29,6 +33,21 @@ def fusion_weights(query: str) -> dict[str, float]:
     return UNACCENTED_WEIGHTS if has_letters and fold_diacritics(query) == query else DEFAULT_WEIGHTS
 
 
+def hits_from_nodes(nodes: Sequence[NodeWithScore]) -> list[SearchHit]:
+    """Typed search hits from retrieved nodes (``text`` is the exact document slice)."""
+    hits = []
+    for item in nodes:
+        node, meta = item.node, item.node.metadata
+        hits.append(
+            SearchHit(
+                chunk_id=node.node_id, doc=meta["doc_id"], title=meta.get("title"),
+                section=meta.get("section", ""), start=meta["start"], end=meta["end"],
+                score=float(item.score or 0.0), text=node.get_content(),
+            )
+        )
+    return hits
+
+
 class Searcher:
     """Opened once (model and index load lazily once), then answers many searches."""
 
@@ -36,12 +55,6 @@ class Searcher:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        cfg = settings.retrieval
-        self.retrievers = {
-            "bm25": BM25Retriever(store, "text", cfg.candidates),
-            "bm25_folded": BM25Retriever(store, "folded", cfg.candidates),
-            "dense": DenseRetriever(store, embedder, cfg.candidates),
-        }
 
     @classmethod
     def open(cls, index_dir: Path | None, settings: Settings) -> Searcher:
@@ -56,34 +69,38 @@ class Searcher:
             )
         return cls(store, embedder, settings)
 
-    def retrieve(self, question: str, k: int, mode: str = "hybrid") -> list[NodeWithScore]:
+    def retrievers(self, k: int, allowed_docs: set[str] | None = None) -> dict[str, BaseRetriever]:
+        return {
+            "bm25": BM25Retriever(self.store, "text", k, allowed_docs),
+            "bm25_folded": BM25Retriever(self.store, "folded", k, allowed_docs),
+            "dense": DenseRetriever(self.store, self.embedder, k, allowed_docs),
+        }
+
+    def retrieve(
+        self, question: str, k: int, mode: str = "hybrid", allowed_docs: set[str] | None = None,
+        lexical_query: str | None = None,
+    ) -> list[NodeWithScore]:
+        """Top ``k`` chunks; ``lexical_query`` (e.g. with abbreviations expanded) feeds BM25 only."""
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
         query = normalize_query(question)
         if not query:
             return []
-        bundle = QueryBundle(query_str=query)
-        if mode == "hybrid":
-            weights = fusion_weights(query)
-            fusion = FusionRetriever(
-                [self.retrievers[n] for n in weights], list(weights.values()),
-                rrf_k=self.settings.retrieval.rrf_k, top_k=k,
-            )
-            return fusion.retrieve(bundle)
-        if mode not in self.retrievers:
-            raise ValueError(f"unknown search mode {mode!r}; use hybrid, {', '.join(self.retrievers)}")
-        return self.retrievers[mode].retrieve(bundle)[:k]
+        lexical = QueryBundle(query_str=normalize_query(lexical_query) if lexical_query else query)
+        dense = QueryBundle(query_str=query)
+        candidates = max(k, self.settings.retrieval.candidates)
+        retrievers = self.retrievers(candidates if mode == "hybrid" else k, allowed_docs)
+        if mode != "hybrid":
+            bundle = dense if mode == "dense" else lexical
+            return retrievers[mode].retrieve(bundle)[:k]
+        weights = fusion_weights(query)
+        lists = [retrievers[name].retrieve(dense if name == "dense" else lexical) for name in weights]
+        return reciprocal_rank_fusion(lists, list(weights.values()), self.settings.retrieval.rrf_k)[:k]
 
-    def search(self, question: str, k: int = 5, mode: str = "hybrid") -> list[SearchHit]:
-        hits = []
-        for item in self.retrieve(question, k, mode):
-            node, meta = item.node, item.node.metadata
-            hits.append(
-                SearchHit(
-                    chunk_id=node.node_id, doc=meta["doc_id"], title=meta.get("title"),
-                    section=meta.get("section", ""), start=meta["start"], end=meta["end"],
-                    score=float(item.score or 0.0), text=node.get_content(),
-                )
-            )
-        return hits
+    def search(
+        self, question: str, k: int = 5, mode: str = "hybrid", allowed_docs: set[str] | None = None
+    ) -> list[SearchHit]:
+        return hits_from_nodes(self.retrieve(question, k, mode, allowed_docs))
 
     def close(self) -> None:
         self.store.close()

@@ -1,0 +1,255 @@
+"""The assistant: a Vietnamese question in, a short answer out, every claim cited to a verbatim span.
+
+    from rag import Assistant
+    assistant = Assistant.open(".baocao/index")
+    answer = assistant.ask("Thu ngân sách năm 2021 của Cà Mau đạt bao nhiêu?")
+    answer.text, answer.citations, answer.found, answer.timings_ms
+
+Pipeline per question: condense a follow-up with its history → analyse (period, province,
+document numbers, answer type) → hybrid retrieval (dense + BM25 written + BM25 folded, fused)
+→ domain rerank (optional cross-encoder) → answer (extractive by default; an LLM when configured,
+its output kept only where the grounding check passes) → citations that are exact slices.
+Models and the index load once, lazily.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.schema import NodeWithScore
+
+from rag.answer.extractive import Draft, ExtractiveAnswerer, Span
+from rag.answer.refusal import NOT_FOUND
+from rag.config import Settings, load_settings
+from rag.query.analyze import QueryAnalysis, analyze
+from rag.query.followup import condense
+from rag.records import Answer, Citation, SearchFilters, SearchHit
+from rag.rerank.domain import DomainReranker
+from rag.retrieve.hybrid import Searcher, hits_from_nodes
+from rag.text.abbreviations import load_abbreviations
+
+logger = logging.getLogger(__name__)
+
+History = Sequence[Mapping[str, str]]
+
+# Questions longer than this are cut: a report question is a sentence, not a document.
+MAX_QUESTION_CHARS = 1000
+
+
+class Assistant:
+    """Opened once per process; ``ask`` is safe to call from several threads."""
+
+    def __init__(self, searcher: Searcher, settings: Settings) -> None:
+        self.settings = settings
+        self.searcher = searcher
+        self.store = searcher.store
+        self.abbreviations = load_abbreviations(settings.answer.abbreviations_file)
+        rr = settings.rerank
+        self.reranker = DomainReranker(
+            self.store, self.abbreviations, top_n=rr.top_n, w_retrieval=rr.w_retrieval,
+            w_proximity=rr.w_proximity, w_period=rr.w_period, w_province=rr.w_province,
+            w_answer_type=rr.w_answer_type,
+        )
+        self.extractive = ExtractiveAnswerer(self.store, settings.answer.min_coverage, settings.answer.top_passages)
+        self._cross_encoder: Any = None
+        self._llm: Any = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None) -> Assistant:
+        settings = settings or load_settings()
+        return cls(Searcher.open(Path(index_dir) if index_dir else settings.index.dir, settings), settings)
+
+    # -- stages -------------------------------------------------------------------------------
+    def understand(self, question: str, history: History | None = None) -> QueryAnalysis:
+        """The standalone question (follow-ups condensed) and what it pins down."""
+        question = question[:MAX_QUESTION_CHARS]
+        if history:
+            question = condense(question, history, self.abbreviations)
+        return analyze(question, self.abbreviations)
+
+    def retrieve(
+        self, analysis: QueryAnalysis, filters: SearchFilters | None = None, mode: str = "hybrid+rerank",
+        k: int | None = None,
+    ) -> list[NodeWithScore]:
+        """Candidates for the question; ``mode`` is one of bm25, bm25_folded, dense, hybrid, hybrid+rerank."""
+        k = k or self.settings.rerank.top_n
+        allowed = self.store.allowed_docs(filters)
+        base = mode.removesuffix("+rerank")
+        pool = self.settings.retrieval.candidates if mode.endswith("+rerank") else k
+        nodes = self.searcher.retrieve(analysis.text, pool, base, allowed_docs=allowed, lexical_query=analysis.expanded)
+        if mode.endswith("+rerank"):
+            nodes = self.reranker.postprocess_nodes(nodes, query_str=analysis.text)
+            nodes = self._cross_encode(analysis.text, nodes)
+        return nodes[:k]
+
+    def _cross_encode(self, question: str, nodes: list[NodeWithScore]) -> list[NodeWithScore]:
+        if not self.settings.rerank.cross_encoder or not nodes:
+            return nodes
+        if self._cross_encoder is None:
+            from rag.rerank.cross_encoder import CrossEncoderReranker
+
+            self._cross_encoder = CrossEncoderReranker(
+                model=self.settings.rerank.cross_encoder, weight=self.settings.rerank.cross_encoder_weight,
+                top_n=len(nodes),
+            )
+        return self._cross_encoder.postprocess_nodes(nodes, query_str=question)
+
+    # -- the public call ----------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        history: History | None = None,
+        filters: SearchFilters | None = None,
+        mode: str | None = None,
+        retrieval: str = "hybrid+rerank",
+    ) -> Answer:
+        """Answer one question; ``mode`` overrides settings.answer.mode (extractive | openai | gguf)."""
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        analysis = self.understand(question, history)
+        timings["understand"] = (time.perf_counter() - t0) * 1000
+        if not analysis.keywords and not analysis.doc_numbers:
+            return self._refusal(analysis, [], timings, t0, "empty")
+        t = time.perf_counter()
+        nodes = self.retrieve(analysis, filters, retrieval)
+        timings["retrieve"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        matcher = self.reranker.matcher(analysis)
+        draft = self.extractive.answer(analysis, nodes, matcher)
+        timings["answer"] = (time.perf_counter() - t) * 1000
+        answer_mode = mode or self.settings.answer.mode
+        if answer_mode != "extractive" and nodes:
+            generated = self._generate(analysis, nodes, history, answer_mode, timings)
+            if generated is not None:
+                timings["total"] = (time.perf_counter() - t0) * 1000
+                return generated
+        if not draft.found:
+            return self._refusal(analysis, nodes, timings, t0, draft.reason)
+        text, citations = self._write(draft)
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        return Answer(text=text, citations=citations, found=True, timings_ms=timings, question=analysis.text)
+
+    def stream(self, question: str, history: History | None = None, filters: SearchFilters | None = None,
+               mode: str | None = None) -> Iterator[str | Answer]:
+        """Yield text pieces as they come, then the final :class:`Answer` (grounded and cited)."""
+        answer_mode = mode or self.settings.answer.mode
+        if answer_mode == "extractive":
+            answer = self.ask(question, history, filters, mode)
+            yield answer.text
+            yield answer
+            return
+        analysis = self.understand(question, history)
+        nodes = self.retrieve(analysis, filters)
+        llm = self._llm_answerer(answer_mode)
+        pieces: list[str] = []
+        for piece in llm.stream(analysis.text, self._sources(nodes), history or []):
+            pieces.append(piece)
+            yield piece
+        yield self._grounded("".join(pieces), analysis, nodes, {}, time.perf_counter())
+
+    # -- writing ------------------------------------------------------------------------------
+    def _citation(self, n: int, doc_id: str, start: int, end: int, chunk_id: str | None) -> Citation:
+        text = self.store.document_text(doc_id) or ""
+        row = self.store.manifest.document(doc_id)
+        chunk = self.store.chunks().get(chunk_id or "")
+        meta = row.metadata if row else None
+        return Citation(
+            n=n, doc=doc_id, title=meta.title if meta else None, section=chunk.section if chunk else "",
+            start=start, end=end, quote=text[start:end], chunk_id=chunk_id,
+            period=meta.period.label if meta and meta.period else None,
+        )
+
+    def _write(self, draft: Draft) -> tuple[str, list[Citation]]:
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for n, span in enumerate(draft.spans, 1):
+            citation = self._citation(n, span.doc_id, span.start, span.end, span.chunk_id)
+            citations.append(citation)
+            parts.append(_sentence(citation.quote, span, n, len(draft.spans) > 1))
+        return " ".join(parts), citations
+
+    def _refusal(
+        self, analysis: QueryAnalysis, nodes: list[NodeWithScore], timings: dict[str, float], t0: float, reason: str
+    ) -> Answer:
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        logger.info("refused %r: %s", analysis.text[:80], reason)
+        return Answer(
+            text=NOT_FOUND, citations=[], found=False, timings_ms=timings,
+            suggestions=hits_from_nodes(nodes[:3]), question=analysis.text,
+        )
+
+    # -- generative path ----------------------------------------------------------------------
+    def _llm_answerer(self, mode: str) -> Any:
+        with self._lock:
+            if self._llm is None or self._llm.backend != mode:
+                from rag.answer.llm import LLMAnswerer
+
+                self._llm = LLMAnswerer(self.settings.llm, backend=mode)
+            return self._llm
+
+    def _sources(self, nodes: list[NodeWithScore]) -> list[tuple[int, str, str]]:
+        out = []
+        for n, item in enumerate(nodes[: self.settings.answer.top_passages], 1):
+            meta = item.node.metadata
+            label = " · ".join(x for x in (meta.get("title"), meta.get("period_label"), meta.get("section")) if x)
+            out.append((n, label, item.node.get_content()))
+        return out
+
+    def _generate(
+        self, analysis: QueryAnalysis, nodes: list[NodeWithScore], history: History | None, mode: str,
+        timings: dict[str, float],
+    ) -> Answer | None:
+        from rag.answer.llm import LLMUnavailable
+
+        t = time.perf_counter()
+        try:
+            text, _ = self._llm_answerer(mode).answer(analysis.text, self._sources(nodes), history or [])
+        except LLMUnavailable as exc:
+            logger.warning("LLM unavailable, answering extractively: %s", exc)
+            return None
+        timings["llm"] = (time.perf_counter() - t) * 1000
+        answer = self._grounded(text, analysis, nodes, timings, t)
+        return answer if answer.found else None
+
+    def _grounded(
+        self, text: str, analysis: QueryAnalysis, nodes: list[NodeWithScore], timings: dict[str, float], t0: float
+    ) -> Answer:
+        """Keep only the LLM sentences that pass the grounding check; renumber their citations."""
+        from rag.answer.grounding import check_grounding
+
+        sources = {n: body for n, _, body in self._sources(nodes)}
+        result = check_grounding(text, sources)
+        if not result.text.strip():
+            matcher = self.reranker.matcher(analysis)
+            draft = self.extractive.answer(analysis, nodes, matcher)
+            if not draft.found:
+                return self._refusal(analysis, nodes, timings, t0, draft.reason)
+            body, citations = self._write(draft)
+            return Answer(body, citations, True, timings, mode="extractive", question=analysis.text)
+        numbering = {old: new for new, old in enumerate(sorted(set(result.cited)), 1)}
+        body = result.text
+        for old, new in sorted(numbering.items(), key=lambda x: -x[0]):
+            body = body.replace(f"[{old}]", f"[#{new}]")
+        body = body.replace("[#", "[")
+        citations = []
+        for old, new in sorted(numbering.items(), key=lambda x: x[1]):
+            item = nodes[old - 1]
+            meta = item.node.metadata
+            citations.append(self._citation(new, meta["doc_id"], meta["start"], meta["end"], item.node.node_id))
+        return Answer(body, citations, True, timings, mode="llm", question=analysis.text)
+
+
+def _sentence(quote: str, span: Span, n: int, labelled: bool) -> str:
+    """One answer sentence: the quoted span, capitalised, with its citation marker."""
+    body = quote.strip().rstrip(".;,:")
+    body = body[:1].upper() + body[1:]
+    if labelled and span.period is not None:
+        label = span.period.label
+        body = f"{label[:1].upper() + label[1:]}: {body}"
+    return f"{body} [{n}]."

@@ -1,0 +1,91 @@
+"""The domain reranker: what a report reader checks after a search hit.
+
+Same-template reports differ only in period and place, so a passage from the right report must
+beat an almost identical one from another month. The final score mixes the fused retrieval
+score with: period match (document period, else years the passage names), province match,
+whether the passage holds the answer type asked for, and how close together the question's
+content words stand (best single-sentence coverage). Weights are settings
+(``RerankSettings``), chosen by measurement (docs/retrieval.md).
+"""
+
+from __future__ import annotations
+
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.schema import NodeWithScore, QueryBundle
+from pydantic import Field, PrivateAttr
+
+from rag.index.store import IndexStore
+from rag.query.analyze import QueryAnalysis, analyze
+from rag.records import DocumentMetadata
+from rag.rerank.evidence import KeywordMatcher, holds_answer_type, period_match, province_match, proximity
+from rag.text.abbreviations import Abbreviations, load_abbreviations
+from rag.text.sentences import split_sentences
+
+
+class DomainReranker(BaseNodePostprocessor):
+    """Rerank fused candidates by period, province, answer type and term proximity."""
+
+    top_n: int = Field(default=10, gt=0)
+    w_retrieval: float = 1.0
+    w_proximity: float = 1.0
+    w_period: float = 0.6
+    w_province: float = 0.3
+    w_answer_type: float = 0.3
+
+    _store: IndexStore = PrivateAttr()
+    _abbreviations: Abbreviations = PrivateAttr()
+    _analyses: dict[str, QueryAnalysis] = PrivateAttr(default_factory=dict)
+
+    def __init__(self, store: IndexStore, abbreviations: Abbreviations | None = None, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self._store = store
+        self._abbreviations = abbreviations or load_abbreviations()
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "DomainReranker"
+
+    def analysis(self, question: str) -> QueryAnalysis:
+        cached = self._analyses.get(question)
+        if cached is None:
+            if len(self._analyses) > 256:
+                self._analyses.clear()
+            cached = self._analyses[question] = analyze(question, self._abbreviations)
+        return cached
+
+    def matcher(self, analysis: QueryAnalysis) -> KeywordMatcher:
+        bm25 = self._store.bm25()
+        return KeywordMatcher(analysis, lambda t: bm25.idf(t, "folded"), self._abbreviations)
+
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        if not nodes or query_bundle is None:
+            return nodes[: self.top_n]
+        analysis = self.analysis(query_bundle.query_str)
+        matcher = self.matcher(analysis)
+        top = max((n.score or 0.0) for n in nodes) or 1.0
+        docs = {d.doc_id: d.metadata for d in self._store.documents()}
+        rescored = []
+        for item in nodes:
+            text = item.node.get_content()
+            meta: DocumentMetadata = docs.get(item.node.metadata.get("doc_id", ""), DocumentMetadata())
+            context = f"{meta.title or ''}\n{item.node.metadata.get('section', '')}"
+            features = {
+                "retrieval": (item.score or 0.0) / top,
+                "proximity": proximity(matcher, split_sentences(text) or [text]),
+                "period": period_match(analysis, meta, f"{context}\n{text}").score,
+                "province": province_match(analysis, meta),
+                "answer_type": 1.0 if holds_answer_type(text, analysis.answer_type) else 0.0,
+            }
+            score = (
+                self.w_retrieval * features["retrieval"]
+                + self.w_proximity * features["proximity"]
+                + self.w_period * features["period"]
+                + self.w_province * features["province"]
+                + self.w_answer_type * features["answer_type"]
+            )
+            item.node.metadata["rerank_features"] = {k: round(v, 3) for k, v in features.items()}
+            rescored.append(NodeWithScore(node=item.node, score=score))
+        rescored.sort(key=lambda n: n.score or 0.0, reverse=True)
+        return rescored[: self.top_n]
