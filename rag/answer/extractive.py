@@ -19,10 +19,12 @@ from llama_index.core.schema import NodeWithScore
 from rag.index.store import IndexStore
 from rag.query.analyze import QueryAnalysis
 from rag.records import DocumentMetadata, Period
-from rag.rerank.evidence import KeywordMatcher, continues_clause, holds_answer_type, period_match
+from rag.rerank.evidence import KeywordMatcher, asked_unit, continues_clause, holds_answer_type, period_match
 from rag.text.sentences import sentence_spans
 
-_CLAUSE_SPLIT_RE = re.compile(r",\s+|:\s+|\s+-\s+|;\s*")
+# " - " is not a clause break: it joins compounds ("kinh tế - xã hội", "2020 - 2025").
+_CLAUSE_SPLIT_RE = re.compile(r",\s+|:\s+|;\s*")
+_OPENERS, _CLOSERS = "(“\"«", ")”\"»"
 _SHORT_SENTENCE = 170
 _MAX_SPAN = 380
 
@@ -60,19 +62,22 @@ class _Sentence:
     chunk_id: str
     rank: int
     meta: DocumentMetadata
+    passage: str  # the chunk with its title and section: the sentence's context
 
 
 def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Cut ``text[start:end]`` at commas, colons, dashes and semicolons outside parentheses."""
+    """Cut ``text[start:end]`` at commas, colons and semicolons outside parentheses and quotes."""
     spans: list[tuple[int, int]] = []
     pos = start
     depth = 0
     i = start
     while i < end:
         ch = text[i]
-        if ch == "(":
+        if ch == '"':
+            depth = depth - 1 if depth > 0 and text.rfind('"', start, i) >= start else depth + 1
+        elif ch in _OPENERS:
             depth += 1
-        elif ch == ")":
+        elif ch in _CLOSERS:
             depth = max(0, depth - 1)
         elif depth == 0:
             m = _CLAUSE_SPLIT_RE.match(text, i, end)
@@ -104,17 +109,19 @@ class ExtractiveAnswerer:
             meta = item.node.metadata
             doc_id = meta["doc_id"]
             text = self.store.document_text(doc_id) or ""
+            doc_meta = docs.get(doc_id, DocumentMetadata())
+            passage = f"{doc_meta.title or ''}\n{meta.get('section', '')}\n{text[meta['start'] : meta['end']]}"
             for s, e in sentence_spans(text, meta["start"], meta["end"]):
                 if (doc_id, s, e) not in seen:  # overlapping chunks repeat sentences
                     seen.add((doc_id, s, e))
-                    out.append(_Sentence(doc_id, s, e, item.node.node_id, rank, docs.get(doc_id, DocumentMetadata())))
+                    out.append(_Sentence(doc_id, s, e, item.node.node_id, rank, doc_meta, passage))
         return out
 
     def _score(self, sent: _Sentence, text: str, analysis: QueryAnalysis, matcher: KeywordMatcher) -> tuple[float, float, float, bool]:
         sentence = text[sent.start : sent.end]
-        coverage = matcher.coverage(sentence)
-        typed = holds_answer_type(sentence, analysis.answer_type)
-        period = period_match(analysis, sent.meta, sentence).score if analysis.periods else 0.0
+        coverage = matcher.coverage(sentence, sent.passage)
+        typed = holds_answer_type(sentence, analysis.answer_type, asked_unit(analysis.text))
+        period = period_match(analysis, sent.meta, sent.passage).score if analysis.periods else 0.0
         rank_prior = 1.0 - sent.rank / max(1, self.top_passages)
         score = coverage + 0.3 * typed + 0.3 * period + 0.15 * rank_prior
         return score, coverage, period, typed
@@ -141,7 +148,7 @@ class ExtractiveAnswerer:
             for score, coverage, period, typed, sent in scored:
                 if target is not None:
                     one = _with_periods(analysis, (target,))
-                    if period_match(one, sent.meta, texts[sent.doc_id][sent.start : sent.end]).score <= 0:
+                    if period_match(one, sent.meta, sent.passage).score <= 0:
                         continue
                 elif analysis.periods and period < 0:
                     continue
@@ -170,7 +177,7 @@ class ExtractiveAnswerer:
         def cov(i: int, j: int) -> float:
             return matcher.coverage(text[clauses[i][0] : clauses[j][1]])
 
-        typed = [i for i, (s, e) in enumerate(clauses) if holds_answer_type(text[s:e], analysis.answer_type)]
+        typed = [i for i, (s, e) in enumerate(clauses) if holds_answer_type(text[s:e], analysis.answer_type, asked_unit(analysis.text))]
         candidates = typed or list(range(len(clauses)))
         best_i = max(candidates, key=lambda i: (matcher.coverage(text[clauses[i][0] : clauses[i][1]]), -i))
         lo = hi = best_i

@@ -41,17 +41,18 @@ class LLMSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     backend: LLMBackend = Field(
-        default="extractive", description="extractive: no LLM; openai: OpenAI-compatible server; gguf: local file"
+        default="extractive",
+        description="extractive: no LLM; openai: OpenAI-compatible server; gguf: local file",
     )
     base_url: str | None = Field(default=None, description="openai backend: base URL, e.g. http://127.0.0.1:8080/v1")
-    api_key: str | None = Field(default="not-needed", description="openai backend: bearer token, if the server wants one")
+    api_key: str | None = Field(default="not-needed", description="openai backend: bearer token, if needed")
     model: str = Field(default="local-model", description="openai backend: model name sent with each request")
     gguf_path: Path | None = Field(default=None, description="gguf backend: path of the .gguf model file")
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(default=384, gt=0, description="most tokens generated per answer")
     context_window: int = Field(default=4096, gt=0, description="prompt + answer tokens the model accepts")
     timeout_s: float = Field(default=120.0, gt=0, description="openai backend: per-request timeout")
-    n_threads: int | None = Field(default=None, gt=0, description="gguf backend: CPU threads (None: llama.cpp's choice)")
+    n_threads: int | None = Field(default=None, gt=0, description="gguf backend: CPU threads (None: auto)")
 
 
 class LLMConfigError(ValueError):
@@ -77,16 +78,28 @@ def _api_base(url: str) -> str:
     return url
 
 
-def describe_target(settings: LLMSettings) -> str:
+def resolve_backend(settings: Any, backend: str | None = None) -> str:
+    """The backend to use: the explicit argument, else ``settings.backend``, else "extractive".
+
+    rag.config's LLMSettings has no ``backend`` (``answer.mode`` chooses it), the local one here does.
+    """
+    chosen = backend or getattr(settings, "backend", None) or "extractive"
+    if chosen not in ("extractive", "openai", "gguf"):
+        raise LLMConfigError(f"unknown LLM backend {chosen!r}; use extractive, openai or gguf")
+    return chosen
+
+
+def describe_target(settings: Any, backend: str | None = None) -> str:
     """Where the model lives, for messages: the URL or the GGUF path."""
-    if settings.backend == "openai":
+    chosen = resolve_backend(settings, backend)
+    if chosen == "openai":
         return f"OpenAI-compatible server {settings.base_url}"
-    if settings.backend == "gguf":
+    if chosen == "gguf":
         return f"GGUF model {settings.gguf_path}"
     return "extractive mode (no LLM)"
 
 
-def _make_openai(settings: LLMSettings) -> LLM:
+def _make_openai(settings: Any) -> LLM:
     if not settings.base_url:
         raise LLMConfigError(
             "llm.backend = 'openai' needs llm.base_url (e.g. http://127.0.0.1:8080/v1; "
@@ -114,33 +127,32 @@ def _make_openai(settings: LLMSettings) -> LLM:
     )
 
 
-def _gguf_chat_formatter(path: Path) -> Callable[[Sequence[ChatMessage]], str] | None:
-    """A messages→prompt function from the chat template stored in the GGUF file, if it has one.
+def _gguf_chat_formatter(model: Any) -> Callable[[Sequence[ChatMessage]], str] | None:
+    """A messages→prompt function from the chat template stored in the loaded GGUF, if it has one.
 
-    Reads the vocabulary only (fast), so the prompt is laid out the way the model was trained;
-    LlamaCPP's generic default layout makes small instruct models ramble.
+    The prompt is then laid out the way the model was trained; LlamaCPP's generic default layout
+    makes small instruct models ramble.
     """
-    from llama_cpp import Llama
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-    vocab = Llama(model_path=str(path), vocab_only=True, verbose=False)
-    try:
-        meta = vocab.metadata
-        template = meta.get("tokenizer.chat_template")
-        if not template:
-            return None
+    meta = getattr(model, "metadata", None) or {}
+    template = meta.get("tokenizer.chat_template")
+    if not template:
+        return None
 
-        def token(key: str) -> str:
-            tid = meta.get(key)
-            if tid is None:
-                return ""
-            return vocab.detokenize([int(tid)], special=True).decode("utf-8", errors="ignore")
+    def token(key: str) -> str:
+        tid = meta.get(key)
+        if tid is None:
+            return ""
+        return model.detokenize([int(tid)], special=True).decode("utf-8", errors="ignore")
 
-        formatter = Jinja2ChatFormatter(
-            template=template, eos_token=token("tokenizer.ggml.eos_token_id"), bos_token="", add_generation_prompt=True
-        )
-    finally:
-        vocab.close()
+    # bos_token is left empty: llama.cpp adds BOS itself when tokenizing the prompt
+    formatter = Jinja2ChatFormatter(
+        template=template,
+        eos_token=token("tokenizer.ggml.eos_token_id"),
+        bos_token="",
+        add_generation_prompt=True,
+    )
 
     def messages_to_prompt(messages: Sequence[ChatMessage]) -> str:
         chat = [{"role": m.role.value, "content": m.content or ""} for m in messages]
@@ -149,7 +161,7 @@ def _gguf_chat_formatter(path: Path) -> Callable[[Sequence[ChatMessage]], str] |
     return messages_to_prompt
 
 
-def _make_gguf(settings: LLMSettings) -> LLM:
+def _make_gguf(settings: Any) -> LLM:
     path = settings.gguf_path
     if path is None:
         raise LLMConfigError("llm.backend = 'gguf' needs llm.gguf_path (env BAOCAO_LLM__GGUF_PATH)")
@@ -160,46 +172,55 @@ def _make_gguf(settings: LLMSettings) -> LLM:
         import llama_cpp  # noqa: F401
     except ImportError as exc:
         raise LLMConfigError(
-            "llm.backend = 'gguf' needs llama-cpp-python: pip install llama-cpp-python llama-index-llms-llama-cpp"
+            "llm.backend = 'gguf' needs llama-cpp-python: "
+            "pip install llama-cpp-python llama-index-llms-llama-cpp"
         ) from exc
     try:
         from llama_index.llms.llama_cpp import LlamaCPP
     except ImportError as exc:
         raise LLMConfigError(
-            "llm.backend = 'gguf' needs the package llama-index-llms-llama-cpp: pip install llama-index-llms-llama-cpp"
+            "llm.backend = 'gguf' needs the package llama-index-llms-llama-cpp: "
+            "pip install llama-index-llms-llama-cpp"
         ) from exc
     model_kwargs: dict[str, Any] = {"n_gpu_layers": 0}
     if settings.n_threads:
         model_kwargs["n_threads"] = settings.n_threads
         model_kwargs["n_threads_batch"] = settings.n_threads
-    extra: dict[str, Any] = {}
     try:
-        formatter = _gguf_chat_formatter(path)
-        if formatter is not None:
-            extra["messages_to_prompt"] = formatter
-            extra["completion_to_prompt"] = lambda prompt: prompt
-        else:
-            logger.warning("%s has no chat template; using LlamaCPP's generic prompt layout", path)
-        return LlamaCPP(
+        llm = LlamaCPP(
             model_path=str(path),
             model_url=None,
-            temperature=settings.temperature,
+            temperature=min(settings.temperature, 1.0),  # LlamaCPP accepts 0..1
             max_new_tokens=settings.max_tokens,
             context_window=settings.context_window,
             generate_kwargs={},
             model_kwargs=model_kwargs,
             verbose=False,
-            **extra,
         )
     except (ValueError, OSError, RuntimeError) as exc:
         raise LLMUnavailable(f"cannot load GGUF model {path}: {exc}") from exc
+    formatter = _gguf_chat_formatter(llm._model)
+    if formatter is not None:
+        from llama_index.core.llms import ChatMessage, MessageRole
+
+        llm.messages_to_prompt = formatter
+        llm.completion_to_prompt = lambda prompt: formatter(
+            [ChatMessage(role=MessageRole.USER, content=prompt)]
+        )
+    else:
+        logger.warning("%s has no chat template; using LlamaCPP's generic prompt layout", path)
+    return llm
 
 
-def make_llm(settings: LLMSettings) -> LLM:
-    """The llama-index LLM for ``settings``; raises LLMConfigError for incomplete settings."""
-    if settings.backend == "openai":
+def make_llm(settings: LLMSettings, backend: str | None = None) -> LLM:
+    """The llama-index LLM for ``settings``; raises LLMConfigError for incomplete settings.
+
+    ``backend`` overrides ``settings.backend`` (for rag.config's LLMSettings, which has none).
+    """
+    chosen = resolve_backend(settings, backend)
+    if chosen == "openai":
         return _make_openai(settings)
-    if settings.backend == "gguf":
+    if chosen == "gguf":
         return _make_gguf(settings)
     raise LLMConfigError("llm.backend = 'extractive' uses no LLM; set it to 'openai' or 'gguf'")
 
@@ -214,12 +235,18 @@ def _field(source: Any, name: str, index: int) -> Any:
 
 
 def prompt_sources(sources: Sequence[Any]) -> list[tuple[int, str, str]]:
-    """(n, label, text) for the prompt from Citation-like objects or (n, doc, title, section, text) tuples.
+    """(n, label, text) for the prompt from any of the source shapes callers have.
 
-    Objects need ``n``, ``doc``, ``title``, ``section`` and ``text`` (or ``quote``, as Citation has).
+    Accepted: ``(n, label, text)`` tuples (as :func:`build_messages` takes), ``(n, doc, title, section,
+    text)`` tuples, or objects with ``n``, ``doc``, ``title``, ``section`` and ``text`` (or ``quote``,
+    as :class:`rag.records.Citation` has).
     """
     out: list[tuple[int, str, str]] = []
     for s in sources:
+        if isinstance(s, (tuple, list)) and len(s) == 3:
+            n, label, text = s
+            out.append((int(n), str(label or ""), str(text or "")))
+            continue
         n = int(_field(s, "n", 0))
         doc, title, section = _field(s, "doc", 1), _field(s, "title", 2), _field(s, "section", 3)
         text = _field(s, "text", 4)
@@ -250,7 +277,7 @@ def _clean_question(text: str, fallback: str) -> str:
     """The first useful line of a condense reply, without labels or quotes."""
     for line in text.strip().splitlines():
         line = line.strip().strip('"“”').strip()
-        for prefix in ("Câu hỏi độc lập:", "Câu hỏi:"):
+        for prefix in ("Câu hỏi độc lập:", "Câu hỏi:", "Người dùng:"):
             if line.lower().startswith(prefix.lower()):
                 line = line[len(prefix) :].strip().strip('"“”').strip()
         if line:
@@ -261,12 +288,14 @@ def _clean_question(text: str, fallback: str) -> str:
 class LLMAnswerer:
     """Drafts answers from numbered sources with a generative model; the caller grounds them."""
 
-    def __init__(self, settings: LLMSettings, llm: LLM | None = None) -> None:
+    def __init__(self, settings: LLMSettings, llm: LLM | None = None, *, backend: str | None = None) -> None:
+        """``settings``: this module's LLMSettings or rag.config's (then pass ``backend``)."""
         self.settings = settings
+        self.backend = resolve_backend(settings, backend)
         self._llm = llm
         self._init_lock = threading.Lock()
         # llama.cpp contexts are not thread-safe; HTTP servers queue requests themselves.
-        self._call_lock: threading.Lock | None = threading.Lock() if settings.backend == "gguf" else None
+        self._call_lock: threading.Lock | None = threading.Lock() if self.backend == "gguf" else None
 
     @property
     def llm(self) -> LLM:
@@ -274,8 +303,8 @@ class LLMAnswerer:
         if self._llm is None:
             with self._init_lock:
                 if self._llm is None:
-                    logger.info("loading LLM: %s", describe_target(self.settings))
-                    self._llm = make_llm(self.settings)
+                    logger.info("loading LLM: %s", describe_target(self.settings, self.backend))
+                    self._llm = make_llm(self.settings, self.backend)
         return self._llm
 
     def _guard(self, fn: Callable[[], T]) -> T:
@@ -299,20 +328,22 @@ class LLMAnswerer:
             errors.append(httpx.HTTPError)
         except ImportError:  # pragma: no cover - httpx is a dependency
             pass
-        if self.settings.backend == "openai":
+        if self.backend == "openai":
             try:
                 import openai
 
                 errors.append(openai.APIError)
             except ImportError:  # pragma: no cover - make_llm already said what to install
                 pass
-        elif self.settings.backend == "gguf":
+        elif self.backend == "gguf":
             errors.extend([RuntimeError, ValueError])  # llama.cpp: decode failures, prompt too long
         return tuple(errors)
 
     def _unavailable(self, exc: BaseException) -> LLMUnavailable:
-        kind = "timed out" if "timeout" in type(exc).__name__.lower() or isinstance(exc, TimeoutError) else "failed"
-        return LLMUnavailable(f"{describe_target(self.settings)} {kind}: {type(exc).__name__}: {exc}")
+        timed_out = "timeout" in type(exc).__name__.lower() or isinstance(exc, TimeoutError)
+        target = describe_target(self.settings, self.backend)
+        what = "timed out" if timed_out else "failed"
+        return LLMUnavailable(f"{target} {what}: {type(exc).__name__}: {exc}")
 
     def _chat(self, messages: list[ChatMessage]) -> str:
         response = self._guard(lambda: self.llm.chat(messages))

@@ -17,7 +17,14 @@ from pydantic import Field, PrivateAttr
 from rag.index.store import IndexStore
 from rag.query.analyze import QueryAnalysis, analyze
 from rag.records import DocumentMetadata
-from rag.rerank.evidence import KeywordMatcher, holds_answer_type, period_match, province_match, proximity
+from rag.rerank.evidence import (
+    KeywordMatcher,
+    asked_unit,
+    holds_answer_type,
+    period_match,
+    province_match,
+    proximity,
+)
 from rag.text.abbreviations import Abbreviations, load_abbreviations
 from rag.text.sentences import split_sentences
 
@@ -76,7 +83,7 @@ class DomainReranker(BaseNodePostprocessor):
                 "proximity": proximity(matcher, split_sentences(text) or [text]),
                 "period": period_match(analysis, meta, f"{context}\n{text}").score,
                 "province": province_match(analysis, meta),
-                "answer_type": 1.0 if holds_answer_type(text, analysis.answer_type) else 0.0,
+                "answer_type": 1.0 if holds_answer_type(text, analysis.answer_type, asked_unit(analysis.text)) else 0.0,
             }
             score = (
                 self.w_retrieval * features["retrieval"]

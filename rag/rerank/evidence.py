@@ -9,6 +9,7 @@ Hand-written: no library scores Vietnamese report sentences this way.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from rag.ingest.metadata import find_periods
 from rag.query.analyze import QueryAnalysis
 from rag.records import AnswerType, DocumentMetadata, Period
 from rag.text.abbreviations import Abbreviations
+from rag.text.normalize import fold_diacritics
 from rag.text.tokenize import tokenize_folded
 
 _YEAR_RE = re.compile(r"^(19|20)\d\d$")
@@ -33,6 +35,7 @@ _PERSON_RE = re.compile(
     rf"(?:(?:đồng chí|ông|bà|Chủ tịch|Phó Chủ tịch|Bí thư|Phó Bí thư|Giám đốc|Thủ tướng|Bộ trưởng)\s+)"
     rf"({_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}})"
 )
+_NAME_LINE_RE = re.compile(rf"(?m)^\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}\s*$")
 _PLACE_RE = re.compile(rf"\b(?:xã|huyện|tỉnh|thành phố|thị xã|phường|thị trấn|ấp|khóm|quận)\s+{_NAME_WORD}")
 _CONTINUATION_RE = re.compile(
     r"^(?:vượt|tăng|giảm|đạt|bằng|chiếm|so với|so|trong đó|gồm|là|với|cao hơn|thấp hơn|xếp|đứng|tương đương|"
@@ -46,16 +49,42 @@ def informative_numbers(text: str) -> list[str]:
     return [m.group(0) for m in _NUMBER_RE.finditer(text) if not _YEAR_RE.match(m.group(0))]
 
 
-def holds_answer_type(text: str, answer_type: AnswerType) -> bool:
-    """Whether ``text`` contains something of the kind the question asks for."""
+# What may follow "bao nhiêu" / "mấy" without being the unit counted.
+_NOT_UNITS = frozenset(
+    "so là lần trong và với của được đã so_với thì ? , . % phần điểm".split()
+)
+_ASKED_UNIT_RE = re.compile(r"\b(?:bao nhiêu|bao nhieu|mấy|may)\s+([^\W\d_]+)", re.IGNORECASE)
+
+
+def asked_unit(question: str) -> str | None:
+    """The counted noun of "bao nhiêu người" / "mấy xã" (first syllable, accent-free), if any."""
+    m = _ASKED_UNIT_RE.search(question)
+    if not m:
+        return None
+    word = m.group(1).lower()
+    if word in _NOT_UNITS or fold_diacritics(word) in {fold_diacritics(w) for w in _NOT_UNITS}:
+        return None
+    return fold_diacritics(word)
+
+
+def holds_number_with_unit(text: str, unit: str) -> bool:
+    """A figure followed (within one word) by the counted noun: "18.015 văn bản", "46 xã"."""
+    folded = fold_diacritics(text).lower()
+    return bool(re.search(rf"(?<![\w/])\d+(?:[.,/]\d+)*\s+(?:[^\W\d_]+\s+)?{re.escape(unit)}\b", folded))
+
+
+def holds_answer_type(text: str, answer_type: AnswerType, unit: str | None = None) -> bool:
+    """Whether ``text`` contains something of the kind the question asks for (with its unit)."""
     if answer_type == "number":
+        if unit is not None:
+            return holds_number_with_unit(text, unit)
         return bool(informative_numbers(text))
     if answer_type == "date":
         return bool(_DATE_RE.search(text))
     if answer_type == "docref":
         return bool(_DOCREF_RE.search(text))
     if answer_type == "person":
-        return bool(_PERSON_RE.search(text))
+        return bool(_PERSON_RE.search(text) or _NAME_LINE_RE.search(text))
     if answer_type == "place":
         return bool(_PLACE_RE.search(text))
     return True
@@ -94,6 +123,10 @@ def period_match(analysis: QueryAnalysis, metadata: DocumentMetadata, passage: s
             return PeriodMatch(1.0, "document period")
         if any(p.year == doc_period.year for p in asked):
             return PeriodMatch(0.5, "document year")
+    if metadata.date:
+        year, month = int(metadata.date[:4]), int(metadata.date[5:7])
+        if any(p.kind == "month" and (p.year, p.value) == (year, month) for p in asked):
+            return PeriodMatch(0.75, "document dated in the asked month")
     years = mentioned_years(passage)
     for period in find_periods(passage):
         if any(p == period for p in asked):
@@ -112,47 +145,110 @@ def province_match(analysis: QueryAnalysis, metadata: DocumentMetadata) -> float
     return 1.0 if analysis.province == metadata.province else -1.0
 
 
+# Words that set the context of a question (when, where) rather than its topic: the period and
+# province features judge them, so they must not make an off-topic sentence look relevant.
+_CONTEXT_WORDS = frozenset({"nam", "thang", "quy", "tinh", "ngay", "dau", "cuoi", "ong"})
+_PERIOD_TOKEN_RE = re.compile(r"^\d{1,2}/\d{4}$|^(19|20)\d\d$")
+# Polarity words are dropped as stopwords by question analysis, yet "chưa đạt" is not "đạt".
+_POLARITY = ("chưa", "không")
+
+
 class KeywordMatcher:
-    """IDF-weighted share of a question's content words that a span contains (accents ignored).
+    """IDF-weighted share of a question's topic words that a span contains (accents ignored).
 
     Vietnamese words are mostly two syllables ("dân số", "ngân sách"), so besides single syllables
-    the score counts the question's adjacent content-syllable pairs found adjacent in the span:
-    "dân ... số" scattered over a sentence is not "dân số".
+    the score counts the question's adjacent topic-syllable pairs found adjacent in the span:
+    "dân ... số" scattered over a sentence is not "dân số". Words found only in the span's wider
+    context (its passage) count half: a question may name the meeting in one place and the fact
+    in another sentence of the same passage.
     """
 
     def __init__(self, analysis: QueryAnalysis, idf: Callable[[str], float], abbreviations: Abbreviations) -> None:
         self.abbreviations = abbreviations
+        context = set(_CONTEXT_WORDS)
+        if analysis.province:
+            context.update(tokenize_folded(analysis.province.lower()))
+        question_tokens = tokenize_folded(analysis.text.lower())
         keywords: list[str] = []
         for word in analysis.keywords:
             keywords.extend(tokenize_folded(word))
-        self.keywords = list(dict.fromkeys(keywords))
-        self.weights = {k: idf(k) for k in self.keywords}
+        keywords += [p for p in (fold_diacritics(w) for w in _POLARITY) if p in question_tokens and analysis.has_diacritics]
+        self.keywords = [k for k in dict.fromkeys(keywords) if k not in context and not _PERIOD_TOKEN_RE.match(k)]
+        meanings = _abbreviation_meanings(analysis.text, abbreviations)
+        self.weights = {k: _meaning_idf(k, idf, meanings) * _focus(k, question_tokens) for k in self.keywords}
         self.total = sum(self.weights.values())
         wanted = set(self.keywords)
-        sequence = tokenize_folded(analysis.text)
-        pairs = [(a, b) for a, b in zip(sequence, sequence[1:], strict=False) if a in wanted and b in wanted]
+        pairs = [(a, b) for a, b in zip(question_tokens, question_tokens[1:], strict=False) if a in wanted and b in wanted]
         self.pairs = {p: self.weights[p[0]] + self.weights[p[1]] for p in dict.fromkeys(pairs)}
         self.pair_total = sum(self.pairs.values())
+        self._cache: dict[str, tuple[set[str], set[tuple[str, str]]]] = {}
 
-    def _tokens(self, text: str) -> list[str]:
-        return tokenize_folded(self.abbreviations.contract(self.abbreviations.expand(text)))
+    def _features(self, text: str) -> tuple[set[str], set[tuple[str, str]]]:
+        cached = self._cache.get(text)
+        if cached is None:
+            tokens = tokenize_folded(self.abbreviations.augment(text).lower())
+            cached = (set(tokens), set(zip(tokens, tokens[1:], strict=False)))
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[text] = cached
+        return cached
 
-    def coverage(self, text: str) -> float:
-        """Mean of unigram and adjacent-pair coverage, in [0, 1]."""
+    def coverage(self, text: str, context: str | None = None) -> float:
+        """Mean of unigram and adjacent-pair coverage, in [0, 1]; ``context`` hits count half."""
         if not self.total:
             return 0.0
-        tokens = self._tokens(text)
-        present = set(tokens)
-        unigram = sum(w for k, w in self.weights.items() if k in present) / self.total
+        present, adjacent = self._features(text)
+        near, near_pairs = self._features(context) if context else (set(), set())
+
+        def share(weights: dict, found: set, around: set) -> float:
+            return sum(w if k in found else 0.5 * w if k in around else 0.0 for k, w in weights.items())
+
+        unigram = share(self.weights, present, near) / self.total
         if not self.pair_total:
             return unigram
-        adjacent = set(zip(tokens, tokens[1:], strict=False))
-        pair = sum(w for p, w in self.pairs.items() if p in adjacent) / self.pair_total
-        return (unigram + pair) / 2
+        return (unigram + share(self.pairs, adjacent, near_pairs) / self.pair_total) / 2
 
     def matched(self, text: str) -> list[str]:
-        present = set(self._tokens(text))
+        present, _ = self._features(text)
         return [k for k in self.keywords if k in present]
+
+
+# Question words, accent-free: the clause around them is what is asked; the rest identifies it.
+_QUESTION_WORDS = frozenset({"nao", "bao", "nhieu", "may", "gi", "ai", "dau", "khi", "sao", "the"})
+_SLOT_WORDS = frozenset({"nao", "gi"})
+
+
+def _focus(token: str, question_tokens: list[str]) -> float:
+    """Weight by position: the noun just before "nào"/"gì" names the answer's kind ("doanh nghiệp
+    *nào*" is answered by "FPT"), so it counts little; words near the question word count up to 2×."""
+    anchors = [i for i, t in enumerate(question_tokens) if t in _QUESTION_WORDS]
+    places = [i for i, t in enumerate(question_tokens) if t == token]
+    if not anchors or not places:
+        return 1.0
+    for a in anchors:
+        if question_tokens[a] in _SLOT_WORDS and any(a - 2 <= p < a for p in places):
+            return 0.3
+    distance = min(abs(a - p) for a in anchors for p in places)
+    return 1.0 + math.exp(-(distance - 1) / 3.0)
+
+
+def _abbreviation_meanings(question: str, abbreviations: Abbreviations) -> dict[str, list[str]]:
+    """Folded tokens of each abbreviation written in the question → tokens of its expansions."""
+    meanings: dict[str, list[str]] = {}
+    for _, _, abbr in abbreviations.find_abbreviations(question):
+        expansion = [t for e in abbreviations.expansions_of(abbr) for t in tokenize_folded(e.lower())]
+        for token in tokenize_folded(abbr.lower()):
+            meanings.setdefault(token, []).extend(expansion)
+    return meanings
+
+
+def _meaning_idf(token: str, idf: Callable[[str], float], meanings: dict[str, list[str]]) -> float:
+    """An abbreviation weighs what its meaning weighs: "KT-XH" is as common as "kinh tế - xã hội"."""
+    weight = idf(token)
+    expansion = meanings.get(token)
+    if expansion:
+        weight = min(weight, sum(idf(t) for t in expansion) / len(expansion))
+    return weight
 
 
 def proximity(matcher: KeywordMatcher, sentences: Iterable[str]) -> float:

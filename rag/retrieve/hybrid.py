@@ -104,3 +104,16 @@ class Searcher:
 
     def close(self) -> None:
         self.store.close()
+
+
+class HybridRetriever(BaseRetriever):
+    """The fused search as a llama-index retriever, for use in llama-index pipelines."""
+
+    def __init__(self, searcher: Searcher, top_k: int = 10, allowed_docs: set[str] | None = None) -> None:
+        super().__init__()
+        self._searcher = searcher
+        self._top_k = top_k
+        self._allowed_docs = allowed_docs
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return self._searcher.retrieve(query_bundle.query_str, self._top_k, "hybrid", self._allowed_docs)

@@ -26,7 +26,9 @@ def test_numbers_equal_as_numbers(a: str, b: str) -> None:
     assert numbers_equal(b, a)
 
 
-@pytest.mark.parametrize(("a", "b"), [("58,51", "5.851"), ("5,851", "5.851"), ("6,8", "68"), ("5.851", "5.852")])
+@pytest.mark.parametrize(
+    ("a", "b"), [("58,51", "5.851"), ("5,851", "5.851"), ("6,8", "68"), ("5.851", "5.852")]
+)
 def test_numbers_not_equal(a: str, b: str) -> None:
     assert not numbers_equal(a, b)
 
@@ -45,7 +47,8 @@ def test_extract_facts_numbers_dates_docrefs() -> None:
         "Nghị quyết 84/NQ-CP, họp ngày 26/8/2020, chi 1.112,5 tỷ [2]."
     )
     assert extract_facts(text) == [
-        "5.851", "6,8", "74,4", "1631/QĐ-UBND", "ngày 23 tháng 6 năm 2020", "84/NQ-CP", "26/8/2020", "1.112,5",
+        "5.851", "6,8", "74,4", "1631/QĐ-UBND", "ngày 23 tháng 6 năm 2020", "84/NQ-CP", "26/8/2020",
+        "1.112,5",
     ]
 
 
