@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from llama_index.core.schema import NodeWithScore
 
 from rag.index.store import IndexStore
+from rag.ingest.metadata import find_signature
 from rag.query.analyze import QueryAnalysis
 from rag.records import DocumentMetadata, Period
 from rag.rerank.evidence import KeywordMatcher, asked_unit, continues_clause, holds_answer_type, period_match
@@ -25,6 +26,7 @@ from rag.text.sentences import sentence_spans
 # " - " is not a clause break: it joins compounds ("kinh tế - xã hội", "2020 - 2025").
 _CLAUSE_SPLIT_RE = re.compile(r",\s+|:\s+|;\s*")
 _OPENERS, _CLOSERS = "(“\"«", ")”\"»"
+_SIGNED_RE = re.compile(r"\b(?:ky|nguoi ky|ky ten)\b")
 _SHORT_SENTENCE = 170
 _MAX_SPAN = 380
 
@@ -129,6 +131,10 @@ class ExtractiveAnswerer:
     def answer(self, analysis: QueryAnalysis, nodes: Sequence[NodeWithScore], matcher: KeywordMatcher) -> Draft:
         if not analysis.keywords:
             return Draft(reason="câu hỏi không có nội dung để tìm (no content words)")
+        if analysis.answer_type == "person" and _SIGNED_RE.search(analysis.folded):
+            signed = self._signer(nodes)
+            if signed is not None:
+                return Draft(spans=[signed])
         sentences = self._sentences(nodes)
         if not sentences:
             return Draft(reason="không có đoạn văn nào (no passages)")
@@ -165,6 +171,16 @@ class ExtractiveAnswerer:
         if targets != [None] and len(spans) < len(targets):
             return Draft(spans=spans, reason="; ".join(reasons)) if spans else Draft(reason=reasons[0])
         return Draft(spans=spans, reason="; ".join(reasons))
+
+    def _signer(self, nodes: Sequence[NodeWithScore]) -> Span | None:
+        """"Ai ký …?": the signature block of the best-ranked document that has one."""
+        for item in nodes[:3]:
+            doc_id = item.node.metadata["doc_id"]
+            found = find_signature(self.store.document_text(doc_id) or "")
+            if found is not None:
+                start, end, _ = found
+                return Span(doc_id, start, end, item.node.node_id, float(item.score or 0.0), 1.0)
+        return None
 
     def _trim(self, text: str, sent: _Sentence, analysis: QueryAnalysis, matcher: KeywordMatcher) -> tuple[int, int]:
         """The clauses of the sentence that carry the answer (whole sentence when short)."""

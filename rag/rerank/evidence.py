@@ -96,11 +96,15 @@ def continues_clause(clause: str) -> bool:
 
 
 def mentioned_years(text: str) -> set[int]:
-    """Years a passage speaks about; "cùng kỳ năm 2020" is a comparison and means the report is of 2021."""
+    """Years a passage reports on. Comparisons ("so với năm 2019") are not; "cùng kỳ năm 2020"
+    compares with last year, so the passage itself is of 2021."""
     years: set[int] = set()
-    for m in re.finditer(r"(cùng kỳ|so với|so)?\s*(?:năm\s+)?((?:19|20)\d\d)\b", text, re.IGNORECASE):
-        year = int(m.group(2))
-        years.add(year + 1 if m.group(1) and m.group(1).lower() == "cùng kỳ" else year)
+    for m in re.finditer(r"(so với cùng kỳ|cùng kỳ|so với|so)?\s*(?:năm\s+)?((?:19|20)\d\d)\b", text, re.IGNORECASE):
+        year, lead = int(m.group(2)), (m.group(1) or "").lower()
+        if lead.endswith("cùng kỳ"):
+            years.add(year + 1)
+        elif not lead:
+            years.add(year)
     return years
 
 
@@ -173,6 +177,8 @@ class KeywordMatcher:
         for word in analysis.keywords:
             keywords.extend(tokenize_folded(word))
         keywords += [p for p in (fold_diacritics(w) for w in _POLARITY) if p in question_tokens and analysis.has_diacritics]
+        for period in analysis.periods:  # "tháng 8", "6 tháng đầu năm": the numbers belong to the period
+            context.add({"half": "6", "nine_months": "9"}.get(period.kind, str(period.value or "")))
         self.keywords = [k for k in dict.fromkeys(keywords) if k not in context and not _PERIOD_TOKEN_RE.match(k)]
         meanings = _abbreviation_meanings(analysis.text, abbreviations)
         self.weights = {k: _meaning_idf(k, idf, meanings) * _focus(k, question_tokens) for k in self.keywords}
