@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.ingest.metadata import find_periods
 from rag.query.analyze import QueryAnalysis
@@ -193,17 +194,9 @@ class KeywordMatcher:
         pairs = [(a, b) for a, b in zip(question_tokens, question_tokens[1:], strict=False) if a in wanted and b in wanted]
         self.pairs = {p: self.weights[p[0]] + self.weights[p[1]] for p in dict.fromkeys(pairs)}
         self.pair_total = sum(self.pairs.values())
-        self._cache: dict[str, tuple[set[str], set[tuple[str, str]]]] = {}
 
-    def _features(self, text: str) -> tuple[set[str], set[tuple[str, str]]]:
-        cached = self._cache.get(text)
-        if cached is None:
-            tokens = tokenize_folded(self.abbreviations.augment(text).lower())
-            cached = (set(tokens), set(zip(tokens, tokens[1:], strict=False)))
-            if len(self._cache) > 4096:
-                self._cache.clear()
-            self._cache[text] = cached
-        return cached
+    def _features(self, text: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+        return _text_features(self.abbreviations, text)
 
     def coverage(self, text: str, context: str | None = None) -> float:
         """Mean of unigram and adjacent-pair coverage, in [0, 1]; ``context`` hits count half."""
@@ -261,6 +254,16 @@ def _meaning_idf(token: str, idf: Callable[[str], float], meanings: dict[str, li
     if expansion:
         weight = min(weight, sum(idf(t) for t in expansion) / len(expansion))
     return weight
+
+
+@lru_cache(maxsize=50_000)
+def _text_features(abbreviations: Abbreviations, text: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """Accent-free tokens and adjacent token pairs of a span, abbreviations applied both ways.
+
+    Independent of the question, so cached across questions: passages come back again and again.
+    """
+    tokens = tokenize_folded(abbreviations.augment(text).lower())
+    return frozenset(tokens), frozenset(zip(tokens, tokens[1:], strict=False))
 
 
 def proximity(matcher: KeywordMatcher, sentences: Iterable[str]) -> float:

@@ -61,8 +61,10 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@lru_cache(maxsize=4096)
 def _match_form(text: str) -> str:
-    """The same-length form that matching runs on: NFC, reports' tone-mark style."""
+    """The same-length form that matching runs on: NFC, reports' tone-mark style (cached: one
+    text is matched several times in a row by :meth:`Abbreviations.augment`)."""
     text = _nfc(text)
     normalised = normalize_tone_marks(text)
     return normalised if len(normalised) == len(text) else text
