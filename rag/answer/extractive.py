@@ -20,7 +20,14 @@ from rag.index.store import IndexStore
 from rag.ingest.metadata import find_signature
 from rag.query.analyze import QueryAnalysis
 from rag.records import DocumentMetadata, Period
-from rag.rerank.evidence import KeywordMatcher, asked_unit, continues_clause, holds_answer_type, period_match
+from rag.rerank.evidence import (
+    KeywordMatcher,
+    asked_unit,
+    continues_clause,
+    holds_answer_type,
+    period_match,
+    province_match,
+)
 from rag.text.sentences import sentence_spans
 
 # " - " is not a clause break: it joins compounds ("kinh tế - xã hội", "2020 - 2025").
@@ -157,6 +164,8 @@ class ExtractiveAnswerer:
                     if period_match(one, sent.meta, sent.passage).score <= 0:
                         continue
                 elif analysis.periods and period < 0:
+                    continue
+                if province_match(analysis, sent.meta) < 0:  # a report of another province
                     continue
                 if not typed or coverage < self.min_coverage:
                     continue

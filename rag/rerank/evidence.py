@@ -23,7 +23,7 @@ from rag.text.normalize import fold_diacritics
 from rag.text.tokenize import tokenize_folded
 
 _YEAR_RE = re.compile(r"^(19|20)\d\d$")
-_NUMBER_RE = re.compile(r"(?<![\w/])\d+(?:[.,]\d+)*(?:\s?%)?(?![\w/])")
+_NUMBER_RE = re.compile(r"(?<![\w/])(?<![^\W\d_]-)\d+(?:[.,]\d+)*(?:\s?%)?(?![\w/])")
 _DATE_RE = re.compile(
     r"\b\d{1,2}/\d{1,2}/\d{4}\b|\bngày\s+\d{1,2}(?:\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|/\d{1,2}(?:/\d{2,4})?)"
     r"|\btháng\s+\d{1,2}(?:/|\s+năm\s+)\d{4}",
@@ -180,6 +180,7 @@ class KeywordMatcher:
         if analysis.province:
             context.update(tokenize_folded(analysis.province.lower()))
         question_tokens = tokenize_folded(analysis.text.lower())
+        context.update(_filler_tokens(question_tokens))
         keywords: list[str] = []
         for word in analysis.keywords:
             keywords.extend(tokenize_folded(word))
@@ -221,6 +222,23 @@ class KeywordMatcher:
 # Question words, accent-free: the clause around them is what is asked; the rest identifies it.
 _QUESTION_WORDS = frozenset({"nao", "bao", "nhieu", "may", "gi", "ai", "dau", "khi", "sao", "the"})
 _SLOT_WORDS = frozenset({"nao", "gi"})
+
+
+# Quantifiers and hedges that decorate a question without naming anything the answer says.
+_FILLER_PHRASES = (("tong", "cong"), ("tat", "ca"), ("cu", "the"), ("chinh", "xac"), ("khoang",), ("hien", "nay"),
+                   ("toan", "bo"), ("tong", "so"))
+
+
+def _filler_tokens(tokens: list[str]) -> set[str]:
+    """Tokens of filler phrases ("tổng cộng", "tất cả", "cụ thể") that occur nowhere else in the question."""
+    filler: set[str] = set()
+    for phrase in _FILLER_PHRASES:
+        n = len(phrase)
+        hits = [i for i in range(len(tokens) - n + 1) if tuple(tokens[i : i + n]) == phrase]
+        if hits:
+            inside = {i + j for i in hits for j in range(n)}
+            filler.update(t for t in phrase if all(k in inside for k, tok in enumerate(tokens) if tok == t))
+    return filler
 
 
 def _focus(token: str, question_tokens: list[str]) -> float:
