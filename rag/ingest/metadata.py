@@ -90,7 +90,7 @@ _DOC_NUMBER_KINDS: dict[str, DocKind] = {
 
 # "Cà Mau, ngày 23 tháng 6 năm 2020" — place, comma, date: the issue line of a formal document.
 _PLACE_DATE_RE = _rx(
-    r"(?<![^\W_])(?P<place>(?:[^\W\d_]+\.?[ \t]*){1,6}),[ \t]*ngày[ \t]+(?P<d>\d{1,2})[ \t]*"
+    r"(?<![^\W_])(?P<place>(?:[^\W\d_]++\.?[ \t]*+){1,6}),[ \t]*ngày[ \t]+(?P<d>\d{1,2})[ \t]*"
     r"(?:tháng[ \t]+(?P<m>\d{1,2})[ \t]+năm[ \t]+(?P<y>\d{4})"
     r"|[/.\-][ \t]*(?P<m2>\d{1,2})[ \t]*[/.\-][ \t]*(?P<y2>\d{4}))"
     r"(?!\d)"
@@ -98,7 +98,7 @@ _PLACE_DATE_RE = _rx(
 # A line that is only a date (a web page's dateline): "20/09/2023 11:54:31 SA", "Thứ Hai, 20/9/2023".
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:SA|CH|AM|PM|GMT\s*[+\-]?\d*))?"
 _DATELINE_RE = _rx(
-    rf"^(?:(?:[^\W\d_]+\.?\s*){{0,3}}[:,|\-–]?\s*)?(?:{_TIME}\s*[,|\-–]?\s*)?"
+    rf"^(?:(?:[^\W\d_]++\.?\s*+){{0,3}}[:,|\-–]?\s*)?(?:{_TIME}\s*[,|\-–]?\s*)?"
     r"(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})"
     rf"(?:\s*[,|\-–]?\s*{_TIME})?\s*$"
 )
@@ -500,6 +500,12 @@ def _scan(folded: str) -> list[_Mention]:
         comparison = bool(_COMPARISON_RE.search(folded[max(0, start - 30) : start]))
         mentions.append(_Mention(start, m.end(), mkind, period, month, year, comparison))
     return mentions
+
+
+def find_period_mentions(text: str) -> list[_Mention]:
+    """Every period-like mention of ``text`` with its span and whether it is a comparison
+    ("so với cùng kỳ năm 2020"); spans index ``text`` (folding keeps lengths)."""
+    return _scan(_fold(unicodedata.normalize("NFC", text)))
 
 
 def find_periods(text: str) -> list[Period]:

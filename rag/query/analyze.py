@@ -105,6 +105,7 @@ def _tokens(text: str) -> list[_Tok]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def _fold_word(word: str) -> str:
     return fold_diacritics(word).lower()
 
@@ -232,7 +233,10 @@ def _match_rule(tokens: list[_Tok], i: int, rule: _Rule) -> bool:
 
 def _yesno(tokens: list[_Tok]) -> tuple[int, int] | None:
     """Token index range of a yes/no construction, or None."""
-    for i in range(len(tokens)):
+    firsts = {_fold_word(w.split()[0]) for w in _YESNO_ANYWHERE}
+    for i, tok in enumerate(tokens):
+        if _fold_word(tok.text) not in firsts:
+            continue
         for phrase in _YESNO_ANYWHERE:
             words = phrase.split()
             if i + len(words) <= len(tokens) and all(
@@ -330,13 +334,10 @@ class PeriodMention:
 
 def period_mentions(text: str) -> list[PeriodMention]:
     """Periods named in ``text`` (NFC, normalised), in order, via rag.ingest.metadata's scanner."""
-    form = period_form(text)
-    scan = getattr(_metadata, "_scan", None)
-    if scan is None:  # metadata changed: keep working, without positions or comparisons
-        log.warning("rag.ingest.metadata._scan is gone; periods of questions lose comparison info")
-        return [PeriodMention(0, 0, p, False) for p in find_periods(form)]
     return [
-        PeriodMention(m.start, m.end, m.period, m.comparison) for m in scan(form) if m.period is not None
+        PeriodMention(m.start, m.end, m.period, m.comparison)
+        for m in _metadata.find_period_mentions(period_form(text))
+        if m.period is not None
     ]
 
 
@@ -404,9 +405,14 @@ def province_mentions(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+# Letter runs longer than any place-name word. metadata's place-and-date pattern backtracks
+# polynomially on long runs of letters ("a" * 60 takes seconds), so they are blanked first.
+_LONG_RUN_RE = re.compile(r"[^\W\d_]{13,}")
+
+
 def _find_province(text: str) -> str | None:
     """metadata.find_province, then accent-free names ("ca mau" → "Cà Mau")."""
-    found = find_province(text)
+    found = find_province(_LONG_RUN_RE.sub(" ", text))
     if found:
         return found
     for _, _, canon in province_mentions(text):

@@ -80,9 +80,11 @@ _LEAD_RE = _rx(
     r")" + _END + r"[\s,:]*"
 )
 _TRAIL_RE = _rx(
-    r"[\s,]*(?:thì|thi)\s+(?:sao|thế nào|như thế nào|ra sao|the nao|nhu the nao|ra sao)" + _END + r"[\s?.!]*$"
+    r"[\s,]*(?:thì|thi)\s+(?:sao|thế nào|như thế nào|ra sao|the nao|nhu the nao)" + _END + r"[\s?.!]*$"
 )
-_SAME_RE = _rx(r"(?<![^\W_])(?:(?:thì|thi)\s+)?(?:cũng|cung)\s+(?:vậy|thế|vay|the)" + _END + r"(?:\s+(?:không|khong))?")
+_SAME_RE = _rx(
+    r"(?<![^\W_])(?:(?:thì|thi)\s+)?(?:cũng|cung)\s+(?:vậy|thế|vay|the)" + _END + r"(?:\s+(?:không|khong))?"
+)
 
 # Nouns that "đó/này/ấy/nói trên" can follow, by what they refer back to.
 _REF_NOUNS: dict[str, str] = {
@@ -291,7 +293,8 @@ def _slots(text: str, abbreviations: Abbreviations | None) -> _Slots:
 
 def _strip_markers(text: str) -> tuple[str, bool]:
     """Remove "còn ...", "... thì sao", "cũng vậy"; say whether there were any."""
-    form = period_form(text)
+    form = normalize_tone_marks(text)
+    form = form if len(form) == len(text) else text
     spans: list[tuple[int, int]] = []
     for pattern in (_LEAD_RE, _TRAIL_RE):
         m = pattern.search(form)
@@ -357,7 +360,7 @@ def _split(core: str) -> _Split:
     if not _topic_words(core[end:]):
         # question at the end: take the verbs before it ("đạt", "là", "tăng") into the tail
         tail_start = start
-        for s, e, word in reversed([t for t in toks if t[1] <= start]):
+        for s, _e, word in reversed([t for t in toks if t[1] <= start]):
             low = word.lower()
             if low in _TAIL_VERBS or (low.isascii() and low in _TAIL_VERBS_FOLDED):
                 tail_start = s
@@ -366,7 +369,7 @@ def _split(core: str) -> _Split:
         return _Split(_tidy(core[:tail_start]), _tidy(core[tail_start:]), "")
     if not _topic_words(core[:start]):
         head_end = end
-        for s, e, word in [t for t in toks if t[0] >= end][:1]:
+        for _s, e, word in [t for t in toks if t[0] >= end][:1]:
             if word.lower() in ("là", "la"):
                 head_end = e
         return _Split(_tidy(core[head_end:]), "", _tidy(core[:head_end]))
@@ -477,7 +480,9 @@ def _condense_one(question: str, previous: str, abbreviations: Abbreviations | N
     asked = [m.period for m in new.periods]
     if not asked and not comparing and new.comparisons:
         asked = [m.period for m in new.comparisons]  # "còn cùng kỳ năm 2020?" asks about 2020
-    last_year = bool(_LAST_YEAR_RE.search(period_form(text))) or analyze(text, abbreviations).same_period_last_year
+    last_year = (
+        bool(_LAST_YEAR_RE.search(period_form(text))) or analyze(text, abbreviations).same_period_last_year
+    )
     if not asked and not comparing and last_year and prev.periods:
         asked = [_shift(m.period, -1) for m in prev.periods]
 

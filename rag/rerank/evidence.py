@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.ingest.metadata import find_periods
+from rag.ingest.metadata import find_period_mentions
 from rag.query.analyze import QueryAnalysis
 from rag.records import AnswerType, DocumentMetadata, Period
 from rag.text.abbreviations import Abbreviations
@@ -109,12 +109,6 @@ def mentioned_years(text: str) -> set[int]:
     return years
 
 
-# "so với năm 2019", "so với cùng kỳ năm 2020", "so với tháng 7/2021": the period compared with.
-_COMPARISON_RE = re.compile(
-    r"\bso(?:\s+với)?\s+(?:cùng\s+kỳ\s+)?(?:năm|tháng|quý|kỳ)\s+[\w/]+(?:\s+năm\s+\d{4})?", re.IGNORECASE
-)
-
-
 @dataclass(frozen=True)
 class PeriodMatch:
     """+1 the passage is of the asked period, -1 it is of another one, 0 unknown."""
@@ -139,8 +133,8 @@ def period_match(analysis: QueryAnalysis, metadata: DocumentMetadata, passage: s
         if any(p.kind == "month" and (p.year, p.value) == (year, month) for p in asked):
             return PeriodMatch(0.75, "document dated in the asked month")
     years = mentioned_years(passage)
-    for period in find_periods(_COMPARISON_RE.sub(" ", passage)):
-        if any(p == period for p in asked):
+    for mention in find_period_mentions(passage):
+        if mention.period is not None and not mention.comparison and mention.period in asked:
             return PeriodMatch(0.75, "passage names the period")
     asked_years = {p.year for p in asked}
     if years & asked_years:

@@ -386,3 +386,16 @@ def test_empty_text() -> None:
     assert md.title == "bao-cao-rong"  # only a text without words takes its title from the file name
     assert (md.date, md.period, md.province) == (None, None, None)
     assert extract_title("   \n\n ") is None
+
+
+def test_pathological_lines_do_not_hang_the_regexes():
+    """Long runs of letters once made a dateline pattern backtrack for minutes (a hang, not a speed target)."""
+    import time
+
+    from rag.ingest.metadata import extract_metadata, find_province
+
+    start = time.monotonic()
+    assert find_province("a" * 20_000) is None
+    extract_metadata("x" * 300_000)
+    extract_metadata(("Cà Mau " + "b" * 5000 + " ") * 10)
+    assert time.monotonic() - start < 20
