@@ -23,7 +23,7 @@ MODES = ("hybrid", "bm25", "bm25_folded", "dense")
 # field only rescues questions typed without accents. A question typed without any diacritics
 # cannot match the written field except on numbers and loanwords, so there the two BM25 fields
 # swap weights.
-DEFAULT_WEIGHTS = {"bm25": 1.0, "bm25_folded": 0.6, "dense": 0.6}
+DEFAULT_WEIGHTS = {"bm25": 1.0, "bm25_folded": 0.3, "dense": 0.6}
 UNACCENTED_WEIGHTS = {"bm25": 0.3, "bm25_folded": 1.0, "dense": 0.6}
 
 
