@@ -137,21 +137,32 @@ class Assistant:
 
     def stream(self, question: str, history: History | None = None, filters: SearchFilters | None = None,
                mode: str | None = None) -> Iterator[str | Answer]:
-        """Yield text pieces as they come, then the final :class:`Answer` (grounded and cited)."""
+        """Yield text pieces as they come, then the final :class:`Answer` (grounded and cited).
+
+        With an LLM the pieces are its raw draft; the final answer keeps only grounded sentences
+        (or the extractive answer), and a UI must show it in place of the draft.
+        """
         answer_mode = mode or self.settings.answer.mode
         if answer_mode == "extractive":
             answer = self.ask(question, history, filters, mode)
             yield answer.text
             yield answer
             return
+        from rag.answer.llm import LLMUnavailable
+
+        t0 = time.perf_counter()
         analysis = self.understand(question, history)
         nodes = self.retrieve(analysis, filters)
-        llm = self._llm_answerer(answer_mode)
         pieces: list[str] = []
-        for piece in llm.stream(analysis.text, self._sources(nodes), history or []):
-            pieces.append(piece)
-            yield piece
-        yield self._grounded("".join(pieces), analysis, nodes, {}, time.perf_counter())
+        try:
+            for piece in self._llm_answerer(answer_mode).stream(analysis.text, self._sources(nodes), history or []):
+                pieces.append(piece)
+                yield piece
+        except LLMUnavailable as exc:
+            logger.warning("LLM unavailable, answering extractively: %s", exc)
+            pieces = []
+        # the streamed draft is provisional: callers show this grounded answer in its place
+        yield self._grounded("".join(pieces), analysis, nodes, {}, t0)
 
     # -- writing ------------------------------------------------------------------------------
     def _citation(self, n: int, doc_id: str, start: int, end: int, chunk_id: str | None) -> Citation:
