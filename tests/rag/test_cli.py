@@ -88,3 +88,14 @@ def test_ask_prints_a_cited_answer_as_json_and_uses_history(tmp_path: Path, samp
 
     plain = _baocao("ask", "Diện tích rừng trồng mới năm 2021 là bao nhiêu ha?", "--index", str(index))
     assert plain.returncode == 0 and "Không tìm thấy" in plain.stdout
+
+
+def test_chat_keeps_history_between_turns(tmp_path: Path, sample_dir: Path):
+    index = tmp_path / "idx"
+    assert _baocao("ingest", str(sample_dir), "--index", str(index), "-q").returncode == 0
+    turns = "Giá trị sản xuất công nghiệp theo giá thực tế trong tháng 8 đạt bao nhiêu?\n" \
+            "Còn tổng mức bán lẻ hàng hóa thì sao?\n\n"
+    result = subprocess.run([sys.executable, "-m", "rag.cli", "chat", "--index", str(index)], input=turns,
+                            capture_output=True, text=True, timeout=300, env=os.environ.copy())
+    assert result.returncode == 0, result.stderr
+    assert "846,6 tỷ đồng" in result.stdout and "979,6 tỷ đồng" in result.stdout
