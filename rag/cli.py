@@ -171,6 +171,18 @@ def _filters(province: str | None, year: int | None, doc: str | None):  # noqa: 
     return SearchFilters(province=province, year=year, doc=doc)
 
 
+def _open_assistant(settings: Settings):  # noqa: ANN202 - lazy import keeps `baocao --help` fast
+    """The assistant over the configured index, or exit 1 with the reason."""
+    from rag.assistant import Assistant
+    from rag.index.store import IndexNotReady
+
+    try:
+        return Assistant.open(settings.index.dir, settings)
+    except (IndexNotReady, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
 def _print_answer(answer) -> None:  # noqa: ANN001
     console.print(answer.text, markup=False, highlight=False)
     for c in answer.citations:
@@ -195,9 +207,6 @@ def ask(
     config: ConfigOpt = None,
 ) -> None:
     """Hỏi một câu, nhận câu trả lời có trích dẫn (ask one question)."""
-    from rag.assistant import Assistant
-    from rag.index.store import IndexNotReady
-
     settings = _settings(config, index)
     turns = []
     if history is not None:
@@ -210,12 +219,8 @@ def ask(
     if llm is not None and llm not in ("extractive", "openai", "gguf"):
         err.print("[red]--llm phải là extractive, openai hoặc gguf[/red]")
         raise typer.Exit(1)
-    try:
-        assistant = Assistant.open(settings.index.dir, settings)
-        answer = assistant.ask(question, history=turns, filters=_filters(province, year, doc), mode=llm)
-    except (IndexNotReady, ValueError) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
+    assistant = _open_assistant(settings)
+    answer = assistant.ask(question, history=turns, filters=_filters(province, year, doc), mode=llm)
     if as_json:
         data = answer.to_json()
         print(json.dumps({k: data[k] for k in ("answer", "found", "citations", "timings_ms")}, ensure_ascii=False,
@@ -231,15 +236,8 @@ def chat(
     config: ConfigOpt = None,
 ) -> None:
     """Trò chuyện nhiều lượt trong cửa sổ lệnh (a terminal conversation with history)."""
-    from rag.assistant import Assistant
-    from rag.index.store import IndexNotReady
-
     settings = _settings(config, index)
-    try:
-        assistant = Assistant.open(settings.index.dir, settings)
-    except (IndexNotReady, ValueError) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
+    assistant = _open_assistant(settings)
     console.print("Nhập câu hỏi; dòng trống hoặc Ctrl-D để thoát, /moi để bắt đầu cuộc hội thoại mới.")
     turns: list[dict[str, str]] = []
     while True:

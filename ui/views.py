@@ -1,0 +1,217 @@
+"""Pure rendering: answers, sources, documents and conversations as HTML or Markdown strings.
+
+Report text is untrusted (anyone can upload a file), so every piece of it that reaches HTML goes
+through :func:`html.escape`; the only markup here is our own. No Gradio import: these functions
+are unit-tested on their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rag.answer.refusal import NOT_FOUND
+from rag.index.manifest import DocumentRow
+from rag.records import Answer, Citation, SearchHit
+
+NOT_AN_ANSWER = "Không phải câu trả lời — các đoạn gần nhất"
+
+KIND_LABELS = {
+    "report": "báo cáo", "meeting": "phiên họp", "dispatch": "công văn", "plan": "kế hoạch",
+    "decision": "quyết định", "news": "tin tức", "other": "khác",
+}
+
+DOCUMENT_HEADERS = ["Mã tài liệu", "Tiêu đề", "Ngày", "Kỳ báo cáo", "Tỉnh", "Loại", "Số đoạn"]
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def esc(text: object) -> str:
+    """HTML-escape anything (quotes too, so it is safe inside attributes)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def md_escape(text: str) -> str:
+    """Backslash-escape Markdown so report text shows literally in a Markdown view."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Something the source panel can open: a citation (``kind="cite"``) or a closest passage."""
+
+    kind: str  # "cite" | "near"
+    n: int
+    doc: str
+    title: str | None
+    section: str
+    start: int
+    end: int
+    quote: str
+    period: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.n}"
+
+    @property
+    def anchor(self) -> str:
+        return f"cite-{self.n}" if self.kind == "cite" else f"near-{self.n}"
+
+    @classmethod
+    def from_citation(cls, c: Citation) -> Source:
+        return cls("cite", c.n, c.doc, c.title, c.section, c.start, c.end, c.quote, c.period)
+
+    @classmethod
+    def from_hit(cls, n: int, h: SearchHit) -> Source:
+        return cls("near", n, h.doc, h.title, h.section, h.start, h.end, h.text)
+
+
+def answer_sources(answer: Answer, max_near: int = 3) -> list[Source]:
+    """Citations of a found answer, or up to ``max_near`` closest passages of a refusal."""
+    if answer.found:
+        return [Source.from_citation(c) for c in answer.citations]
+    return [Source.from_hit(i, h) for i, h in enumerate(answer.suggestions[:max_near], 1)]
+
+
+def source_label(source: Source) -> str:
+    """One line naming a source, for the clickable list."""
+    title = source.title or source.doc
+    if len(title) > 70:
+        title = title[:69] + "…"
+    prefix = f"[{source.n}]" if source.kind == "cite" else f"Đoạn gần nhất {source.n}"
+    bits = [f"{prefix} {title}"]
+    if source.period:
+        bits.append(source.period)
+    if source.section:
+        bits.append(source.section[:40])
+    return " · ".join(bits)
+
+
+def sources_html(answer: Answer | None, sources: Sequence[Source]) -> str:
+    """The source panel of the last answer: each source's title, period, section and quoted span."""
+    if answer is None:
+        return '<div class="bc-sources bc-empty">Nguồn trích dẫn của câu trả lời sẽ hiện ở đây.</div>'
+    parts = ['<div class="bc-sources">']
+    if not answer.found:
+        parts.append(f'<div class="bc-warning" role="note"><strong>{esc(NOT_AN_ANSWER)}</strong><br>'
+                     "Tài liệu đã nạp không trả lời được câu hỏi này; dưới đây là các đoạn gần nhất để tham khảo."
+                     "</div>")
+        if not sources:
+            parts.append('<p class="bc-empty">Không có đoạn nào gần với câu hỏi.</p>')
+    for s in sources:
+        cls = "bc-source" if s.kind == "cite" else "bc-source bc-near"
+        head = f"[{s.n}]" if s.kind == "cite" else f"Đoạn gần nhất {s.n}"
+        meta = " · ".join(esc(x) for x in (s.period, s.section or None, s.doc) if x)
+        parts.append(
+            f'<div class="{cls}"><div class="bc-source-head"><span class="bc-n">{esc(head)}</span> '
+            f'<span class="bc-title">{esc(s.title or s.doc)}</span></div>'
+            f'<div class="bc-meta">{meta} · ký tự {s.start}–{s.end}</div>'
+            f'<blockquote class="bc-quote">{esc(s.quote)}</blockquote></div>'
+        )
+    total = answer.timings_ms.get("total")
+    if total is not None:
+        parts.append(f'<div class="bc-meta">Chế độ: {esc(answer.mode)} · {total / 1000:.2f} s</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def document_html(
+    text: str, start: int | None = None, end: int | None = None, anchor: str = "cite-1",
+    title: str | None = None, doc_id: str = "", near: bool = False, token: str = "",
+) -> str:
+    """The whole document, escaped, with ``text[start:end]`` wrapped in ``<mark id=anchor>``.
+
+    Offsets are clamped to the text; without them the document is shown unmarked. ``token`` goes
+    into ``data-r`` so the page can tell a fresh render from the previous one.
+    """
+    head = (f'<div class="bc-doc-head"><strong>{esc(title or doc_id)}</strong>'
+            f'<span class="bc-meta"> · {esc(doc_id)}</span></div>')
+    if start is None or end is None:
+        body = esc(text)
+    else:
+        start = max(0, min(start, len(text)))
+        end = max(start, min(end, len(text)))
+        cls = "bc-mark bc-mark-near" if near else "bc-mark"
+        mark = f'<mark id="{esc(anchor)}" class="{cls}" data-r="{esc(token)}">'
+        body = f"{esc(text[:start])}{mark}{esc(text[start:end])}</mark>{esc(text[end:])}"
+    return f'<div class="bc-doc">{head}<div class="bc-doc-text">{body}</div></div>'
+
+
+def empty_document_html(message: str = "Bấm vào một nguồn để xem nguyên văn tài liệu.") -> str:
+    return f'<div class="bc-doc bc-empty">{esc(message)}</div>'
+
+
+def chat_text(answer: Answer) -> str:
+    """The answer as shown in the chat (Markdown-escaped so report text shows literally)."""
+    if answer.found:
+        return md_escape(answer.text)
+    note = "\n\n*Các đoạn gần nhất (không phải câu trả lời) ở khung Nguồn bên cạnh.*" if answer.suggestions else ""
+    return md_escape(answer.text) + note
+
+
+def document_rows(documents: Iterable[DocumentRow]) -> list[list[object]]:
+    """Rows of the documents table, in :data:`DOCUMENT_HEADERS` order."""
+    rows: list[list[object]] = []
+    for d in documents:
+        m = d.metadata
+        rows.append([
+            d.doc_id, m.title or "—", m.date or "—", m.period.label if m.period else "—", m.province or "—",
+            KIND_LABELS.get(m.kind or "", m.kind or "—"), d.n_chunks,
+        ])
+    return rows
+
+
+OUTCOME_LABELS = {"indexed": "Đã nạp", "unchanged": "Không đổi", "removed": "Đã xoá"}
+
+
+def outcome_label(outcome: str) -> str:
+    """'indexed' → 'Đã nạp (indexed)'; 'failed: reason' → 'Lỗi (failed): reason'."""
+    if outcome.startswith("failed"):
+        return f"Lỗi (failed): {outcome.partition(':')[2].strip()}"
+    return f"{OUTCOME_LABELS.get(outcome, outcome)} ({outcome})"
+
+
+def upload_results_html(results: Sequence[tuple[str, str]], summary: str = "") -> str:
+    """Per-file outcome of an upload as an escaped table."""
+    if not results:
+        return f'<div class="bc-upload">{esc(summary)}</div>' if summary else ""
+    rows = "".join(
+        f'<tr class="{"bc-fail" if outcome.startswith("failed") else "bc-ok"}">'
+        f"<td>{esc(name)}</td><td>{esc(outcome_label(outcome))}</td></tr>"
+        for name, outcome in results
+    )
+    return (f'<div class="bc-upload"><p>{esc(summary)}</p><table class="bc-table"><thead><tr><th>Tệp</th>'
+            f"<th>Kết quả</th></tr></thead><tbody>{rows}</tbody></table></div>")
+
+
+def conversation_markdown(turns: Sequence[tuple[str, Answer]], when: dt.datetime | None = None) -> str:
+    """The conversation as Markdown, every answer followed by its citations (quoted verbatim)."""
+    when = when or dt.datetime.now()
+    out = ["# Cuộc hội thoại — baocao", "", f"*Xuất lúc {when:%Y-%m-%d %H:%M}*", ""]
+    for i, (question, answer) in enumerate(turns, 1):
+        out += [f"## Câu hỏi {i}", "", md_escape(question), "", "**Trả lời:**", "", md_escape(answer.text), ""]
+        if answer.citations:
+            out += ["**Nguồn:**", ""]
+            for c in answer.citations:
+                where = ", ".join(x for x in (c.period, c.section, f"{c.doc} [{c.start}:{c.end}]") if x)
+                out += [f"- \\[{c.n}\\] {md_escape(c.title or c.doc)} — {md_escape(where)}",
+                        f"  > {md_escape(c.quote)}"]
+            out.append("")
+        elif not answer.found and answer.suggestions:
+            out += [f"*{NOT_AN_ANSWER}:*", ""]
+            for h in answer.suggestions:
+                out += [f"- {md_escape(h.title or h.doc)} — {md_escape(h.doc)} [{h.start}:{h.end}]",
+                        f"  > {md_escape(h.text)}"]
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+__all__ = [
+    "NOT_FOUND", "NOT_AN_ANSWER", "Source", "answer_sources", "chat_text", "conversation_markdown",
+    "document_html", "document_rows", "empty_document_html", "esc", "md_escape", "outcome_label",
+    "source_label", "sources_html", "upload_results_html",
+]
