@@ -72,3 +72,13 @@ def citation_correct(citation: Citation, evidence: Sequence[tuple[str, int, int]
     if any(citation.doc == d and citation.start < e and s < citation.end for d, s, e in evidence):
         return True
     return any(fact_in(f, citation.quote) for f in facts)
+
+
+_MARKER_RE = re.compile(r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
+
+
+def numbers_supported(answer: str, quotes: Sequence[str]) -> tuple[int, int]:
+    """(numbers of the answer that its cited quotes state, numbers in the answer); markers ignored."""
+    numbers = _numbers(normalize_query(_MARKER_RE.sub(" ", answer)))
+    available = _numbers(normalize_query(" ".join(quotes)))
+    return sum(1 for n in numbers if n in available), len(numbers)

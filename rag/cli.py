@@ -256,5 +256,37 @@ def chat(
         turns += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
 
 
+@app.command("eval")
+def evaluate(
+    gold: Annotated[Path, typer.Option("--gold", help="gold questions (JSONL, docs/evaluation-format.md)")],
+    docs: Annotated[Path, typer.Option("--docs", help="folder of documents the gold file refers to")],
+    index: IndexOpt = None,
+    out: Annotated[Path, typer.Option("--out", help="where metrics.json, report.md and plots go")] = Path(
+        "eval-out"
+    ),
+    configs: Annotated[
+        list[str] | None,
+        typer.Option("--config", help="bm25 | dense | hybrid | hybrid+rerank | llamaindex-baseline (repeatable)"),
+    ] = None,
+) -> None:
+    """Chấm điểm trợ lý trên một tệp câu hỏi chuẩn (score the assistant on a gold file)."""
+    from eval.runner import DEFAULT_CONFIGS, EvalError, run
+
+    _settings(None)
+    try:
+        metrics = run(gold, docs, index, out, list(configs or DEFAULT_CONFIGS))
+    except (EvalError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    for summary in metrics.get("configs", [metrics]):
+        r = summary
+        console.print(
+            f"{r['config']['name']}: hit@5 {r['retrieval']['hit@5']} · all facts {r['answer']['all_facts']} · "
+            f"unanswerable refused {r['refusal']['unanswerable_refused']} · citation precision "
+            f"{r['citations']['precision']} · p50 {r['latency_ms']['p50']} ms"
+        )
+    console.print(f"→ {out / 'metrics.json'}, {out / 'report.md'}")
+
+
 if __name__ == "__main__":
     app()

@@ -76,6 +76,8 @@ mark.bc-mark-near { background: #dbe4ff; outline-color: #748ffc; }
 .bc-empty { color: var(--body-text-color-subdued); }
 .bc-table td, .bc-table th { padding: .2rem .6rem; text-align: left; }
 .bc-fail td { color: #c92a2a; }
+/* the table's monospace font lacks many Vietnamese glyphs: use the page font */
+#bc-docs-table, #bc-docs-table * { font-family: var(--font) !important; }
 """
 
 # After a source opens: scroll its <mark> into view once the new document HTML is in the page
@@ -166,7 +168,9 @@ class BaocaoUI:
         row = self.store.manifest.document(doc_id)
         return views.document_html(text, title=row.metadata.title if row else None, doc_id=doc_id)
 
-    def ingest_uploads(self, files: Sequence[str] | None, progress: gr.Progress | None = None) -> tuple[Any, ...]:
+    def ingest_uploads(
+        self, files: Sequence[str] | None, progress: gr.Progress | None = None
+    ) -> tuple[Any, ...]:
         """Save the uploaded files, ingest them, and report each file's outcome."""
         from rag.ingest.pipeline import Ingestor
 
@@ -194,7 +198,8 @@ class BaocaoUI:
 
             if progress is not None:
                 progress((0, len(saved)), desc="Đang nạp tài liệu…", unit="tệp")
-            ingestor = Ingestor(self.settings, index_dir=self.store.dir, embedder=self.assistant.searcher.embedder)
+            embedder = self.assistant.searcher.embedder  # the loaded model, not a second copy
+            ingestor = Ingestor(self.settings, index_dir=self.store.dir, embedder=embedder)
             try:
                 report = ingestor.run(saved, progress=False, on_file=on_file)
             except IndexLocked as exc:
@@ -250,8 +255,9 @@ class BaocaoUI:
                                                   {"role": "assistant", "content": a.text})]
         pending = _messages(turns) + [{"role": "user", "content": views.md_escape(question)}]
         draft = ""
-        yield (pending + [{"role": "assistant", "content": "…"}], turns, [], gr.update(choices=[], value=None),
-               views.sources_html(None, []), views.empty_document_html(), gr.update(), "")
+        yield (pending + [{"role": "assistant", "content": "…"}], turns, [],
+               gr.update(choices=[], value=None, visible=False), views.sources_html(None, []),
+               views.empty_document_html(), gr.update(), "")
         answer: Answer | None = None
         try:
             for piece in self.assistant.stream(question, history=history, filters=filters, mode=mode or None):
@@ -262,8 +268,14 @@ class BaocaoUI:
                 yield (pending + [{"role": "assistant", "content": views.md_escape(draft) + " ▌"}], turns, [],
                        gr.update(), gr.update(), gr.update(), gr.update(), gr.update())
         except Exception as exc:  # a broken LLM server, a closed index: say so in the chat, keep the page
-            logger.exception("answering %r failed", question[:80])
-            failed = pending + [{"role": "assistant", "content": f"Lỗi khi trả lời (error): {views.md_escape(str(exc))}"}]
+            from rag.answer.llm import LLMConfigError
+
+            if isinstance(exc, LLMConfigError):
+                logger.warning("answer mode %s is not configured: %s", mode, exc)
+            else:
+                logger.exception("answering %r failed", question[:80])
+            reply = f"Lỗi khi trả lời (error): {views.md_escape(str(exc))}"
+            failed = pending + [{"role": "assistant", "content": reply}]
             yield (failed, turns, [], gr.update(), gr.update(), gr.update(), gr.update(), gr.update())
             return
         if answer is None:
@@ -272,7 +284,7 @@ class BaocaoUI:
         sources = views.answer_sources(answer, max_near=int(n_near or 3))
         choices = [(views.source_label(s), s.key) for s in sources]
         yield (
-            _messages(turns), turns, sources, gr.update(choices=choices, value=None),
+            _messages(turns), turns, sources, gr.update(choices=choices, value=None, visible=bool(choices)),
             views.sources_html(answer, sources), views.empty_document_html(), self.export(turns), gr.update(),
         )
 
@@ -297,8 +309,15 @@ class BaocaoUI:
         return gr.update(value=str(path), interactive=True)
 
     def new_conversation(self) -> tuple[Any, ...]:
-        return ([], [], [], gr.update(choices=[], value=None), views.sources_html(None, []),
+        return ([], [], [], gr.update(choices=[], value=None, visible=False), views.sources_html(None, []),
                 views.empty_document_html(), gr.update(value=None, interactive=False), "")
+
+
+def available_modes(settings: Settings) -> list[tuple[str, str]]:
+    """Answer modes this configuration can run (an LLM mode needs its endpoint or file)."""
+    llm = settings.llm
+    configured = {"extractive": True, "openai": bool(llm.base_url), "gguf": bool(llm.gguf_path)}
+    return [(label, value) for label, value in MODES if configured[value]]
 
 
 def _doc_label(doc_id: str, title: str | None) -> str:
@@ -331,38 +350,49 @@ def build_app(assistant: Assistant, settings: Settings, ui: UISettings | None = 
                         chat = gr.Chatbot(
                             label="Cuộc hội thoại", height=400, elem_id="bc-chat", latex_delimiters=[],
                             placeholder="Hãy đặt một câu hỏi về các báo cáo đã nạp.", sanitize_html=True,
+                            buttons=["copy", "copy_all"],  # no "share": it posts to Hugging Face
                         )
                         with gr.Row():
                             msg = gr.Textbox(
-                                label="Câu hỏi", placeholder="Ví dụ: Năm 2021 thu ngân sách nhà nước đạt bao nhiêu?",
+                                label="Câu hỏi", placeholder="Ví dụ: Năm 2021 thu ngân sách đạt bao nhiêu?",
                                 lines=1, max_lines=4, scale=5, elem_id="bc-question", autofocus=True,
                             )
                             send = gr.Button("Gửi", variant="primary", scale=1, elem_id="bc-send")
                         with gr.Row():
                             new = gr.Button("Cuộc hội thoại mới", size="sm", elem_id="bc-new")
                             download = gr.DownloadButton(
-                                "Tải cuộc hội thoại (Markdown)", size="sm", interactive=False, elem_id="bc-export"
+                                "Tải cuộc hội thoại (Markdown)", size="sm", interactive=False,
+                                elem_id="bc-export",
                             )
                         gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg], label="Câu hỏi mẫu")
                         with gr.Accordion("Lọc tài liệu (áp dụng cho câu hỏi tiếp theo)", open=False):
                             with gr.Row():
-                                province = gr.Dropdown(provinces, value=ALL, label="Tỉnh", elem_id="bc-province")
+                                province = gr.Dropdown(provinces, value=ALL, label="Tỉnh",
+                                                       elem_id="bc-province")
                                 year = gr.Dropdown(years, value=ALL, label="Năm", elem_id="bc-year")
                             doc = gr.Dropdown(docs, value=ALL, label="Tài liệu", elem_id="bc-doc")
                         with gr.Accordion("Cài đặt", open=False):
-                            mode = gr.Radio(MODES, value=settings.answer.mode, label="Cách trả lời",
-                                            info="Không cấu hình mô hình ngôn ngữ thì luôn trả lời bằng trích xuất.")
-                            n_near = gr.Slider(1, 3, value=3, step=1, label="Số đoạn gần nhất hiển thị khi không "
-                                               "tìm thấy câu trả lời")
+                            modes = available_modes(settings)
+                            mode = gr.Radio(
+                                modes, label="Cách trả lời",
+                                value=settings.answer.mode if settings.answer.mode in dict(modes).values()
+                                else "extractive",
+                                info="Đặt llm.base_url hoặc llm.gguf_path để trả lời bằng mô hình ngôn ngữ.",
+                            )
+                            n_near = gr.Slider(
+                                1, 3, value=3, step=1,
+                                label="Số đoạn gần nhất hiển thị khi không tìm thấy câu trả lời",
+                            )
                     with gr.Column(scale=2):
                         source_list = gr.Radio([], label="Nguồn — bấm để xem trong văn bản gốc",
-                                               elem_id="bc-source-list")
+                                               elem_id="bc-source-list", visible=False)
                         sources_panel = gr.HTML(views.sources_html(None, []), elem_id="bc-sources")
                         doc_view = gr.HTML(views.empty_document_html(), elem_id="bc-doc-view")
             with gr.Tab("Tài liệu", id="docs"):
                 table = gr.Dataframe(
                     views.document_rows(page.store.documents()), headers=views.DOCUMENT_HEADERS,
                     interactive=False, wrap=True, label="Tài liệu đã nạp", elem_id="bc-docs-table",
+                    column_widths=["17%", "35%", "10%", "13%", "9%", "9%", "7%"],
                 )
                 upload = gr.File(
                     file_count="multiple", file_types=list(page.ui.allowed_extensions), type="filepath",
@@ -377,15 +407,17 @@ def build_app(assistant: Assistant, settings: Settings, ui: UISettings | None = 
                     show = gr.Button("Xem", scale=1)
                     delete = gr.Button("Xoá khỏi chỉ mục", variant="stop", scale=1, elem_id="bc-delete")
                 delete_result = gr.Markdown("", elem_id="bc-delete-result")
-                doc_preview = gr.HTML(views.empty_document_html("Chọn một tài liệu để xem."), elem_id="bc-doc-preview")
+                doc_preview = gr.HTML(views.empty_document_html("Chọn một tài liệu để xem."),
+                                      elem_id="bc-doc-preview")
 
         listing = [table, province, year, doc, pick]
         answer_outputs = [chat, turns, sources, source_list, sources_panel, doc_view, download, msg]
         ask_inputs = [msg, turns, mode, n_near, province, year, doc]
         send.click(page.ask, ask_inputs, answer_outputs, api_visibility="private")
         msg.submit(page.ask, ask_inputs, answer_outputs, api_visibility="private")
-        new.click(page.new_conversation, None, [chat, turns, sources, source_list, sources_panel, doc_view,
-                                                download, msg], api_visibility="private")
+        reset = [chat, turns, sources, source_list, sources_panel, doc_view, download, msg]
+        new.click(page.new_conversation, None, reset, api_visibility="private")
+        chat.clear(page.new_conversation, None, reset, api_visibility="private")
         source_list.select(page.open_source, [source_list, sources], [doc_view], api_visibility="private",
                            show_progress="hidden").then(None, js=SCROLL_JS)
         upload.upload(page.ingest_uploads, [upload], [upload_result, upload, *listing],
@@ -427,6 +459,10 @@ def launch(
 def warm_up(assistant: Assistant) -> None:
     """Load the embedding model, BM25 and the chunk table now, not on the first question."""
     assistant.ask("thu ngân sách nhà nước")
+    try:  # a cached query vector skips the model: compute one directly so the model is loaded too
+        assistant.searcher.embedder._compute(["khởi động"], "query")
+    except Exception as exc:  # an embedding server that is down: the page still starts
+        logger.warning("could not warm up the embedder: %s", exc)
 
 
 def main(

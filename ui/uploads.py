@@ -31,7 +31,8 @@ def safe_name(name: str, allowed_extensions: Iterable[str]) -> str:
     name = unicodedata.normalize("NFC", name.strip())
     if not name:
         raise UploadRejected("tên tệp rỗng (empty file name)")
-    if PurePosixPath(name).is_absolute() or PureWindowsPath(name).is_absolute() or PureWindowsPath(name).drive:
+    windows = PureWindowsPath(name)
+    if PurePosixPath(name).is_absolute() or windows.is_absolute() or windows.drive:
         raise UploadRejected("tên tệp là đường dẫn tuyệt đối (absolute path not allowed)")
     parts = name.replace("\\", "/").split("/")
     if ".." in parts:

@@ -26,7 +26,7 @@ KIND_LABELS = {
 
 DOCUMENT_HEADERS = ["Mã tài liệu", "Tiêu đề", "Ngày", "Kỳ báo cáo", "Tỉnh", "Loại", "Số đoạn"]
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_<>#|~])")
 
 
 def esc(text: object) -> str:
@@ -35,8 +35,11 @@ def esc(text: object) -> str:
 
 
 def md_escape(text: str) -> str:
-    """Backslash-escape Markdown so report text shows literally in a Markdown view."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Backslash-escape Markdown so report text shows literally in a Markdown view.
+
+    Brackets stay readable (``[1]`` is a citation marker); only link and image openings are broken.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("](", "]\\(").replace("![", "!\\[")
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,8 @@ def sources_html(answer: Answer | None, sources: Sequence[Source]) -> str:
     parts = ['<div class="bc-sources">']
     if not answer.found:
         parts.append(f'<div class="bc-warning" role="note"><strong>{esc(NOT_AN_ANSWER)}</strong><br>'
-                     "Tài liệu đã nạp không trả lời được câu hỏi này; dưới đây là các đoạn gần nhất để tham khảo."
-                     "</div>")
+                     "Tài liệu đã nạp không trả lời được câu hỏi này; dưới đây là các đoạn gần nhất "
+                     "để tham khảo.</div>")
         if not sources:
             parts.append('<p class="bc-empty">Không có đoạn nào gần với câu hỏi.</p>')
     for s in sources:
@@ -149,8 +152,9 @@ def chat_text(answer: Answer) -> str:
     """The answer as shown in the chat (Markdown-escaped so report text shows literally)."""
     if answer.found:
         return md_escape(answer.text)
-    note = "\n\n*Các đoạn gần nhất (không phải câu trả lời) ở khung Nguồn bên cạnh.*" if answer.suggestions else ""
-    return md_escape(answer.text) + note
+    if not answer.suggestions:
+        return md_escape(answer.text)
+    return md_escape(answer.text) + "\n\n*Các đoạn gần nhất (không phải câu trả lời) ở khung Nguồn bên cạnh.*"
 
 
 def document_rows(documents: Iterable[DocumentRow]) -> list[list[object]]:
@@ -193,12 +197,13 @@ def conversation_markdown(turns: Sequence[tuple[str, Answer]], when: dt.datetime
     when = when or dt.datetime.now()
     out = ["# Cuộc hội thoại — baocao", "", f"*Xuất lúc {when:%Y-%m-%d %H:%M}*", ""]
     for i, (question, answer) in enumerate(turns, 1):
-        out += [f"## Câu hỏi {i}", "", md_escape(question), "", "**Trả lời:**", "", md_escape(answer.text), ""]
+        out += [f"## Câu hỏi {i}", "", md_escape(question), ""]
+        out += ["**Trả lời:**", "", md_escape(answer.text), ""]
         if answer.citations:
             out += ["**Nguồn:**", ""]
             for c in answer.citations:
                 where = ", ".join(x for x in (c.period, c.section, f"{c.doc} [{c.start}:{c.end}]") if x)
-                out += [f"- \\[{c.n}\\] {md_escape(c.title or c.doc)} — {md_escape(where)}",
+                out += [f"- [{c.n}] {md_escape(c.title or c.doc)} — {md_escape(where)}",
                         f"  > {md_escape(c.quote)}"]
             out.append("")
         elif not answer.found and answer.suggestions:

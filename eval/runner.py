@@ -1,0 +1,152 @@
+"""`baocao eval`: run the real assistant on a gold file, per named configuration, and score it.
+
+    baocao eval --gold FILE.jsonl --docs DIR [--index DIR] [--out DIR] [--config NAME ...]
+
+Configurations: ``bm25``, ``dense``, ``hybrid``, ``hybrid+rerank`` (the default assistant) and
+``llamaindex-baseline`` (LlamaIndex's stock pipeline, same documents and embedding model). Every
+question runs with its history (follow-ups are condensed as in the product). Writes
+``metrics.json``, ``report.md`` and PNG plots into ``--out``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from eval.answer_metrics import citation_correct, facts_found, numbers_supported, token_f1
+from eval.gold import GoldQuestion, load_gold, locate
+from eval.retrieval_metrics import hit_at, mrr_at, ndcg_at, relevance
+from rag.answer.refusal import is_refusal
+from rag.config import Settings
+from rag.records import Answer
+
+logger = logging.getLogger(__name__)
+
+CONFIGS = ("bm25", "dense", "hybrid", "hybrid+rerank", "llamaindex-baseline")
+DEFAULT_CONFIGS = ("hybrid+rerank",)
+
+
+class EvalError(ValueError):
+    """The evaluation cannot run as asked (missing files, unknown configuration, bad gold file)."""
+
+
+def _evidence(q: GoldQuestion, texts: dict[str, str]) -> list[tuple[str, int, int]]:
+    spans = []
+    for ev in q.evidence:
+        text = texts.get(ev.doc)
+        if text is None:
+            raise EvalError(f"{q.id}: evidence document {ev.doc!r} is not in --docs")
+        span = locate(ev.quote, text)
+        if span is None:
+            raise EvalError(f"{q.id}: evidence quote not found in {ev.doc}: {ev.quote[:60]!r}")
+        spans.append((ev.doc, *span))
+    return spans
+
+
+def score_question(
+    q: GoldQuestion, answer: Answer, retrieved: list[tuple[str, int, int]], texts: dict[str, str],
+    n_relevant_chunks: int, latency_ms: float,
+) -> dict[str, Any]:
+    """Every metric of one question, plus what was retrieved and answered (for the failure list)."""
+    spans = _evidence(q, texts) if q.evidence else []
+    rel = relevance(retrieved, spans)
+    refused = (not answer.found) or is_refusal(answer.text)
+    found = facts_found(q.must_include, answer.text) if not refused else [False] * len(q.must_include)
+    mismatches = [c for c in answer.citations if texts.get(c.doc, "")[c.start : c.end] != c.quote]
+    good = [c for c in answer.citations if c not in mismatches]
+    covered = [any(c.doc == d and c.start < e and s < c.end for c in good) for d, s, e in spans]
+    has_evidence = bool(spans)
+    return {
+        "id": q.id, "tags": q.tags, "answerable": q.answerable, "question": q.question,
+        "understood": answer.question, "answer": answer.text, "refused": refused,
+        "hit@1": hit_at(rel, 1) if has_evidence else None,
+        "hit@5": hit_at(rel, 5) if has_evidence else None,
+        "hit@10": hit_at(rel, 10) if has_evidence else None,
+        "mrr@10": mrr_at(rel, 10) if has_evidence else None,
+        "ndcg@10": ndcg_at(rel, 10, n_relevant_chunks) if has_evidence else None,
+        "all_facts": (all(found) if found else not refused) if q.answerable else None,
+        "fact_recall": (sum(found) / len(found) if found else None) if q.answerable else None,
+        "token_f1": token_f1(answer.text, " ".join(q.must_include)) if q.answerable and q.must_include else None,
+        "citations": [c.to_json() for c in answer.citations],
+        "citations_correct": [citation_correct(c, spans, q.must_include) for c in good],
+        "citation_recall": (sum(covered) / len(covered)) if covered and q.answerable else None,
+        "quote_mismatches": len(mismatches),
+        "numbers": numbers_supported(answer.text, [c.quote for c in good]) if not refused else None,
+        "latency_ms": latency_ms,
+        "retrieved": [f"{d}[{s}:{e}]" for d, s, e in retrieved[:5]],
+    }
+
+
+def _run_assistant(config: str, questions: list[GoldQuestion], index: Path, settings: Settings) -> list[dict]:
+    from rag.assistant import Assistant
+
+    assistant = Assistant.open(index, settings)
+    texts = {d.doc_id: assistant.store.document_text(d.doc_id) or "" for d in assistant.store.documents()}
+    chunks = [(c.doc_id, c.start, c.end) for c in assistant.store.chunks().values()]
+    assistant.ask("khởi động")  # load the model before timing anything
+    rows = []
+    for q in questions:
+        analysis = assistant.understand(q.question, q.history)
+        nodes = assistant.retrieve(analysis, mode=config, k=10)
+        retrieved = [(n.node.metadata["doc_id"], n.node.metadata["start"], n.node.metadata["end"]) for n in nodes]
+        start = time.perf_counter()
+        answer = assistant.ask(q.question, history=q.history, retrieval=config)
+        latency = (time.perf_counter() - start) * 1000
+        n_rel = sum(relevance(chunks, _evidence(q, texts))) if q.evidence else 0
+        rows.append(score_question(q, answer, retrieved, texts, n_rel, latency))
+    return rows
+
+
+def _run_baseline(questions: list[GoldQuestion], docs: Path, work: Path, settings: Settings) -> list[dict]:
+    from embeddings import get_embedder
+    from eval.baseline import LlamaIndexBaseline
+
+    baseline = LlamaIndexBaseline(docs, work, get_embedder(settings.embeddings))
+    nodes = list(baseline.index.docstore.docs.values()) or []
+    rows = []
+    for q in questions:
+        start = time.perf_counter()
+        answer = baseline.ask(q.question)  # the stock pipeline has no notion of history
+        latency = (time.perf_counter() - start) * 1000
+        retrieved = [(h.doc, h.start, h.end) for h in baseline.retrieve(q.question)]
+        spans = _evidence(q, baseline.texts) if q.evidence else []
+        n_rel = max(1, sum(relevance([(n.metadata.get("doc_id", ""), n.start_char_idx or 0, n.end_char_idx or 0)
+                                      for n in nodes], spans))) if spans else 0
+        rows.append(score_question(q, answer, retrieved, baseline.texts, n_rel, latency))
+    return rows
+
+
+def run(gold: Path, docs: Path, index: Path | None, out: Path, configs: list[str]) -> dict[str, Any]:
+    """Run every configuration and write metrics.json, report.md and plots into ``out``."""
+    from eval.report import summarise, write_outputs
+    from rag.ingest.pipeline import Ingestor
+
+    unknown = [c for c in configs if c not in CONFIGS]
+    if unknown:
+        raise EvalError(f"unknown configuration(s) {', '.join(unknown)}; choose from {', '.join(CONFIGS)}")
+    if not gold.is_file():
+        raise EvalError(f"gold file not found: {gold}")
+    if not docs.is_dir():
+        raise EvalError(f"documents folder not found: {docs}")
+    questions = load_gold(gold)
+    out.mkdir(parents=True, exist_ok=True)
+    index = index or out / "index"
+    settings = Settings(index={"dir": index})
+    report = Ingestor(settings).run([docs], progress=False)
+    if report.failed:
+        logger.warning("%d files failed to ingest: %s", len(report.failed), "; ".join(map(str, report.failed)))
+    results = []
+    for config in configs:
+        started = time.perf_counter()
+        if config == "llamaindex-baseline":
+            rows = _run_baseline(questions, docs, out, settings)
+        else:
+            rows = _run_assistant(config, questions, index, settings)
+        summary = summarise(rows, {"name": config, "gold": str(gold), "docs": str(docs),
+                                   "seconds": round(time.perf_counter() - started, 1)})
+        results.append(summary)
+    metrics = results[0] if len(results) == 1 else {"configs": results}
+    write_outputs(out, results, metrics)
+    return metrics

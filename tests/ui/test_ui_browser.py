@@ -1,0 +1,215 @@
+"""The page in a real browser: Debian's chromium, driven by playwright, against the real app.
+
+The app runs in this process over a fresh index of the sample reports; the browser asks, opens a
+citation, sees the cited span marked, uploads a .docx and asks about it. Every request the page
+makes, and every host name the server process looks up, must stay on this machine.
+
+Needs ``apt-get install chromium`` and ``pip install playwright`` (``make test`` does both); no
+browser is downloaded. Screenshots land in test-artifacts/ui/.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "ui"
+README_SHOT = REPO / "docs" / "img" / "ui-answer.png"
+CHROMIUM = Path(os.environ.get("BAOCAO_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", ""}
+ANSWER_MS = 30_000  # answers take < 2 s; the margin is for a loaded CI machine
+
+Q_BUDGET = "Năm 2021 thu ngân sách nhà nước của Cà Mau đạt bao nhiêu?"
+Q_FOREST = "Năm 2022 tỉnh trồng mới bao nhiêu ha rừng ngập mặn?"
+Q_SLUICES = "Năm 2022 tỉnh xây dựng bao nhiêu cống thủy lợi?"
+EVIL_TEXT = (
+    "Báo cáo thủy lợi <b>năm 2022</b>\n\n"
+    'Năm 2022, tỉnh xây dựng 56 cống thủy lợi <img src=x onerror="window.__xss=1"> '
+    "<script>window.__xss=2</script> phục vụ sản xuất.\n"
+)
+
+
+def _require_browser() -> Any:
+    """playwright's sync API, or a failure (not a skip) that says how to get the browser."""
+    try:
+        from playwright import sync_api
+    except ImportError:
+        pytest.fail("Python package 'playwright' is missing: `make test` installs it "
+                    "(.venv/bin/pip install playwright; no `playwright install` needed).", pytrace=False)
+    if not CHROMIUM.exists():
+        pytest.fail(f"chromium is missing ({CHROMIUM}): `make test` installs it "
+                    "(apt-get install -y chromium), or set BAOCAO_CHROMIUM to a chromium binary.", pytrace=False)
+    return sync_api
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(make_index, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    """The app on a free loopback port, with host-name lookups of this process recorded."""
+    _require_browser()
+    from rag.assistant import Assistant
+    from rag.config import Settings
+    from ui.app import build_app, launch, warm_up
+    from ui.settings import UISettings
+
+    lookups: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def recording_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host or "")
+        if name not in LOCAL_HOSTS:
+            lookups.append(name)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(socket, "getaddrinfo", recording_getaddrinfo)
+        index = make_index()
+        settings = Settings(index={"dir": index})
+        assistant = Assistant.open(index, settings)
+        warm_up(assistant)
+        ui = UISettings(upload_dir=tmp_path_factory.mktemp("uploads"), max_upload_mb=5)
+        demo = build_app(assistant, settings, ui)
+        port = _free_port()
+        launch(demo, ui, "127.0.0.1", port, block=False)
+        try:
+            yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", lookups=lookups)
+        finally:
+            demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: SimpleNamespace) -> Iterator[Any]:
+    sync_api = _require_browser()
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser: Any, server: SimpleNamespace, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh page on the app; afterwards a screenshot, and a check that nothing left the machine."""
+    context = browser.new_context(viewport={"width": 1400, "height": 940}, locale="vi-VN", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    outside: list[str] = []
+    local = (server.url.rstrip("/"), "data:", "blob:", "about:")
+    page.on("request", lambda r: None if r.url.startswith(local) else outside.append(r.url))
+    page.goto(server.url)
+    page.wait_for_selector("#bc-question textarea", timeout=60_000)
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-end.png"), full_page=True)
+    context.close()
+    assert not outside, f"the page made requests off this machine: {outside}"
+    assert not server.lookups, f"the server looked up non-local hosts: {server.lookups}"
+
+
+def _ask(page: Any, question: str) -> None:
+    page.fill("#bc-question textarea", question)
+    page.click("#bc-send")
+
+
+def _open_source(page: Any, label: str) -> Any:
+    """Click a source in the list; returns the <mark> of the document view."""
+    page.locator("#bc-source-list label").filter(has_text=label).first.click()
+    return page.locator("#bc-doc-view mark")
+
+
+def test_a_cited_answer_opens_its_source_with_the_span_highlighted(page: Any):
+    from playwright.sync_api import expect
+
+    _ask(page, Q_BUDGET)
+    chat = page.locator("#bc-chat")
+    expect(chat).to_contain_text("5.851 tỷ đồng", timeout=ANSWER_MS)
+    expect(chat).to_contain_text("[1]")
+    expect(page.locator("#bc-sources")).to_contain_text("năm 2021")
+
+    mark = _open_source(page, "[1]")
+    expect(mark).to_have_count(1)
+    expect(mark).to_have_id("cite-1")
+    expect(mark).to_contain_text("5.851 tỷ đồng")
+    expect(mark).to_be_in_viewport()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "answer.png"))
+    if not README_SHOT.exists() or os.environ.get("BAOCAO_UPDATE_SCREENSHOTS") == "1":
+        README_SHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(README_SHOT))
+
+    with page.expect_download() as download:
+        page.click("#bc-export")
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert Q_BUDGET in exported and "5.851 tỷ đồng" in exported and "- [1] " in exported
+    assert download.value.suggested_filename.endswith(".md")
+
+
+def test_a_question_the_reports_do_not_answer_shows_closest_passages_marked(page: Any):
+    from playwright.sync_api import expect
+
+    _ask(page, "Số ca mắc COVID-19 ở Hà Nội năm 2021 là bao nhiêu?")
+    expect(page.locator("#bc-chat")).to_contain_text("Không tìm thấy thông tin này", timeout=ANSWER_MS)
+    expect(page.locator("#bc-sources")).to_contain_text("Không phải câu trả lời — các đoạn gần nhất")
+    mark = _open_source(page, "Đoạn gần nhất 1")
+    expect(mark).to_have_count(1)
+    expect(mark).to_have_id("near-1")
+    expect(mark).to_be_in_viewport()
+
+    page.click("#bc-new")
+    expect(page.locator("#bc-chat")).not_to_contain_text("Không tìm thấy")
+    expect(page.locator("#bc-source-list")).to_be_hidden()
+
+
+def test_an_uploaded_docx_is_indexed_and_answered_and_report_markup_stays_text(page: Any, tmp_path: Path):
+    import docx
+    from playwright.sync_api import expect
+
+    forest = tmp_path / "trong-rung-2022.docx"
+    document = docx.Document()
+    document.add_heading("Báo cáo kết quả trồng rừng năm 2022", 1)
+    document.add_paragraph("Ủy ban nhân dân tỉnh báo cáo kết quả công tác bảo vệ và phát triển rừng năm 2022.")
+    document.add_paragraph("Năm 2022, tỉnh trồng mới 1.234 ha rừng ngập mặn.")
+    document.save(forest)
+    evil = tmp_path / "thuy-loi-2022.txt"
+    evil.write_text(EVIL_TEXT, encoding="utf-8")
+
+    page.get_by_role("tab", name="Tài liệu").click()
+    page.locator("#bc-upload input[type=file]").set_input_files([str(forest), str(evil)])
+    result = page.locator("#bc-upload-result")
+    expect(result).to_contain_text("Đã nạp 2 tệp", timeout=120_000)
+    expect(result.locator("tr", has_text="trong-rung-2022.docx")).to_contain_text("Đã nạp (indexed)")
+    expect(result.locator("tr", has_text="thuy-loi-2022.txt")).to_contain_text("Đã nạp (indexed)")
+    expect(page.locator("#bc-docs-table")).to_contain_text("trong-rung-2022.docx")
+
+    page.get_by_role("tab", name="Hỏi đáp").click()
+    _ask(page, Q_FOREST)
+    expect(page.locator("#bc-chat")).to_contain_text("1.234 ha", timeout=ANSWER_MS)
+    expect(_open_source(page, "[1]")).to_contain_text("1.234 ha")
+
+    _ask(page, Q_SLUICES)
+    expect(page.locator("#bc-chat")).to_contain_text("56 cống", timeout=ANSWER_MS)
+    mark = _open_source(page, "[1]")
+    expect(mark).to_contain_text("56 cống")
+    expect(page.locator("#bc-doc-view")).to_contain_text('<img src=x onerror="window.__xss=1">')
+    expect(page.locator("#bc-doc-view")).to_contain_text("<script>window.__xss=2</script>")
+    assert page.evaluate("() => window.__xss") is None
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("#bc-sources b, #bc-doc-view b").count() == 0  # the title's <b> is text too
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "uploaded-answer.png"))
+

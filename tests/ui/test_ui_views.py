@@ -1,0 +1,112 @@
+"""ui.views: the cited span is marked exactly, report text never becomes markup, exports keep citations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+from rag.answer.refusal import NOT_FOUND
+from rag.index.manifest import DocumentRow
+from rag.records import Answer, Citation, DocumentMetadata, Period, SearchHit
+from ui import views
+
+EVIL = 'Báo cáo <script>alert(1)</script> và <img src=x onerror="alert(2)"> & "trích" \'dẫn\''
+TEXT = ("Kết quả có 12/22 chỉ tiêu đạt và vượt kế hoạch. Thu ngân sách nhà nước đạt 5.851 tỷ đồng, "
+        "vượt 6,8% kế hoạch. " + EVIL + " Hết.")
+
+
+def _marks(fragment: str) -> list[str]:
+    return re.findall(r"<mark\b[^>]*>(.*?)</mark>", fragment, flags=re.S)
+
+
+def _citation(text: str, needle: str, n: int = 1, title: str | None = "Báo cáo năm 2021") -> Citation:
+    start = text.index(needle)
+    return Citation(n=n, doc="002_a.txt", title=title, section="I. Kinh tế", start=start, end=start + len(needle),
+                    quote=needle, period="năm 2021")
+
+
+def test_the_cited_span_and_only_it_is_inside_the_mark():
+    c = _citation(TEXT, "Thu ngân sách nhà nước đạt 5.851 tỷ đồng")
+    out = views.document_html(TEXT, c.start, c.end, anchor="cite-1", title=c.title, doc_id=c.doc)
+    marks = _marks(out)
+    assert len(marks) == 1 and html.unescape(marks[0]) == c.quote
+    assert '<mark id="cite-1"' in out
+    # the whole document is there, in order, around the mark
+    body = re.sub(r"<[^>]+>", "", out.split('class="bc-doc-text">', 1)[1])
+    assert html.unescape(body) == TEXT
+
+
+def test_report_text_cannot_inject_markup_into_the_document_view():
+    c = _citation(TEXT, EVIL)
+    out = views.document_html(TEXT, c.start, c.end, title=EVIL, doc_id='x"><script>alert(3)</script>.txt')
+    for bad in ("<script", "<img", 'onerror="', 'x"><'):
+        assert bad not in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out and "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in out
+    assert html.unescape(_marks(out)[0]) == EVIL
+
+
+def test_offsets_outside_the_text_are_clamped_not_an_error():
+    out = views.document_html("abc", 2, 99)
+    assert _marks(out) == ["c"]
+    assert "<mark" not in views.document_html("abc")
+
+
+def test_the_sources_panel_shows_each_citation_escaped():
+    c1 = _citation(TEXT, "5.851 tỷ đồng", 1)
+    c2 = _citation(TEXT, EVIL, 2, title=EVIL)
+    answer = Answer("… 5.851 tỷ đồng [1]. … [2].", [c1, c2], True, {"total": 120.0})
+    sources = views.answer_sources(answer)
+    out = views.sources_html(answer, sources)
+    assert "[1]" in out and "[2]" in out and "5.851 tỷ đồng" in out and "năm 2021" in out and "I. Kinh tế" in out
+    assert "<script" not in out and "<img" not in out
+    assert views.source_label(sources[0]).startswith("[1] Báo cáo năm 2021 · năm 2021")
+    assert views.NOT_AN_ANSWER not in out
+
+
+def test_a_refusal_shows_the_closest_passages_marked_as_not_an_answer():
+    hits = [SearchHit(f"c{i}", "004.txt", "Công tác 6 tháng", "", i * 10, i * 10 + 5, 0.5, f"đoạn {i}")
+            for i in range(1, 4)]
+    answer = Answer(NOT_FOUND, [], False, suggestions=hits)
+    sources = views.answer_sources(answer, max_near=2)
+    assert [s.kind for s in sources] == ["near", "near"]
+    out = views.sources_html(answer, sources)
+    assert views.NOT_AN_ANSWER in out and "đoạn 1" in out and "đoạn 3" not in out
+    assert "không phải câu trả lời" in views.chat_text(answer)
+    assert views.source_label(sources[0]).startswith("Đoạn gần nhất 1")
+
+
+def test_chat_text_shows_report_markup_literally():
+    answer = Answer("Đạt *5%* <b>x</b> [a](javascript:alert(1)) [1].", [], True)
+    text = views.chat_text(answer)
+    assert "\\*5%\\*" in text and "\\<b\\>" in text and "](javascript" not in text and "[1]" in text
+
+
+def test_the_markdown_export_contains_questions_answers_and_citations():
+    c = _citation(TEXT, "Thu ngân sách nhà nước đạt 5.851 tỷ đồng")
+    found = Answer("Thu ngân sách nhà nước đạt 5.851 tỷ đồng [1].", [c], True)
+    hit = SearchHit("c9", "004.txt", "Công tác 6 tháng", "", 0, 9, 0.3, "đoạn gần")
+    refused = Answer(NOT_FOUND, [], False, suggestions=[hit])
+    md = views.conversation_markdown(
+        [("Thu ngân sách 2021?", found), ("Rừng ngập mặn?", refused)], when=dt.datetime(2024, 5, 1, 9, 30)
+    )
+    assert md.startswith("# Cuộc hội thoại")
+    assert "2024-05-01 09:30" in md and "## Câu hỏi 1" in md and "## Câu hỏi 2" in md
+    assert "5.851 tỷ đồng [1]." in md
+    assert "- [1] Báo cáo năm 2021 — năm 2021, I. Kinh tế, 002\\_a.txt [" in md
+    assert f"  > {c.quote}" in md
+    assert views.NOT_AN_ANSWER in md and "đoạn gần" in md
+
+
+def test_document_rows_follow_the_headers():
+    row = DocumentRow(
+        "a.txt", "/x/a.txt", "h", 1, 1, "txt", "utf-8",
+        DocumentMetadata("Tiêu đề", "2021-01-12", Period("year", 2021), "Cà Mau", "report"), 7, 0.0,
+    )
+    assert views.document_rows([row]) == [["a.txt", "Tiêu đề", "2021-01-12", "năm 2021", "Cà Mau", "báo cáo", 7]]
+    assert len(views.DOCUMENT_HEADERS) == 7
+
+
+def test_upload_results_are_escaped_and_labelled():
+    out = views.upload_results_html([("<b>a.docx", "indexed"), ("b.txt", "failed: tệp rỗng")], "xong")
+    assert "&lt;b&gt;a.docx" in out and "Đã nạp (indexed)" in out and "Lỗi (failed): tệp rỗng" in out
