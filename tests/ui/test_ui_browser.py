@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword).*")  # gradio + pandas 3
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "ui"
 README_SHOT = REPO / "docs" / "img" / "ui-answer.png"
@@ -105,7 +107,7 @@ def browser(server: SimpleNamespace) -> Iterator[Any]:
 @pytest.fixture()
 def page(browser: Any, server: SimpleNamespace, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh page on the app; afterwards a screenshot, and a check that nothing left the machine."""
-    context = browser.new_context(viewport={"width": 1400, "height": 940}, locale="vi-VN", accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1050}, locale="vi-VN", accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
     outside: list[str] = []
@@ -169,6 +171,8 @@ def test_a_question_the_reports_do_not_answer_shows_closest_passages_marked(page
     expect(mark).to_have_count(1)
     expect(mark).to_have_id("near-1")
     expect(mark).to_be_in_viewport()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "not-found.png"))
 
     page.click("#bc-new")
     expect(page.locator("#bc-chat")).not_to_contain_text("Không tìm thấy")
