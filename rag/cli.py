@@ -26,6 +26,9 @@ err = Console(stderr=True)
 
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="index folder (default: settings index.dir)")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML settings file (default: ./baocao.toml)")]
+ProvinceOpt = Annotated[str | None, typer.Option("--province", help="only documents of this province")]
+YearOpt = Annotated[int | None, typer.Option("--year", help="only documents of this year")]
+DocOpt = Annotated[str | None, typer.Option("--doc", help="only this document")]
 
 
 def _settings(config: Path | None, index: Path | None = None, chroma_url: str | None = None) -> Settings:
@@ -136,9 +139,9 @@ def search(
     index: IndexOpt = None,
     k: Annotated[int, typer.Option("-k", help="number of chunks", min=1, max=100)] = 5,
     mode: Annotated[str, typer.Option("--mode", help="hybrid | bm25 | bm25_folded | dense")] = "hybrid",
-    province: Annotated[str | None, typer.Option("--province", help="only documents of this province")] = None,
-    year: Annotated[int | None, typer.Option("--year", help="only documents of this year")] = None,
-    doc: Annotated[str | None, typer.Option("--doc", help="only this document")] = None,
+    province: ProvinceOpt = None,
+    year: YearOpt = None,
+    doc: DocOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
     config: ConfigOpt = None,
 ) -> None:
@@ -200,9 +203,9 @@ def ask(
     index: IndexOpt = None,
     llm: Annotated[str | None, typer.Option("--llm", help="extractive | openai | gguf")] = None,
     history: Annotated[Path | None, typer.Option("--history", help="JSON list of {role, content} turns")] = None,
-    province: Annotated[str | None, typer.Option("--province", help="only documents of this province")] = None,
-    year: Annotated[int | None, typer.Option("--year", help="only documents of this year")] = None,
-    doc: Annotated[str | None, typer.Option("--doc", help="only this document")] = None,
+    province: ProvinceOpt = None,
+    year: YearOpt = None,
+    doc: DocOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
     config: ConfigOpt = None,
 ) -> None:

@@ -94,6 +94,13 @@ def source_label(source: Source) -> str:
     return " · ".join(bits)
 
 
+def _clip(text: str, limit: int = 320) -> str:
+    """A long passage shortened at a word boundary (the document view shows it whole)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def sources_html(answer: Answer | None, sources: Sequence[Source]) -> str:
     """The source panel of the last answer: each source's title, period, section and quoted span."""
     if answer is None:
@@ -113,7 +120,7 @@ def sources_html(answer: Answer | None, sources: Sequence[Source]) -> str:
             f'<div class="{cls}"><div class="bc-source-head"><span class="bc-n">{esc(head)}</span> '
             f'<span class="bc-title">{esc(s.title or s.doc)}</span></div>'
             f'<div class="bc-meta">{meta} · ký tự {s.start}–{s.end}</div>'
-            f'<blockquote class="bc-quote">{esc(s.quote)}</blockquote></div>'
+            f'<blockquote class="bc-quote">{esc(_clip(s.quote) if s.kind == "near" else s.quote)}</blockquote></div>'
         )
     total = answer.timings_ms.get("total")
     if total is not None:

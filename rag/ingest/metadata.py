@@ -24,7 +24,7 @@ from pathlib import PurePath
 from rag.records import DocKind, DocumentMetadata, Period
 from rag.text.normalize import normalize_tone_marks
 from rag.text.provinces import COMMON_WORD_NAMES, PERSON_NAMES, canonical_province, name_variants
-from rag.text.sentences import sentence_spans
+from rag.text.sentences import sentence_spans, trim_span
 
 __all__ = [
     "extract_metadata",
@@ -156,13 +156,9 @@ class _Doc:
         pos = 0
         for m in [*_PARA_SPLIT_RE.finditer(self.text), None]:
             end = m.start() if m else len(self.text)
-            s, e = pos, end
-            while s < e and self.text[s].isspace():
-                s += 1
-            while e > s and self.text[e - 1].isspace():
-                e -= 1
-            if s < e:
-                spans.append(_Span(s, e))
+            trimmed = trim_span(self.text, pos, end)
+            if trimmed:
+                spans.append(_Span(*trimmed))
             pos = m.end() if m else len(self.text)
         return spans
 
@@ -175,13 +171,9 @@ class _Doc:
         while pos < limit and len(lines) < _HEADER_LINES:
             nl = self.text.find("\n", pos)
             end = len(self.text) if nl < 0 else nl
-            s, e = pos, end
-            while s < e and self.text[s].isspace():
-                s += 1
-            while e > s and self.text[e - 1].isspace():
-                e -= 1
-            if s < e:
-                lines.append(_Span(s, e))
+            trimmed = trim_span(self.text, pos, end)
+            if trimmed:
+                lines.append(_Span(*trimmed))
             if nl < 0:
                 break
             pos = nl + 1

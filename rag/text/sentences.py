@@ -56,16 +56,17 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterato
         if m.group(0) != "\n" and _is_false_boundary(text, m.end(), m.group(0)):
             continue
         cut = m.end() if m.group(0) != "\n" else m.start()
-        span = _trim(text, pos, cut)
+        span = trim_span(text, pos, cut)
         if span:
             yield span
         pos = m.end()
-    span = _trim(text, pos, end)
+    span = trim_span(text, pos, end)
     if span:
         yield span
 
 
-def _trim(text: str, s: int, e: int) -> tuple[int, int] | None:
+def trim_span(text: str, s: int, e: int) -> tuple[int, int] | None:
+    """``(s, e)`` without surrounding whitespace, or None when nothing is left."""
     while s < e and text[s].isspace():
         s += 1
     while e > s and text[e - 1].isspace():

@@ -73,6 +73,8 @@ def test_a_refusal_shows_the_closest_passages_marked_as_not_an_answer():
     out = views.sources_html(answer, sources)
     assert views.NOT_AN_ANSWER in out and "đoạn 1" in out and "đoạn 3" not in out
     assert "không phải câu trả lời" in views.chat_text(answer)
+    long = Answer(NOT_FOUND, [], False, suggestions=[SearchHit("c", "d.txt", None, "", 0, 2000, 0.1, "từ " * 700)])
+    assert len(views.sources_html(long, views.answer_sources(long))) < 1500  # the view shows it whole
     assert views.source_label(sources[0]).startswith("Đoạn gần nhất 1")
 
 
