@@ -9,8 +9,10 @@ DEMO_QUESTION := Năm 2021 thu ngân sách nhà nước của Cà Mau đạt bao
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test setup clean
+.PHONY: demo ui test setup clean
 
 setup: $(STAMP)
 
@@ -23,12 +25,23 @@ $(STAMP): pyproject.toml
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Debian's chromium drives the browser test (playwright never downloads a browser).
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then S=; else S=sudo; fi; \
+	$$S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$S apt-get install -y -qq chromium
+
 demo: $(STAMP)
 	$(BIN)/baocao ingest data/sample_reports --index $(DEMO_INDEX)
 	$(BIN)/baocao docs --index $(DEMO_INDEX)
-	$(BIN)/baocao search "$(DEMO_QUESTION)" --index $(DEMO_INDEX) -k 3
+	$(BIN)/baocao ask "$(DEMO_QUESTION)" --index $(DEMO_INDEX)
+	@echo "Giao diện web (web page): http://127.0.0.1:7860  (Ctrl-C để dừng / to stop)"
+	$(BIN)/baocao ui --index $(DEMO_INDEX)
 
-test: $(STAMP)
+ui: $(STAMP)
+	$(BIN)/baocao ingest data/sample_reports --index $(DEMO_INDEX)
+	$(BIN)/baocao ui --index $(DEMO_INDEX)
+
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 clean:

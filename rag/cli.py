@@ -259,6 +259,23 @@ def chat(
         turns += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
 
 
+@app.command()
+def ui(
+    index: IndexOpt = None,
+    host: Annotated[str | None, typer.Option("--host", help="address (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="port (default 7860)")] = None,
+    auth: Annotated[
+        str | None, typer.Option("--auth", help="user:password or @FILE (default $BAOCAO_UI_AUTH)")
+    ] = None,
+    insecure: Annotated[bool, typer.Option("--insecure", help="serve beyond loopback without a password")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Mở giao diện web (open the web page)."""
+    from ui.app import main
+
+    main(index=index, host=host, port=port, auth=auth, insecure=insecure, settings=_settings(config, index))
+
+
 @app.command("eval")
 def evaluate(
     gold: Annotated[Path, typer.Option("--gold", help="gold questions (JSONL, docs/evaluation-format.md)")],

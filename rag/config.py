@@ -120,6 +120,20 @@ class LLMSettings(_Section):
     n_threads: int | None = Field(default=None, gt=0)
 
 
+class UISettings(_Section):
+    """Where the web page listens, where uploads go, and what may be uploaded."""
+
+    host: str = Field(default="127.0.0.1", description="loopback by default; another address needs auth")
+    port: int = Field(default=7860, ge=0, le=65535, description="0 = any free port")
+    upload_dir: Path = Field(default=Path(".baocao/uploads"), description="uploaded files are kept here")
+    max_upload_mb: float = Field(default=50.0, gt=0, description="larger uploads are refused")
+    allowed_extensions: tuple[str, ...] = IngestSettings().extensions
+    auth: str | None = Field(
+        default=None, description="'user:password' or '@/path/to/file' with one user:password a line"
+    )
+    concurrency: int = Field(default=2, gt=0, description="questions answered at the same time")
+
+
 class Settings(BaseSettings):
     """Root settings; build with ``Settings()`` or ``load_settings(path)``."""
 
@@ -138,6 +152,7 @@ class Settings(BaseSettings):
     rerank: RerankSettings = RerankSettings()
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
+    ui: UISettings = UISettings()
     log_level: str = "WARNING"
 
     @classmethod

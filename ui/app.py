@@ -29,12 +29,11 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 import gradio as gr  # noqa: E402
 
 from rag.assistant import Assistant  # noqa: E402
-from rag.config import Settings  # noqa: E402
+from rag.config import Settings, UISettings  # noqa: E402
 from rag.index.lock import IndexLock, IndexLocked  # noqa: E402
 from rag.records import Answer, SearchFilters  # noqa: E402
 from ui import views  # noqa: E402
 from ui.security import Credentials, check_bind, parse_auth  # noqa: E402
-from ui.settings import UISettings, ui_settings  # noqa: E402
 from ui.uploads import UploadRejected, save_upload  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -123,7 +122,7 @@ class BaocaoUI:
     def __init__(self, assistant: Assistant, settings: Settings, ui: UISettings | None = None) -> None:
         self.assistant = assistant
         self.settings = settings
-        self.ui = ui or ui_settings(settings)
+        self.ui = ui or settings.ui
         self.store = assistant.store
         self._exports = Path(tempfile.mkdtemp(prefix="baocao-ui-"))
 
@@ -169,9 +168,9 @@ class BaocaoUI:
         return views.document_html(text, title=row.metadata.title if row else None, doc_id=doc_id)
 
     def ingest_uploads(
-        self, files: Sequence[str] | None, progress: gr.Progress | None = None
+        self, files: Sequence[str] | None, progress: gr.Progress = gr.Progress()  # noqa: B008 - Gradio's idiom
     ) -> tuple[Any, ...]:
-        """Save the uploaded files, ingest them, and report each file's outcome."""
+        """Save the uploaded files, ingest them, and report each file's outcome (with a progress bar)."""
         from rag.ingest.pipeline import Ingestor
 
         results: list[tuple[str, str]] = []
@@ -193,11 +192,9 @@ class BaocaoUI:
                 nonlocal done
                 done += 1
                 results.append((doc_id, outcome))
-                if progress is not None:
-                    progress((done, len(saved)), desc=f"{doc_id}: {views.outcome_label(outcome)}", unit="tệp")
+                progress((done, len(saved)), desc=f"{doc_id}: {views.outcome_label(outcome)}", unit="tệp")
 
-            if progress is not None:
-                progress((0, len(saved)), desc="Đang nạp tài liệu…", unit="tệp")
+            progress((0, len(saved)), desc="Đang nạp tài liệu…", unit="tệp")
             embedder = self.assistant.searcher.embedder  # the loaded model, not a second copy
             ingestor = Ingestor(self.settings, index_dir=self.store.dir, embedder=embedder)
             try:
@@ -250,7 +247,8 @@ class BaocaoUI:
             yield (_messages(turns), turns, gr.update(), gr.update(), gr.update(), gr.update(), gr.update(),
                    gr.update())
             return
-        filters = SearchFilters(province=province or None, year=int(year) if year else None, doc=doc or None)
+        year_n = int(year) if year and str(year).strip().isdigit() else None
+        filters = SearchFilters(province=province or None, year=year_n, doc=doc or None)
         history = [m for q, a in turns for m in ({"role": "user", "content": q},
                                                   {"role": "assistant", "content": a.text})]
         pending = _messages(turns) + [{"role": "user", "content": views.md_escape(question)}]
@@ -367,10 +365,13 @@ def build_app(assistant: Assistant, settings: Settings, ui: UISettings | None = 
                         gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg], label="Câu hỏi mẫu")
                         with gr.Accordion("Lọc tài liệu (áp dụng cho câu hỏi tiếp theo)", open=False):
                             with gr.Row():
+                                # custom values allowed: a filter chosen before a delete stays valid
                                 province = gr.Dropdown(provinces, value=ALL, label="Tỉnh",
-                                                       elem_id="bc-province")
-                                year = gr.Dropdown(years, value=ALL, label="Năm", elem_id="bc-year")
-                            doc = gr.Dropdown(docs, value=ALL, label="Tài liệu", elem_id="bc-doc")
+                                                       elem_id="bc-province", allow_custom_value=True)
+                                year = gr.Dropdown(years, value=ALL, label="Năm", elem_id="bc-year",
+                                                   allow_custom_value=True)
+                            doc = gr.Dropdown(docs, value=ALL, label="Tài liệu", elem_id="bc-doc",
+                                              allow_custom_value=True)
                         with gr.Accordion("Cài đặt", open=False):
                             modes = available_modes(settings)
                             mode = gr.Radio(
@@ -477,7 +478,7 @@ def main(
     settings = settings or load_settings()
     if index is not None:
         settings.index.dir = index
-    ui = ui_settings(settings)
+    ui = settings.ui
     host = host or ui.host
     try:
         credentials = parse_auth(auth if auth is not None else ui.auth)

@@ -116,11 +116,12 @@ def sources_html(answer: Answer | None, sources: Sequence[Source]) -> str:
         cls = "bc-source" if s.kind == "cite" else "bc-source bc-near"
         head = f"[{s.n}]" if s.kind == "cite" else f"Đoạn gần nhất {s.n}"
         meta = " · ".join(esc(x) for x in (s.period, s.section or None, s.doc) if x)
+        quote = _clip(s.quote) if s.kind == "near" else s.quote
         parts.append(
             f'<div class="{cls}"><div class="bc-source-head"><span class="bc-n">{esc(head)}</span> '
             f'<span class="bc-title">{esc(s.title or s.doc)}</span></div>'
             f'<div class="bc-meta">{meta} · ký tự {s.start}–{s.end}</div>'
-            f'<blockquote class="bc-quote">{esc(_clip(s.quote) if s.kind == "near" else s.quote)}</blockquote></div>'
+            f'<blockquote class="bc-quote">{esc(quote)}</blockquote></div>'
         )
     total = answer.timings_ms.get("total")
     if total is not None:

@@ -22,7 +22,8 @@ def make_index(
 
     def build() -> Path:
         index_dir = tmp_path_factory.mktemp("ui-index")
-        report = Ingestor(Settings(index={"dir": index_dir}), embedder=embedder).run([sample_dir], progress=False)
+        ingestor = Ingestor(Settings(index={"dir": index_dir}), embedder=embedder)
+        report = ingestor.run([sample_dir], progress=False)
         assert report.ok and len(report.indexed) == 5
         return index_dir
 

@@ -13,7 +13,7 @@ from rag.assistant import Assistant
 from rag.config import Settings
 from ui import views
 from ui.app import BaocaoUI, available_modes, build_app
-from ui.settings import UISettings
+from rag.config import UISettings
 
 Q_BUDGET = "Năm 2021 thu ngân sách nhà nước của Cà Mau đạt bao nhiêu?"
 
@@ -44,7 +44,8 @@ def test_an_answer_streams_in_and_its_source_opens_marked(page: BaocaoUI):
     marks = re.findall(r'<mark id="cite-1"[^>]*>(.*?)</mark>', opened, flags=re.S)
     assert len(marks) == 1 and html.unescape(marks[0]) == answer.citations[0].quote
     exported = Path(download["value"]).read_text(encoding="utf-8")
-    assert "5.851 tỷ đồng, vượt 6,8% kế hoạch [1]." in exported and f"> {views.md_escape(answer.citations[0].quote)}" in exported
+    assert "5.851 tỷ đồng, vượt 6,8% kế hoạch [1]." in exported
+    assert f"> {views.md_escape(answer.citations[0].quote)}" in exported
 
 
 def test_a_follow_up_uses_the_conversation(page: BaocaoUI):
@@ -61,7 +62,8 @@ def test_filters_restrict_the_next_question(page: BaocaoUI):
 
 
 def test_a_refusal_lists_closest_passages_as_not_an_answer(page: BaocaoUI):
-    chat, turns, sources, source_list, panel, *_ = _final(page, "Số ca mắc COVID-19 ở Hà Nội năm 2021 là bao nhiêu?")
+    question = "Số ca mắc COVID-19 ở Hà Nội năm 2021 là bao nhiêu?"
+    chat, turns, sources, source_list, panel, *_ = _final(page, question)
     assert not turns[-1][1].found and NOT_FOUND.rstrip(".") in chat[-1]["content"]
     assert views.NOT_AN_ANSWER in panel
     assert sources and all(s.kind == "near" for s in sources)
@@ -85,7 +87,7 @@ def test_upload_reports_each_file_then_delete_removes_the_document(page: BaocaoU
     incoming = tmp_path / "gradio-tmp"
     incoming.mkdir()
     good = incoming / "trong-rung-2022.txt"
-    good.write_text("Báo cáo trồng rừng.\n\nNăm 2022, tỉnh trồng mới 1.234 ha rừng ngập mặn.\n", encoding="utf-8")
+    good.write_text("Báo cáo trồng rừng.\n\nNăm 2022, tỉnh trồng mới 1.234 ha rừng ngập mặn.\n", "utf-8")
     bad = incoming / "virus.exe"
     bad.write_bytes(b"MZ")
     empty = incoming / "rong.txt"
@@ -112,3 +114,26 @@ def test_the_page_builds_with_a_queue(page: BaocaoUI):
     demo = build_app(page.assistant, page.settings, page.ui)
     assert demo._queue is not None  # noqa: SLF001 - demo.queue() was called
     assert demo.baocao.store is page.store
+
+
+def test_launch_with_a_password_keeps_the_page_closed_until_login(page: BaocaoUI):
+    import socket
+
+    import httpx
+
+    from ui.app import launch
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo = build_app(page.assistant, page.settings, page.ui)
+    launch(demo, page.ui, "127.0.0.1", port, auth=[("an", "bí-mật")], block=False)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{base}/config").status_code == 401
+        assert httpx.post(f"{base}/login", data={"username": "an", "password": "sai"}).status_code == 400
+        with httpx.Client(base_url=base) as client:
+            assert client.post("/login", data={"username": "an", "password": "bí-mật"}).status_code == 200
+            assert client.get("/config").status_code == 200
+    finally:
+        demo.close()

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword).*")  # gradio + pandas 3
+# gradio's queue still uses pandas options that pandas 3 deprecates
+pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword).*")
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "ui"
@@ -50,8 +51,8 @@ def _require_browser() -> Any:
         pytest.fail("Python package 'playwright' is missing: `make test` installs it "
                     "(.venv/bin/pip install playwright; no `playwright install` needed).", pytrace=False)
     if not CHROMIUM.exists():
-        pytest.fail(f"chromium is missing ({CHROMIUM}): `make test` installs it "
-                    "(apt-get install -y chromium), or set BAOCAO_CHROMIUM to a chromium binary.", pytrace=False)
+        pytest.fail(f"chromium is missing ({CHROMIUM}): `make test` installs it (apt-get install -y "
+                    "chromium), or set BAOCAO_CHROMIUM to a chromium binary.", pytrace=False)
     return sync_api
 
 
@@ -68,7 +69,7 @@ def server(make_index, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sim
     from rag.assistant import Assistant
     from rag.config import Settings
     from ui.app import build_app, launch, warm_up
-    from ui.settings import UISettings
+    from rag.config import UISettings
 
     lookups: list[str] = []
     real_getaddrinfo = socket.getaddrinfo
@@ -107,7 +108,9 @@ def browser(server: SimpleNamespace) -> Iterator[Any]:
 @pytest.fixture()
 def page(browser: Any, server: SimpleNamespace, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh page on the app; afterwards a screenshot, and a check that nothing left the machine."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1050}, locale="vi-VN", accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1050}, locale="vi-VN", accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     outside: list[str] = []
@@ -188,7 +191,7 @@ def test_an_uploaded_docx_is_indexed_and_answered_and_report_markup_stays_text(p
     forest = tmp_path / "trong-rung-2022.docx"
     document = docx.Document()
     document.add_heading("Báo cáo kết quả trồng rừng năm 2022", 1)
-    document.add_paragraph("Ủy ban nhân dân tỉnh báo cáo kết quả công tác bảo vệ và phát triển rừng năm 2022.")
+    document.add_paragraph("Ủy ban nhân dân tỉnh báo cáo kết quả bảo vệ và phát triển rừng năm 2022.")
     document.add_paragraph("Năm 2022, tỉnh trồng mới 1.234 ha rừng ngập mặn.")
     document.save(forest)
     evil = tmp_path / "thuy-loi-2022.txt"
@@ -201,6 +204,8 @@ def test_an_uploaded_docx_is_indexed_and_answered_and_report_markup_stays_text(p
     expect(result.locator("tr", has_text="trong-rung-2022.docx")).to_contain_text("Đã nạp (indexed)")
     expect(result.locator("tr", has_text="thuy-loi-2022.txt")).to_contain_text("Đã nạp (indexed)")
     expect(page.locator("#bc-docs-table")).to_contain_text("trong-rung-2022.docx")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "documents.png"), full_page=True)
 
     page.get_by_role("tab", name="Hỏi đáp").click()
     _ask(page, Q_FOREST)

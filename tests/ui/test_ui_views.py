@@ -22,8 +22,8 @@ def _marks(fragment: str) -> list[str]:
 
 def _citation(text: str, needle: str, n: int = 1, title: str | None = "Báo cáo năm 2021") -> Citation:
     start = text.index(needle)
-    return Citation(n=n, doc="002_a.txt", title=title, section="I. Kinh tế", start=start, end=start + len(needle),
-                    quote=needle, period="năm 2021")
+    return Citation(n=n, doc="002_a.txt", title=title, section="I. Kinh tế", start=start,
+                    end=start + len(needle), quote=needle, period="năm 2021")
 
 
 def test_the_cited_span_and_only_it_is_inside_the_mark():
@@ -42,7 +42,8 @@ def test_report_text_cannot_inject_markup_into_the_document_view():
     out = views.document_html(TEXT, c.start, c.end, title=EVIL, doc_id='x"><script>alert(3)</script>.txt')
     for bad in ("<script", "<img", 'onerror="', 'x"><'):
         assert bad not in out
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out and "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+    assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in out
     assert html.unescape(_marks(out)[0]) == EVIL
 
 
@@ -58,7 +59,8 @@ def test_the_sources_panel_shows_each_citation_escaped():
     answer = Answer("… 5.851 tỷ đồng [1]. … [2].", [c1, c2], True, {"total": 120.0})
     sources = views.answer_sources(answer)
     out = views.sources_html(answer, sources)
-    assert "[1]" in out and "[2]" in out and "5.851 tỷ đồng" in out and "năm 2021" in out and "I. Kinh tế" in out
+    for shown in ("[1]", "[2]", "5.851 tỷ đồng", "năm 2021", "I. Kinh tế"):
+        assert shown in out
     assert "<script" not in out and "<img" not in out
     assert views.source_label(sources[0]).startswith("[1] Báo cáo năm 2021 · năm 2021")
     assert views.NOT_AN_ANSWER not in out
@@ -73,7 +75,8 @@ def test_a_refusal_shows_the_closest_passages_marked_as_not_an_answer():
     out = views.sources_html(answer, sources)
     assert views.NOT_AN_ANSWER in out and "đoạn 1" in out and "đoạn 3" not in out
     assert "không phải câu trả lời" in views.chat_text(answer)
-    long = Answer(NOT_FOUND, [], False, suggestions=[SearchHit("c", "d.txt", None, "", 0, 2000, 0.1, "từ " * 700)])
+    passage = SearchHit("c", "d.txt", None, "", 0, 2100, 0.1, "từ " * 700)
+    long = Answer(NOT_FOUND, [], False, suggestions=[passage])
     assert len(views.sources_html(long, views.answer_sources(long))) < 1500  # the view shows it whole
     assert views.source_label(sources[0]).startswith("Đoạn gần nhất 1")
 
@@ -105,7 +108,8 @@ def test_document_rows_follow_the_headers():
         "a.txt", "/x/a.txt", "h", 1, 1, "txt", "utf-8",
         DocumentMetadata("Tiêu đề", "2021-01-12", Period("year", 2021), "Cà Mau", "report"), 7, 0.0,
     )
-    assert views.document_rows([row]) == [["a.txt", "Tiêu đề", "2021-01-12", "năm 2021", "Cà Mau", "báo cáo", 7]]
+    expected = ["a.txt", "Tiêu đề", "2021-01-12", "năm 2021", "Cà Mau", "báo cáo", 7]
+    assert views.document_rows([row]) == [expected]
     assert len(views.DOCUMENT_HEADERS) == 7
 
 
