@@ -20,7 +20,7 @@ from rag.query.analyze import QueryAnalysis
 from rag.records import AnswerType, DocumentMetadata, Period
 from rag.text.abbreviations import Abbreviations
 from rag.text.normalize import fold_diacritics
-from rag.text.tokenize import tokenize_folded
+from rag.text.tokenize import tokenize, tokenize_folded
 
 _YEAR_RE = re.compile(r"^(19|20)\d\d$")
 _NUMBER_RE = re.compile(r"(?<![\w/])(?<![^\W\d_]-)\d+(?:[.,]\d+)*(?:\s?%)?(?![\w/])")
@@ -173,7 +173,7 @@ class KeywordMatcher:
         context = set(_CONTEXT_WORDS)
         if analysis.province:
             context.update(tokenize_folded(analysis.province.lower()))
-        question_tokens = tokenize_folded(analysis.text.lower())
+        question_tokens = role_tokens(analysis.text)
         context.update(_filler_tokens(question_tokens))
         keywords: list[str] = []
         for word in analysis.keywords:
@@ -268,13 +268,28 @@ def _meaning_idf(token: str, idf: Callable[[str], float], meanings: dict[str, li
     return weight
 
 
+def role_tokens(text: str) -> list[str]:
+    """Accent-free tokens where a deputy's title stays distinct: "Phó Chủ tịch" is not "Chủ tịch".
+
+    After "phó" (written with its accent) the next syllable is marked ("pho-chu"), so a question
+    about the chairman does not match a sentence about a vice-chairman, and vice versa.
+    """
+    out: list[str] = []
+    deputy = False
+    for token in tokenize(text.lower()):
+        folded = fold_diacritics(token)
+        out.append(f"pho-{folded}" if deputy else folded)
+        deputy = token == "phó"
+    return out
+
+
 @lru_cache(maxsize=50_000)
 def _text_features(abbreviations: Abbreviations, text: str) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
     """Accent-free tokens and adjacent token pairs of a span, abbreviations applied both ways.
 
     Independent of the question, so cached across questions: passages come back again and again.
     """
-    tokens = tokenize_folded(abbreviations.augment(text).lower())
+    tokens = role_tokens(abbreviations.augment(text))
     return frozenset(tokens), frozenset(zip(tokens, tokens[1:], strict=False))
 
 
