@@ -24,6 +24,7 @@ from typing import Any
 from llama_index.core.schema import NodeWithScore
 
 from rag.answer.extractive import Draft, ExtractiveAnswerer, Span
+from rag.answer.injection import without_instructions
 from rag.answer.refusal import NOT_FOUND
 from rag.config import Settings, load_settings
 from rag.query.analyze import QueryAnalysis, analyze
@@ -209,7 +210,7 @@ class Assistant:
         for n, item in enumerate(nodes[: self.settings.answer.top_passages], 1):
             meta = item.node.metadata
             label = " · ".join(x for x in (meta.get("title"), meta.get("period_label"), meta.get("section")) if x)
-            out.append((n, label, item.node.get_content()))
+            out.append((n, label, without_instructions(item.node.get_content())))
         return out
 
     def _generate(

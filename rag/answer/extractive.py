@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from llama_index.core.schema import NodeWithScore
 
 from rag.index.store import IndexStore
+from rag.answer.injection import looks_like_instruction
 from rag.ingest.metadata import find_signature
 from rag.query.analyze import QueryAnalysis
 from rag.records import DocumentMetadata, Period
@@ -121,6 +122,8 @@ class ExtractiveAnswerer:
             doc_meta = docs.get(doc_id, DocumentMetadata())
             passage = f"{doc_meta.title or ''}\n{meta.get('section', '')}\n{text[meta['start'] : meta['end']]}"
             for s, e in sentence_spans(text, meta["start"], meta["end"]):
+                if looks_like_instruction(text[s:e]):  # document text is data, never a command
+                    continue
                 if (doc_id, s, e) not in seen:  # overlapping chunks repeat sentences
                     seen.add((doc_id, s, e))
                     out.append(_Sentence(doc_id, s, e, item.node.node_id, rank, doc_meta, passage))
