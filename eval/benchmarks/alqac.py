@@ -41,13 +41,11 @@ from eval.benchmarks.common import (
     mean,
     recall_at,
     reciprocal_rank,
+    run_and_report,
     settings_summary,
     squad_normalize,
-    work_dirs,
-    write_json,
-    write_rows,
 )
-from eval.benchmarks.convert import InputMissing, alqac_to_gold
+from eval.benchmarks.convert import alqac_to_gold
 
 LABELS = {"true-false": ("Đúng", "Sai"), "multiple-choice": ("A", "B", "C", "D")}
 
@@ -233,17 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: input file not found: {path}", file=sys.stderr)
             return 2
     answer_mode = None if args.answer_mode == "none" else args.answer_mode
-    rows: list[dict[str, Any]] = []
-    try:
-        with work_dirs(args.index, args.work, "alqac") as (index, work):
-            result = run(law, questions, index, work, args.modes, answer_mode, args.limit, rows)
-    except InputMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    write_json(args.out, result)
-    write_rows(args.rows, rows)
-    print(table(result))
-    return 0
+    return run_and_report("alqac", args, lambda index, work, rows: run(law, questions, index, work, args.modes, answer_mode, args.limit, rows), table)
 
 
 if __name__ == "__main__":

@@ -6,15 +6,17 @@ import contextlib
 import json
 import re
 import string
+import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from llama_index.core.schema import NodeWithScore
 
+from eval.benchmarks.convert import InputMissing
 from rag.config import Settings
 from rag.text.normalize import normalize_text
 
@@ -159,3 +161,24 @@ def write_rows(path: Path | None, rows: Sequence[dict[str, Any]]) -> None:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def run_and_report(
+    name: str, args: Any, run: Callable[[Path, Path, list[dict[str, Any]]], dict[str, Any]],
+    table: Callable[[dict[str, Any]], str],
+) -> int:
+    """The shared tail of a benchmark command: run in its folders, write JSON and rows, print a table.
+
+    Returns the exit code: 0, or 2 with a message naming the missing input.
+    """
+    rows: list[dict[str, Any]] = []
+    try:
+        with work_dirs(args.index, args.work, name) as (index, work):
+            result = run(index, work, rows)
+    except InputMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    write_json(args.out, result)
+    write_rows(args.rows, rows)
+    print(table(result))
+    return 0

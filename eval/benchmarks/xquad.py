@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from eval.benchmarks.common import (
+    CHUNKS_PER_QUERY,
     MODES,
     NORMALISATION,
-    CHUNKS_PER_QUERY,
     contains,
     doc_ranking,
     exact_match,
@@ -39,12 +39,10 @@ from eval.benchmarks.common import (
     markdown_table,
     mean,
     reciprocal_rank,
+    run_and_report,
     settings_summary,
-    work_dirs,
-    write_json,
-    write_rows,
 )
-from eval.benchmarks.convert import InputMissing, squad_to_gold
+from eval.benchmarks.convert import squad_to_gold
 
 
 def _gold_rows(gold: Path) -> list[dict[str, Any]]:
@@ -163,17 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: input file not found: {args.data}", file=sys.stderr)
         return 2
     answer_modes = args.modes if args.answer_modes is None else args.answer_modes
-    rows: list[dict[str, Any]] = []
-    try:
-        with work_dirs(args.index, args.work, "xquad") as (index, work):
-            result = run(args.data, index, work, args.modes, answer_modes, args.limit, rows)
-    except InputMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    write_json(args.out, result)
-    write_rows(args.rows, rows)
-    print(table(result))
-    return 0
+    return run_and_report("xquad", args, lambda index, work, rows: run(args.data, index, work, args.modes, answer_modes, args.limit, rows), table)
 
 
 if __name__ == "__main__":
