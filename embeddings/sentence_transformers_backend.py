@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import PrivateAttr
 
 from embeddings.base import LOCAL_COMPUTE_LOCK, Embedder, EmbeddingError, Kind, family_prefixes
+from embeddings.compute import cap_torch_threads, local_threads, run_locked
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +47,14 @@ class SentenceTransformerEmbedder(Embedder):
     _load_lock: Any = PrivateAttr(default_factory=threading.Lock)
     _name_or_path: str = PrivateAttr()
     _device: str = PrivateAttr(default="cpu")
+    _threads: int = PrivateAttr(default=1)
     _use_model_prompts: bool = PrivateAttr(default=False)
 
     def __init__(self, *args: Any, device: str = "cpu", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._name_or_path = _resolve_model(self.settings.model)
         self._device = device
+        self._threads = local_threads(self.settings.threads)
 
     @classmethod
     def class_name(cls) -> str:
@@ -78,15 +81,13 @@ class SentenceTransformerEmbedder(Embedder):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
-            import torch
+            cap_torch_threads(self._threads)  # imports torch, after OpenMP's settings are in place
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError(
                 "the 'sentence-transformers' embedding backend needs the package 'sentence-transformers' "
                 "(pip install sentence-transformers)"
             ) from exc
-        if self.settings.threads:
-            torch.set_num_threads(self.settings.threads)
         logger.info("loading sentence-transformers model %s (offline)", self._name_or_path)
         try:
             model = SentenceTransformer(self._name_or_path, device=self._device, local_files_only=True)
@@ -107,19 +108,16 @@ class SentenceTransformerEmbedder(Embedder):
     def _compute(self, texts: list[str], kind: Kind) -> np.ndarray:
         model = self._get_model()
         opts: dict[str, Any] = {
-            "batch_size": len(texts),
-            "normalize_embeddings": True,
-            "convert_to_numpy": True,
-            "show_progress_bar": False,
+            "normalize_embeddings": True, "convert_to_numpy": True, "show_progress_bar": False,
         }
-        with LOCAL_COMPUTE_LOCK:
+
+        def run(batch: list[str]) -> Any:
+            opts["batch_size"] = len(batch)
             if self._use_model_prompts:
-                if kind == "query":
-                    vecs = model.encode_query(texts, **opts)
-                else:
-                    vecs = model.encode_document(texts, **opts)
-            else:
-                query_prefix, passage_prefix = self.prefixes
-                prefix = query_prefix if kind == "query" else passage_prefix
-                vecs = model.encode(texts, prompt=prefix or None, **opts)
-        return np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)
+                encode = model.encode_query if kind == "query" else model.encode_document
+                return encode(batch, **opts)
+            query_prefix, passage_prefix = self.prefixes
+            prefix = query_prefix if kind == "query" else passage_prefix
+            return model.encode(batch, prompt=prefix or None, **opts)
+
+        return run_locked(LOCAL_COMPUTE_LOCK, run, texts, urgent=kind == "query", threads=self._threads)

@@ -36,12 +36,25 @@ class BaselineHit:
 
 
 class LlamaIndexBaseline:
-    """Build once over ``docs``; ``retrieve`` and ``ask`` mirror the assistant's calls."""
+    """Build once over ``docs``; ``retrieve`` and ``ask`` mirror the assistant's calls.
 
-    def __init__(self, docs: Path, work_dir: Path, embedder: Any, top_k: int = 10) -> None:
+    ``reuse=True`` opens the collection a previous build left in ``work_dir`` instead of
+    rebuilding it (the caller vouches that it was built from the same documents).
+    """
+
+    def __init__(
+        self, docs: Path, work_dir: Path, embedder: Any, top_k: int = 10, reuse: bool = False
+    ) -> None:
         self.docs = Path(docs).resolve()
         self.embedder = embedder
-        documents = SimpleDirectoryReader(str(self.docs), recursive=True, required_exts=[".txt", ".md"]).load_data()
+        # The files SimpleDirectoryReader(docs, recursive=True) would read; listed here because it
+        # drops every file when any folder *above* docs is hidden (a work folder like .bench-work/).
+        files = sorted(
+            str(f) for f in self.docs.rglob("*")
+            if f.is_file() and f.suffix.lower() in (".txt", ".md")
+            and not any(part.startswith(".") for part in f.relative_to(self.docs).parts)
+        )
+        documents = SimpleDirectoryReader(input_files=files, exclude_hidden=False).load_data()
         self.texts: dict[str, str] = {}
         for document in documents:
             doc_id = Path(document.metadata["file_path"]).resolve().relative_to(self.docs).as_posix()
@@ -50,18 +63,33 @@ class LlamaIndexBaseline:
         client = chromadb.PersistentClient(
             path=str(work_dir / "baseline-chroma"), settings=ChromaClientSettings(anonymized_telemetry=False)
         )
-        try:
-            client.delete_collection("llamaindex-baseline")
-        except Exception:  # noqa: BLE001 - absent on first run
-            pass
-        collection = client.create_collection("llamaindex-baseline", embedding_function=None)
-        storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
-        start = time.perf_counter()
-        self.index = VectorStoreIndex.from_documents(
-            documents, storage_context=storage, embed_model=embedder, transformations=[SentenceSplitter()]
-        )
-        self.build_seconds = time.perf_counter() - start
+        self.build_seconds = 0.0
+        self.collection = self._existing(client) if reuse else None
+        if self.collection is not None:
+            vector_store = ChromaVectorStore(chroma_collection=self.collection)
+            self.index = VectorStoreIndex.from_vector_store(vector_store, embed_model=embedder)
+        else:
+            try:
+                client.delete_collection("llamaindex-baseline")
+            except Exception:  # noqa: BLE001 - absent on first run
+                pass
+            self.collection = client.create_collection("llamaindex-baseline", embedding_function=None)
+            vector_store = ChromaVectorStore(chroma_collection=self.collection)
+            storage = StorageContext.from_defaults(vector_store=vector_store)
+            start = time.perf_counter()
+            self.index = VectorStoreIndex.from_documents(
+                documents, storage_context=storage, embed_model=embedder, transformations=[SentenceSplitter()]
+            )
+            self.build_seconds = time.perf_counter() - start
         self.retriever = self.index.as_retriever(similarity_top_k=top_k)
+
+    @staticmethod
+    def _existing(client: Any) -> Any:
+        try:
+            collection = client.get_collection("llamaindex-baseline")
+        except Exception:  # noqa: BLE001 - never built here
+            return None
+        return collection if collection.count() else None
 
     def retrieve(self, question: str) -> list[BaselineHit]:
         hits = []

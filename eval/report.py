@@ -14,7 +14,8 @@ def _mean(values: list[Any]) -> float | None:
     return round(sum(vals) / len(vals), 3) if vals else None
 
 
-def _percentile(values: list[float], q: float) -> float | None:
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank ``q`` quantile (0..1), rounded to 0.1; ``None`` for no values."""
     if not values:
         return None
     ordered = sorted(values)
@@ -46,8 +47,8 @@ def _metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "quote_mismatches": sum(r["quote_mismatches"] for r in rows),
         },
         "grounding": {"numbers_supported": round(supported / total_numbers, 3) if total_numbers else None},
-        "latency_ms": {"p50": _percentile([r["latency_ms"] for r in rows], 0.5),
-                       "p95": _percentile([r["latency_ms"] for r in rows], 0.95)},
+        "latency_ms": {"p50": percentile([r["latency_ms"] for r in rows], 0.5),
+                       "p95": percentile([r["latency_ms"] for r in rows], 0.95)},
     }
 
 

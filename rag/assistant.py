@@ -33,6 +33,7 @@ from rag.records import Answer, Citation, SearchFilters, SearchHit
 from rag.rerank.domain import DomainReranker
 from rag.retrieve.hybrid import Searcher, hits_from_nodes
 from rag.text.abbreviations import load_abbreviations
+from rag.timing import recording, stage
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +86,9 @@ class Assistant:
         pool = self.settings.retrieval.candidates if mode.endswith("+rerank") else k
         nodes = self.searcher.retrieve(analysis.text, pool, base, allowed_docs=allowed, lexical_query=analysis.expanded)
         if mode.endswith("+rerank"):
-            nodes = self.reranker.postprocess_nodes(nodes, query_str=analysis.text)
-            nodes = self._cross_encode(analysis.text, nodes)
+            with stage("rerank"):
+                nodes = self.reranker.postprocess_nodes(nodes, query_str=analysis.text)
+                nodes = self._cross_encode(analysis.text, nodes)
         return nodes[:k]
 
     def _cross_encode(self, question: str, nodes: list[NodeWithScore]) -> list[NodeWithScore]:
@@ -110,7 +112,20 @@ class Assistant:
         mode: str | None = None,
         retrieval: str = "hybrid+rerank",
     ) -> Answer:
-        """Answer one question; ``mode`` overrides settings.answer.mode (extractive | openai | gguf)."""
+        """Answer one question; ``mode`` overrides settings.answer.mode (extractive | openai | gguf).
+
+        ``timings_ms`` holds understand, retrieve, answer and total, and the finer stages of
+        retrieval (normalise, embed_query, dense_search, bm25, fuse, rerank; see rag.timing).
+        """
+        with recording() as stages:
+            answer = self._ask(question, history, filters, mode, retrieval)
+        answer.timings_ms.update({k: v for k, v in stages.ms.items() if k not in answer.timings_ms})
+        return answer
+
+    def _ask(
+        self, question: str, history: History | None, filters: SearchFilters | None, mode: str | None,
+        retrieval: str,
+    ) -> Answer:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         analysis = self.understand(question, history)

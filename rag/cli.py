@@ -8,10 +8,11 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from rag.config import Settings, load_settings
@@ -47,6 +48,12 @@ def _settings(config: Path | None, index: Path | None = None, chroma_url: str | 
     return settings
 
 
+def _fail(message: str) -> NoReturn:
+    """One red line on stderr (never wrapped, never read as markup), then exit 1."""
+    err.print(f"[red]{escape(message)}[/red]", soft_wrap=True, highlight=False, emoji=False)
+    raise typer.Exit(1)
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="files or folders (folders recurse)")],
@@ -55,32 +62,39 @@ def ingest(
     chroma_url: Annotated[str | None, typer.Option("--chroma-url", help="use a `chroma run` server")] = None,
     config: ConfigOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    lock_timeout: Annotated[
+        float | None,
+        typer.Option("--lock-timeout", min=0, help="seconds to wait while another ingest writes the index"),
+    ] = None,
 ) -> None:
     """Nạp tài liệu vào chỉ mục (load documents into the index)."""
+    from rag.index.chroma_store import ChromaServerError
+    from rag.index.errors import IndexWriteError, one_line
     from rag.index.lock import IndexLocked
     from rag.ingest.pipeline import Ingestor
 
     settings = _settings(config, index, chroma_url)
+    if lock_timeout is not None:
+        settings.index.lock_timeout_s = lock_timeout
     try:
         report = Ingestor(settings).run(paths, prune=prune, progress=not quiet and sys.stderr.isatty())
-    except IndexLocked as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
+    except (IndexLocked, IndexWriteError, ChromaServerError) as exc:
+        _fail(str(exc))
     except OSError as exc:
-        err.print(f"[red]Không ghi được chỉ mục (cannot write the index):[/red] {exc}")
-        raise typer.Exit(1) from exc
+        _fail(f"Không ghi được chỉ mục {settings.index.dir} (cannot write the index): {one_line(exc)}")
     console.print(
         f"Đã nạp (indexed): {len(report.indexed)} tệp, {report.chunks} đoạn, {report.words} từ · "
         f"không đổi (unchanged): {len(report.unchanged)} · lỗi (failed): {len(report.failed)}"
         + (f" · đã xoá (removed): {len(report.removed)}" if report.removed else "")
-        + f" · {report.seconds:.1f} s"
+        + f" · {report.seconds:.1f} s",
+        soft_wrap=True,
     )
     if report.chunks:
         console.print(
             f"Vector: {report.chunks_embedded} mới (new), {report.chunks_from_cache} từ bộ nhớ đệm (from cache)"
         )
     for problem in report.failed:
-        err.print(f"[yellow]LỖI[/yellow] {problem.file}: {problem.reason}")
+        err.print(f"[yellow]LỖI[/yellow] {escape(str(problem))}", soft_wrap=True, highlight=False, emoji=False)
     if report.failed:
         raise typer.Exit(2)
 
@@ -180,7 +194,9 @@ def _open_assistant(settings: Settings):  # noqa: ANN202 - lazy import keeps `ba
     from rag.index.store import IndexNotReady
 
     try:
-        return Assistant.open(settings.index.dir, settings)
+        assistant = Assistant.open(settings.index.dir, settings)
+        assistant.store.chroma  # noqa: B018 - connect now: a refused token is told here, not mid-answer
+        return assistant
     except (IndexNotReady, ValueError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
@@ -307,6 +323,14 @@ def evaluate(
         )
     console.print(f"→ {out / 'metrics.json'}, {out / 'report.md'}")
 
+
+def _add_bench() -> None:
+    from eval.bench.cli import bench_app  # typer only; the bench's heavy imports are lazy
+
+    app.add_typer(bench_app, name="bench")
+
+
+_add_bench()
 
 if __name__ == "__main__":
     app()

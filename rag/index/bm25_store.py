@@ -18,6 +18,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from rag.index.faults import fault_point
 from rag.text.tokenize import tokenize, tokenize_folded
 
 logger = logging.getLogger(__name__)
@@ -91,22 +92,36 @@ class BM25Index:
 
     # -- persistence ---------------------------------------------------------------------------
     def save(self, root: Path) -> None:
-        """Write a new generation folder, then point ``CURRENT`` at it; remove older folders."""
+        """Write a new generation folder, then point ``CURRENT`` at it; remove older folders.
+
+        A failure (disk full, ...) before the switch removes the half-written folder and leaves
+        ``CURRENT`` on the previous generation.
+        """
         root.mkdir(parents=True, exist_ok=True)
         name = f"gen-{self.generation:08d}"
         tmp = root / f"{name}.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        if self.ids:
-            for field, model in self.models.items():
-                model.save(str(tmp / field), show_progress=False)
-        (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
         final = root / name
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(tmp, final)
         pointer = root / "CURRENT.tmp"
-        pointer.write_text(name, encoding="utf-8")
-        os.replace(pointer, root / "CURRENT")
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+            if self.ids:
+                for field, model in self.models.items():
+                    model.save(str(tmp / field), show_progress=False)
+            (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+            fault_point("bm25_folder_written")
+            shutil.rmtree(final, ignore_errors=True)
+            os.replace(tmp, final)
+            fault_point("bm25_before_current")
+            pointer.write_text(name, encoding="utf-8")
+            os.replace(pointer, root / "CURRENT")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            pointer.unlink(missing_ok=True)
+            if self.saved_generation(root) != self.generation:
+                shutil.rmtree(final, ignore_errors=True)
+            raise
+        fault_point("bm25_current_switched")
         for old in root.iterdir():
             if old.name not in (name, "CURRENT") and old.name.startswith("gen-"):
                 shutil.rmtree(old, ignore_errors=True)

@@ -7,8 +7,10 @@ Telemetry is off. One collection per embedding model, so switching models never 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -18,6 +20,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import chromadb  # noqa: E402
 from chromadb.config import Settings as ChromaClientSettings  # noqa: E402
+from chromadb.errors import ChromaAuthError  # noqa: E402
+from llama_index.core.bridge.pydantic import PrivateAttr  # noqa: E402
+from llama_index.core.vector_stores.types import VectorStoreQuery, VectorStoreQueryResult  # noqa: E402
 from llama_index.vector_stores.chroma import ChromaVectorStore  # noqa: E402
 
 from embeddings.base import collection_name  # noqa: E402
@@ -28,30 +33,90 @@ logger = logging.getLogger(__name__)
 _PAGE = 5000
 
 
-def make_client(index_dir: Path, settings: IndexSettings) -> Any:
-    """A Chroma client: ``HttpClient`` when ``chroma_url`` is set, else ``PersistentClient``."""
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        kwargs: dict[str, Any] = {}
-        if settings.chroma_token:
-            kwargs["chroma_client_auth_provider"] = "chromadb.auth.token_authn.TokenAuthClientProvider"
-            kwargs["chroma_client_auth_credentials"] = settings.chroma_token
-        client_settings = ChromaClientSettings(anonymized_telemetry=False, **kwargs)
+class ChromaServerError(ValueError):
+    """The server of ``index.chroma_url`` cannot be used: unreachable, or it refused the token.
+
+    Its message names the server and the setting to fix, so commands print it instead of a traceback.
+    """
+
+
+def _http_client(settings: IndexSettings) -> Any:
+    """``HttpClient`` to ``chroma_url``, sending ``chroma_token`` in ``chroma_token_header``."""
+    server = settings.chroma_url
+    url = urlparse(server)
+    kwargs: dict[str, Any] = {}
+    if settings.chroma_token:
+        kwargs["chroma_client_auth_provider"] = "chromadb.auth.token_authn.TokenAuthClientProvider"
+        kwargs["chroma_client_auth_credentials"] = settings.chroma_token
+        kwargs["chroma_auth_token_transport_header"] = settings.chroma_token_header
+    try:  # the client asks the server who we are right away: a bad token or a dead server fails here
         return chromadb.HttpClient(
             host=url.hostname or "127.0.0.1",
             port=url.port or (443 if url.scheme == "https" else 8000),
             ssl=url.scheme == "https",
-            settings=client_settings,
+            settings=ChromaClientSettings(anonymized_telemetry=False, **kwargs),
         )
+    except ChromaAuthError as exc:
+        what = "token sai (wrong token)" if settings.chroma_token else "thiếu token (no token sent)"
+        raise ChromaServerError(
+            f"Máy chủ Chroma {server} từ chối truy cập: {what}; kiểm tra index.chroma_token và "
+            f"index.chroma_token_header (the Chroma server at {server} refused access: {exc})"
+        ) from exc
+    except ValueError as exc:
+        if "could not connect" not in str(exc).lower():
+            raise
+        raise ChromaServerError(
+            f"Không kết nối được máy chủ Chroma {server} (cannot reach the Chroma server at {server}): {exc}"
+        ) from exc
+
+
+def make_client(index_dir: Path, settings: IndexSettings) -> Any:
+    """A Chroma client: ``HttpClient`` when ``chroma_url`` is set, else ``PersistentClient``."""
+    if settings.chroma_url:
+        return _http_client(settings)
     path = index_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=ChromaClientSettings(anonymized_telemetry=False))
 
 
-class ChromaStore:
-    """The collection for one embedding model, wrapped in llama-index's ``ChromaVectorStore``."""
+class CommittedVectorStore(ChromaVectorStore):
+    """``ChromaVectorStore`` whose top-k counts only committed chunks.
 
-    def __init__(self, client: Any, model_id: str) -> None:
+    A write that failed between Chroma and the manifest leaves orphan vectors until the next
+    ingest reconciles. Readers drop them, but a dropped orphan would cost a result; so while
+    orphans exist, a query fetches that many more and returns the top k committed ones.
+    """
+
+    _committed: Callable[[], Collection[str]] = PrivateAttr()
+
+    def __init__(self, committed: Callable[[], Collection[str]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._committed = committed
+
+    def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
+        committed = self._committed()
+        orphans = self._collection.count() - len(committed)
+        if orphans <= 0 or query.query_embedding is None:
+            return super().query(query, **kwargs)
+        k = query.similarity_top_k
+        wide = super().query(dataclasses.replace(query, similarity_top_k=k + orphans), **kwargs)
+        keep = [i for i, node_id in enumerate(wide.ids or []) if node_id in committed][:k]
+        return VectorStoreQueryResult(
+            nodes=[wide.nodes[i] for i in keep] if wide.nodes is not None else None,
+            similarities=[wide.similarities[i] for i in keep] if wide.similarities is not None else None,
+            ids=[wide.ids[i] for i in keep] if wide.ids is not None else None,
+        )
+
+
+class ChromaStore:
+    """The collection for one embedding model, wrapped in llama-index's ``ChromaVectorStore``.
+
+    With ``committed`` (the ids the manifest lists), queries skip orphans without losing results.
+    """
+
+    def __init__(
+        self, client: Any, model_id: str, committed: Callable[[], Collection[str]] | None = None
+    ) -> None:
         self.client = client
         self.name = collection_name(model_id)
         self.collection = client.get_or_create_collection(
@@ -59,7 +124,10 @@ class ChromaStore:
             embedding_function=None,
             metadata={"hnsw:space": "cosine", "embedding_model": model_id},
         )
-        self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
+        self.vector_store: ChromaVectorStore = (
+            CommittedVectorStore(committed, chroma_collection=self.collection) if committed
+            else ChromaVectorStore(chroma_collection=self.collection)
+        )
 
     def all_ids(self) -> set[str]:
         """Every id in the collection (paged, so large collections do not load at once)."""

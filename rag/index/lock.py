@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import time
 from pathlib import Path
 from types import TracebackType
+
+logger = logging.getLogger(__name__)
 
 
 class IndexLocked(RuntimeError):
@@ -25,18 +28,23 @@ class IndexLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + self.timeout_s
+        waited = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
                 if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
                     os.close(fd)
                     raise IndexLocked(
                         f"index {self.path.parent} đang được một tiến trình khác ghi "
                         f"(is being written by another process, pid {holder}); try again when it finishes"
                     ) from None
+                if not waited:
+                    logger.warning("index %s is being written by pid %s; waiting up to %g s",
+                                   self.path.parent, holder, self.timeout_s)
+                    waited = True
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)

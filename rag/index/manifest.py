@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.index.faults import fault_point
 from rag.records import DocumentMetadata
 
 SCHEMA_VERSION = 1
@@ -139,6 +140,7 @@ class Manifest:
                 [(c.chunk_id, c.doc_id, c.idx, c.start, c.end, c.section) for c in chunks],
             )
             self._bump()
+            fault_point("manifest_commit_open")
         return old
 
     def touch_document(self, doc_id: str, path: str, size: int, mtime_ns: int) -> None:
@@ -156,6 +158,7 @@ class Manifest:
             self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
             self._bump()
+            fault_point("manifest_delete_open")
         return old
 
     # -- reads --------------------------------------------------------------------------------

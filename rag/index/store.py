@@ -2,8 +2,10 @@
 
 Write order for one document: vectors into Chroma, then the manifest transaction, then old
 vectors out of Chroma. A crash at any point leaves Chroma with extra ids at worst; readers only
-trust ids the manifest lists, and :meth:`IndexStore.reconcile` (run at the start of every ingest)
-deletes orphans and re-adds vectors the manifest expects but Chroma lacks.
+trust ids the manifest lists (and query past the extra ones, so none costs a result), and
+:meth:`IndexStore.reconcile` (run at the start of every ingest) deletes orphans and re-adds vectors
+the manifest expects but Chroma lacks. A write that fails (disk full, ...) takes its vectors back
+out when it can, and none starts with less than ``errors.MIN_FREE_BYTES`` free.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from rag.chunk.chunker import contextual_text
 from rag.config import Settings
 from rag.index.bm25_store import BM25Index
 from rag.index.chroma_store import ChromaStore, make_client
+from rag.index.errors import require_free_space
+from rag.index.faults import fault_point
 from rag.index.manifest import ChunkRow, DocumentRow, Manifest
 from rag.records import LoadedDocument, SearchFilters
 
@@ -102,7 +106,9 @@ class IndexStore:
     @property
     def chroma(self) -> ChromaStore:
         if self._chroma is None:
-            self._chroma = ChromaStore(make_client(self.dir, self.settings.index), self.model_id or "")
+            self._chroma = ChromaStore(
+                make_client(self.dir, self.settings.index), self.model_id or "", lambda: self.chunks().keys()
+            )
         return self._chroma
 
     def documents(self) -> list[DocumentRow]:
@@ -125,6 +131,8 @@ class IndexStore:
             texts: dict[str, str] = {}
             chunks: dict[str, StoredChunk] = {}
             for row in self.manifest.chunks():
+                if row.doc_id not in docs:  # committed by another writer between the two reads:
+                    continue  # its generation is newer, so the next call reads it whole
                 text = texts.get(row.doc_id)
                 if text is None:
                     text = texts[row.doc_id] = self.manifest.document_text(row.doc_id) or ""
@@ -158,23 +166,43 @@ class IndexStore:
         """Store one document: Chroma first, then the manifest transaction, then drop stale vectors."""
         for node, vector in zip(nodes, vectors, strict=True):
             node.embedding = vector.tolist()
-        if nodes:
-            self.chroma.vector_store.add(list(nodes))
         rows = [
             ChunkRow(n.node_id, doc.doc_id, n.metadata["chunk_index"], n.start_char_idx or 0,
                      n.end_char_idx or 0, n.metadata.get("section", ""))
             for n in nodes
         ]
-        old_ids = self.manifest.commit_document(
-            doc_id=doc.doc_id, path=doc.path, content_hash=doc.content_hash, size=size, mtime_ns=mtime_ns,
-            format=doc.format, encoding=doc.encoding, text=doc.text, metadata=doc.metadata, chunks=rows,
-        )
+        require_free_space(self.dir)
+        try:
+            if nodes:
+                self.chroma.vector_store.add(list(nodes))
+            fault_point("chroma_upserted")
+            old_ids = self.manifest.commit_document(
+                doc_id=doc.doc_id, path=doc.path, content_hash=doc.content_hash, size=size, mtime_ns=mtime_ns,
+                format=doc.format, encoding=doc.encoding, text=doc.text, metadata=doc.metadata, chunks=rows,
+            )
+        except Exception:
+            self._drop_uncommitted([r.chunk_id for r in rows])
+            raise
+        fault_point("manifest_committed")
         stale = sorted(set(old_ids) - {r.chunk_id for r in rows})
         if stale:
             self.chroma.delete(stale)
 
+    def _drop_uncommitted(self, chunk_ids: list[str]) -> None:
+        """After a failed write, take its vectors out of Chroma again (those the manifest lacks).
+
+        Best effort: on a full disk the delete may fail too; the next ingest's reconcile then does it.
+        """
+        try:
+            orphans = sorted(set(chunk_ids) - self.manifest.chunk_ids())
+            if orphans:
+                self.chroma.delete(orphans)
+        except Exception as exc:  # noqa: BLE001 - the original error is the one to report
+            logger.info("could not remove the vectors of a failed write (%s); the next ingest will", exc)
+
     def remove_document(self, doc_id: str) -> bool:
         old_ids = self.manifest.delete_document(doc_id)
+        fault_point("prune_manifest_deleted")
         if old_ids:
             self.chroma.delete(old_ids)
         return True
@@ -188,6 +216,7 @@ class IndexStore:
         if orphans:
             logger.info("removing %d orphan vectors left by an interrupted ingest", len(orphans))
             self.chroma.delete(orphans)
+            fault_point("reconcile_orphans_deleted")
         if missing:
             logger.info("re-adding %d vectors missing from Chroma", len(missing))
             vectors = embed([c.contextual_text for c in missing])

@@ -9,7 +9,9 @@ from __future__ import annotations
 import codecs
 import io
 import logging
+import os
 import re
+import stat
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
@@ -68,12 +70,36 @@ def _unix_newlines(text: str) -> str:
 # --------------------------------------------------------------------------- txt / md
 
 
+_YAML_LINE = re.compile(r"[\w.-]+[ \t]*:.*|[ \t].*|-[ \t].*|#.*|")
+_MAX_FRONT_MATTER_LINES = 200
+
+
+def _strip_front_matter(text: str) -> str:
+    """Drop a leading YAML front matter block (Jekyll, Hugo, Obsidian): metadata, not report text.
+
+    Line by line, not one regex: a regex over the whole block backtracks exponentially on
+    a hostile file whose block never closes.
+    """
+    lines = text.split("\n", _MAX_FRONT_MATTER_LINES + 1)
+    if lines[0].rstrip() != "---":
+        return text
+    for i, line in enumerate(lines[1:_MAX_FRONT_MATTER_LINES + 1], start=1):
+        if line.rstrip() == "---":
+            return "\n".join(lines[i + 1 :])
+        if not _YAML_LINE.fullmatch(line):
+            break
+    return text
+
+
 def _load_plain(data: bytes, fmt: str) -> LoadedText:
     try:
         text, encoding = decode_bytes(data)
     except EncodingProblem as exc:
         raise LoadError(str(exc)) from exc
-    return LoadedText(_unix_newlines(text), fmt, encoding)
+    text = _unix_newlines(text)
+    if fmt == "md":
+        text = _strip_front_matter(text)
+    return LoadedText(text, fmt, encoding)
 
 
 # --------------------------------------------------------------------------- docx
@@ -386,25 +412,81 @@ def _loader_for(suffix: str) -> Callable[[bytes], LoadedText]:
     return loader
 
 
-def load_bytes(data: bytes, suffix: str) -> LoadedText:
-    """Extract raw text from in-memory file content; ``suffix`` like ".pdf" picks the loader."""
-    return _loader_for(suffix)(data)
+# no encoding we read spends more than 4 bytes on a character
+_MAX_BYTES_PER_CHAR = 4
+_PLAIN_LOADERS = (_LOADERS[".txt"], _LOADERS[".md"])
 
 
-def load_file(path: Path, max_bytes: int | None = None) -> LoadedText:
-    """Extract raw text from a file; refuses files over ``max_bytes`` before reading them."""
-    path = Path(path)
-    loader = _loader_for(path.suffix)
+def _too_long(max_chars: int) -> LoadError:
+    limit = f"{max_chars:,}".replace(",", ".")
+    return LoadError(f"văn bản quá dài: hơn {limit} ký tự (text too long; raise ingest.max_text_chars)")
+
+
+def load_bytes(data: bytes, suffix: str, max_chars: int | None = None) -> LoadedText:
+    """Extract raw text from in-memory file content; ``suffix`` like ".pdf" picks the loader.
+
+    With ``max_chars``, longer text is refused, a plain-text file before it is even decoded when
+    its size alone proves it too long.
+    """
+    loader = _loader_for(suffix)
+    if max_chars is not None and loader in _PLAIN_LOADERS and len(data) > _MAX_BYTES_PER_CHAR * max_chars:
+        raise _too_long(max_chars)
+    loaded = loader(data)
+    if max_chars is not None and len(loaded.text) > max_chars:
+        raise _too_long(max_chars)
+    return loaded
+
+
+_FILE_KINDS = (
+    (stat.S_ISDIR, "thư mục", "a folder"),
+    (stat.S_ISFIFO, "ống FIFO", "a FIFO"),
+    (stat.S_ISCHR, "thiết bị", "a character device"),
+    (stat.S_ISBLK, "thiết bị", "a block device"),
+    (stat.S_ISSOCK, "socket", "a socket"),
+)
+
+
+def _cannot_read(exc: OSError) -> LoadError:
+    return LoadError(f"không đọc được tệp (cannot read file: {exc.strerror or exc})")
+
+
+def too_large(size: int, max_bytes: int) -> LoadError:
+    """The refusal of a file over ``ingest.max_file_mb``."""
+    sizes = f"{size / 1048576:.1f} MB > {max_bytes / 1048576:g} MB"
+    return LoadError(f"tệp quá lớn: {sizes} (file too large; raise ingest.max_file_mb)")
+
+
+def read_regular_file(path: Path, max_bytes: int | None = None) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``.
+
+    The file is opened without blocking and checked before reading, so a FIFO named .txt cannot
+    hang an ingest and /dev/zero cannot fill memory; checking the opened file (not a prior
+    ``stat``) leaves no window to swap one in.
+    """
     try:
-        size = path.stat().st_size
-        if max_bytes is not None and size > max_bytes:
-            raise LoadError(
-                f"tệp quá lớn: {size / 1048576:.1f} MB > {max_bytes / 1048576:.1f} MB (file too large)"
-            )
-        with path.open("rb") as handle:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise _cannot_read(exc) from exc
+    try:
+        info = os.fstat(fd)
+        for is_kind, vi, en in _FILE_KINDS:
+            if is_kind(info.st_mode):
+                raise LoadError(f"không phải tệp thông thường mà là {vi} (not a regular file: {en})")
+        if max_bytes is not None and info.st_size > max_bytes:
+            raise too_large(info.st_size, max_bytes)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except OSError as exc:
-        raise LoadError(f"không đọc được tệp (cannot read file: {exc.strerror or exc})") from exc
+        raise _cannot_read(exc) from exc
+    finally:
+        os.close(fd)
     if max_bytes is not None and len(data) > max_bytes:
-        raise LoadError(f"tệp quá lớn (file too large: over {max_bytes} bytes)")
-    return loader(data)
+        raise too_large(len(data), max_bytes)
+    return data
+
+
+def load_file(path: Path, max_bytes: int | None = None, max_chars: int | None = None) -> LoadedText:
+    """Extract raw text from a file; refuses files over ``max_bytes`` before reading them."""
+    path = Path(path)
+    _loader_for(path.suffix)  # an unsupported type is refused before the file is opened
+    return load_bytes(read_regular_file(path, max_bytes), path.suffix, max_chars)

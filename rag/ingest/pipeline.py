@@ -8,11 +8,12 @@ at most the current batch, and the next run picks up where this one stopped.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,11 +25,14 @@ from embeddings.base import Embedder
 
 from rag.chunk.chunker import chunk_document, embedding_text
 from rag.config import Settings
+from rag.index.errors import IndexWriteError, one_line, write_failure_reason
+from rag.index.faults import fault_point
 from rag.index.lock import IndexLock
 from rag.index.store import IndexStore
 from rag.ingest.encodings import EncodingProblem
-from rag.ingest.loaders import LoadError, load_bytes
+from rag.ingest.loaders import LoadError, load_bytes, read_regular_file
 from rag.ingest.metadata import extract_metadata
+from rag.ingest.sandbox import run_bounded
 from rag.records import FileProblem, LoadedDocument
 from rag.text.normalize import normalize_text
 
@@ -83,17 +87,10 @@ def discover(paths: Iterable[Path], extensions: Sequence[str]) -> tuple[list[Sou
     exts = {e.lower() for e in extensions}
     for root in paths:
         root = Path(root)
-        if root.is_file():
+        if root.is_dir():
+            candidates = list(_walk(root, problems))
+        elif os.path.lexists(root):  # a file, or a FIFO or a dangling link the next checks refuse
             candidates = [(root.name, root)]
-        elif root.is_dir():
-            candidates = []
-            for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for name in sorted(filenames):
-                    if name.startswith("."):
-                        continue
-                    full = Path(dirpath) / name
-                    candidates.append((full.relative_to(root).as_posix(), full))
         else:
             problems.append(FileProblem(str(root), "không tồn tại (no such file or folder)"))
             continue
@@ -101,22 +98,62 @@ def discover(paths: Iterable[Path], extensions: Sequence[str]) -> tuple[list[Sou
             if path.suffix.lower() not in exts:
                 ignored += 1
                 continue
-            if path.is_symlink() and not path.exists():
-                problems.append(FileProblem(str(path), "liên kết hỏng (broken symbolic link)"))
+            reason = _unopenable(doc_id, path)
+            if reason:
+                problems.append(FileProblem(_readable_name(doc_id), reason))
                 continue
             if doc_id in found and found[doc_id].path.resolve() != path.resolve():
                 problems.append(
-                    FileProblem(str(path), f"trùng tên tài liệu với {found[doc_id].path} (same document id)")
+                    FileProblem(doc_id, f"trùng tên tài liệu với {found[doc_id].path} (same document id)")
                 )
                 continue
             found[doc_id] = SourceFile(doc_id, path)
     return list(found.values()), problems, ignored
 
 
+def _readable_name(name: str) -> str:
+    """A file name as a person can read it: bytes that are not UTF-8 written as ``\\xff``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _walk(root: Path, problems: list[FileProblem]) -> Iterator[tuple[str, Path]]:
+    """(document id, path) of the files under ``root``; a folder that cannot be listed is a problem."""
+
+    def unlistable(exc: OSError) -> None:
+        folder = Path(exc.filename or root)
+        name = folder.relative_to(root).as_posix() if folder != root else str(root)
+        reason = f"không đọc được thư mục (cannot list folder: {exc.strerror or exc})"
+        problems.append(FileProblem(_readable_name(name), reason))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                full = Path(dirpath) / name
+                yield full.relative_to(root).as_posix(), full
+
+
+def _unopenable(doc_id: str, path: Path) -> str | None:
+    """Why a found file cannot be taken at all: a name that is not UTF-8, a dangling or looping link."""
+    try:
+        doc_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return "tên tệp không phải UTF-8 (file name is not valid UTF-8; rename the file)"
+    if not path.is_symlink():
+        return None
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "liên kết vòng (symbolic link loop)"
+        return "liên kết hỏng (broken symbolic link)"
+    return None
+
+
 def load_document(source: SourceFile, data: bytes, settings: Settings) -> LoadedDocument:
     """Decode, extract, normalise and describe one file; raises LoadError with a reason."""
     try:
-        loaded = load_bytes(data, source.path.suffix)
+        loaded = load_bytes(data, source.path.suffix, settings.ingest.max_text_chars)
     except EncodingProblem as exc:
         raise LoadError(str(exc)) from exc
     text = normalize_text(loaded.text)
@@ -131,6 +168,27 @@ def load_document(source: SourceFile, data: bytes, settings: Settings) -> Loaded
         encoding=loaded.encoding,
         metadata=extract_metadata(text, source.path.name),
     )
+
+
+Parsed = tuple[LoadedDocument, list[TextNode]]
+
+
+def load_and_chunk(source: SourceFile, data: bytes, settings: Settings) -> Parsed:
+    """All the CPU work on one file: load, normalise, describe, chunk."""
+    doc = load_document(source, data, settings)
+    return doc, chunk_document(doc, settings.chunking)
+
+
+def parse_file(source: SourceFile, data: bytes, settings: Settings) -> Parsed:
+    """:func:`load_and_chunk` in a forked worker under the per-file time and memory limits.
+
+    ``ingest.isolate = false`` runs it in-process (no limits; for debugging a parser).
+    """
+    limits = settings.ingest
+    if not limits.isolate:
+        return load_and_chunk(source, data, settings)
+    timeout_s, memory_mb = limits.file_timeout_s, limits.file_memory_mb
+    return run_bounded(load_and_chunk, source, data, settings, timeout_s=timeout_s, memory_mb=memory_mb)
 
 
 @dataclass
@@ -152,12 +210,18 @@ class Ingestor:
         self.embedder = embedder or get_embedder(settings.embeddings)
 
     def _embed(self, texts: list[str], report: IngestReport, progress: bool) -> np.ndarray:
-        before = self.embedder.stats
-        vectors = self.embedder.embed_passages(texts, progress=progress)
-        after = self.embedder.stats
-        report.chunks_from_cache += after.cached - before.cached
-        report.chunks_embedded += after.computed - before.computed
-        return vectors
+        """Vectors for ``texts``, one embedder batch at a time (each batch lands in the cache)."""
+        step = self.settings.embeddings.batch_size
+        parts = []
+        for i in range(0, len(texts), step):
+            before = self.embedder.stats
+            parts.append(self.embedder.embed_passages(texts[i : i + step], progress=progress))
+            after = self.embedder.stats
+            report.chunks_from_cache += after.cached - before.cached
+            report.chunks_embedded += after.computed - before.computed
+            if after.computed > before.computed:
+                fault_point("embedding")
+        return np.concatenate(parts) if parts else self.embedder.embed_passages([])
 
     def run(
         self,
@@ -171,22 +235,40 @@ class Ingestor:
         report = IngestReport()
         sources, problems, report.ignored = discover(paths, self.settings.ingest.extensions)
         report.failed.extend(problems)
-        with IndexLock(self.index_dir, self.settings.index.lock_timeout_s):
-            store = IndexStore(self.index_dir, self.settings, self.embedder.model_id, create=True)
-            try:
-                t = time.perf_counter()
-                store.reconcile(lambda texts: self._embed(texts, report, progress=False))
-                report.add_time("reconcile", time.perf_counter() - t)
-                self._ingest_files(store, sources, report, progress, on_file)
-                if prune:
-                    self._prune(store, sources, report, on_file)
-                t = time.perf_counter()
-                store.save_bm25()
-                report.add_time("bm25", time.perf_counter() - t)
-            finally:
-                store.close()
+        try:
+            with IndexLock(self.index_dir, self.settings.index.lock_timeout_s):
+                fault_point("after_lock")
+                self._write(sources, report, prune, progress, on_file)
+        except Exception as exc:
+            reason = write_failure_reason(exc, self.index_dir)
+            if reason is None:
+                raise
+            # Documents committed before the failure stay; the failed one was rolled back.
+            raise IndexWriteError(self.index_dir, reason, one_line(exc)) from exc
         report.seconds = time.perf_counter() - started
         return report
+
+    def _write(
+        self,
+        sources: list[SourceFile],
+        report: IngestReport,
+        prune: bool,
+        progress: bool,
+        on_file: Callable[[str, str], None] | None,
+    ) -> None:
+        store = IndexStore(self.index_dir, self.settings, self.embedder.model_id, create=True)
+        try:
+            t = time.perf_counter()
+            store.reconcile(lambda texts: self._embed(texts, report, progress=False))
+            report.add_time("reconcile", time.perf_counter() - t)
+            self._ingest_files(store, sources, report, progress, on_file)
+            if prune:
+                self._prune(store, sources, report, on_file)
+            t = time.perf_counter()
+            store.save_bm25()
+            report.add_time("bm25", time.perf_counter() - t)
+        finally:
+            store.close()
 
     def _ingest_files(
         self,
@@ -214,20 +296,14 @@ class Ingestor:
                     report.unchanged.append(source.doc_id)
                     settle(source.doc_id, "unchanged")
                     continue
-                if stat.st_size > max_bytes:
-                    raise LoadError(
-                        f"tệp quá lớn: {stat.st_size / 1048576:.1f} MB > {self.settings.ingest.max_file_mb:g} MB "
-                        "(file too large; raise ingest.max_file_mb)"
-                    )
-                data = source.path.read_bytes()
+                data = read_regular_file(source.path, max_bytes)
                 if row and row.content_hash == hashlib.sha256(data).hexdigest():
                     store.manifest.touch_document(source.doc_id, str(source.path.resolve()), stat.st_size,
                                                   stat.st_mtime_ns)
                     report.unchanged.append(source.doc_id)
                     settle(source.doc_id, "unchanged")
                     continue
-                doc = load_document(source, data, self.settings)
-                nodes = chunk_document(doc, self.settings.chunking)
+                doc, nodes = parse_file(source, data, self.settings)
             except LoadError as exc:
                 report.failed.append(FileProblem(source.doc_id, exc.reason))
                 settle(source.doc_id, f"failed: {exc.reason}")
@@ -242,6 +318,7 @@ class Ingestor:
             if "+" in doc.encoding or doc.encoding in ("tcvn3", "vni"):
                 report.repaired[source.doc_id] = 1
             pending.append(_Pending(doc, nodes, stat.st_size, stat.st_mtime_ns))
+            fault_point("file_loaded")
             if sum(len(p.nodes) for p in pending) >= _EMBED_BATCH_CHUNKS:
                 self._flush(store, pending, report, settle)
                 pending = []

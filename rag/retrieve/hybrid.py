@@ -16,8 +16,11 @@ from rag.retrieve.bm25 import BM25Retriever
 from rag.retrieve.dense import DenseRetriever
 from rag.retrieve.fusion import reciprocal_rank_fusion
 from rag.text.normalize import fold_diacritics, normalize_query
+from rag.timing import stage
 
 MODES = ("hybrid", "bm25", "bm25_folded", "dense")
+# Stage names under which each retriever's time is recorded (see rag.timing).
+_STAGES = {"bm25": "bm25", "bm25_folded": "bm25", "dense": "dense_search"}
 
 # Lexical evidence counts more than dense similarity on number-heavy report text; the folded
 # field only rescues questions typed without accents. A question typed without any diacritics
@@ -83,19 +86,27 @@ class Searcher:
         """Top ``k`` chunks; ``lexical_query`` (e.g. with abbreviations expanded) feeds BM25 only."""
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
-        query = normalize_query(question)
+        with stage("normalise"):
+            query = normalize_query(question)
+            lexical = QueryBundle(query_str=normalize_query(lexical_query) if lexical_query else query)
         if not query:
             return []
-        lexical = QueryBundle(query_str=normalize_query(lexical_query) if lexical_query else query)
         dense = QueryBundle(query_str=query)
+        if mode in ("hybrid", "dense") and (allowed_docs is None or allowed_docs):
+            with stage("embed_query"):  # embedded here so that dense_search times the vector search alone
+                dense.embedding = self.embedder.embed_queries([query])[0].tolist()
         candidates = max(k, self.settings.retrieval.candidates)
         retrievers = self.retrievers(candidates if mode == "hybrid" else k, allowed_docs)
         if mode != "hybrid":
-            bundle = dense if mode == "dense" else lexical
-            return retrievers[mode].retrieve(bundle)[:k]
+            with stage(_STAGES[mode]):
+                return retrievers[mode].retrieve(dense if mode == "dense" else lexical)[:k]
         weights = fusion_weights(query)
-        lists = [retrievers[name].retrieve(dense if name == "dense" else lexical) for name in weights]
-        return reciprocal_rank_fusion(lists, list(weights.values()), self.settings.retrieval.rrf_k)[:k]
+        lists = []
+        for name in weights:
+            with stage(_STAGES[name]):
+                lists.append(retrievers[name].retrieve(dense if name == "dense" else lexical))
+        with stage("fuse"):
+            return reciprocal_rank_fusion(lists, list(weights.values()), self.settings.retrieval.rrf_k)[:k]
 
     def search(
         self, question: str, k: int = 5, mode: str = "hybrid", allowed_docs: set[str] | None = None

@@ -23,13 +23,18 @@ ABBREVIATIONS = frozenset(
 # A candidate boundary: terminal punctuation (with closing quotes/brackets), then whitespace.
 _BOUNDARY_RE = re.compile(r"[.!?…;]+[\"'”’»)\]]*(?=\s)|\n")
 _WORD_BEFORE_RE = re.compile(r"([^\s(\[\"“]+)$")
+_NEXT_CHAR_RE = re.compile(r"\s*(\S)")
+# how far back a boundary looks for the word before its dot: abbreviations are short, and
+# searching from the start of the text made a long single-line document quadratic
+_WORD_WINDOW = 64
 
 
 def _is_false_boundary(text: str, end: int, punct: str) -> bool:
     """True when the dot at ``text[end - 1]`` belongs to an abbreviation or an initial."""
     if not punct.startswith("."):
         return False
-    before = _WORD_BEFORE_RE.search(text, 0, end - len(punct))
+    stop = end - len(punct)
+    before = _WORD_BEFORE_RE.search(text, max(0, stop - _WORD_WINDOW), stop)
     if before is None:
         return False
     word = before.group(1).lower()
@@ -39,7 +44,7 @@ def _is_false_boundary(text: str, end: int, punct: str) -> bool:
     if len(word) == 1 and word.isalpha():
         return True
     # the next non-space character is lower-case or a digit that continues the sentence
-    nxt = re.compile(r"\s*(\S)").match(text, end)
+    nxt = _NEXT_CHAR_RE.match(text, end)
     if nxt and (nxt.group(1).islower()):
         return True
     return False

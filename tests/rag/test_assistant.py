@@ -12,6 +12,7 @@ from rag.assistant import Assistant
 from rag.config import Settings
 from rag.ingest.pipeline import Ingestor
 from rag.records import Answer, SearchFilters
+from tests.rag.odd_questions import ODD_QUESTIONS
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +83,7 @@ def test_a_signer_question_quotes_the_signature_block(assistant: Assistant):
     _check_citations(assistant, answer)
 
 
-@pytest.mark.parametrize(
-    "question",
-    ["", "   ", "?!...", "🙂🙂🙂", "'; DROP TABLE documents; --", "What is the weather in Paris today?",
-     "thu ngân sách " * 800],
-)
+@pytest.mark.parametrize("question", ODD_QUESTIONS.values(), ids=ODD_QUESTIONS.keys())
 def test_odd_questions_get_a_sensible_reply_never_a_traceback(assistant: Assistant, question: str):
     answer = assistant.ask(question)
     assert isinstance(answer.text, str) and answer.text

@@ -8,6 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.rag.odd_questions import ODD_QUESTIONS
+
+# the CLI cases cost a process each: one per kind of oddity
+_CLI_ODD = ("empty", "emoji", "sql", "dash-first", "10000-chars")
+
 
 def _baocao(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **(env_extra or {})}
@@ -99,3 +106,13 @@ def test_chat_keeps_history_between_turns(tmp_path: Path, sample_dir: Path):
                             capture_output=True, text=True, timeout=300, env=os.environ.copy())
     assert result.returncode == 0, result.stderr
     assert "846,6 tỷ đồng" in result.stdout and "979,6 tỷ đồng" in result.stdout
+
+
+@pytest.mark.parametrize("kind", _CLI_ODD)
+def test_ask_replies_to_odd_questions_without_a_traceback(sample_index: Path, kind: str):
+    """``--`` ends the options, so even a question that starts with a dash is a question."""
+    out = _baocao("ask", "--index", str(sample_index), "--json", "--", ODD_QUESTIONS[kind])
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    data = json.loads(out.stdout)
+    assert isinstance(data["answer"], str) and data["answer"]

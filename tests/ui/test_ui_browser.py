@@ -224,3 +224,25 @@ def test_an_uploaded_docx_is_indexed_and_answered_and_report_markup_stays_text(p
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "uploaded-answer.png"))
 
+
+
+def test_an_oversized_or_unsupported_upload_is_refused_with_a_message_and_not_indexed(page: Any, tmp_path: Path):
+    from playwright.sync_api import expect
+
+    big = tmp_path / "qua-lon.txt"
+    big.write_bytes(b"a" * (6 * 1024 * 1024))  # the server's limit is 5 MB
+    exe = tmp_path / "virus.exe"
+    exe.write_bytes(b"MZ")
+    page.get_by_role("tab", name="Tài liệu").click()
+    upload = page.locator("#bc-upload input[type=file]")
+    toast = page.get_by_test_id("toast-body")
+
+    upload.set_input_files([str(big)])
+    expect(toast.filter(has_text="qua-lon.txt")).to_contain_text("maximum allowed size of 5.0 Mb")
+    upload.set_input_files([str(exe)])
+    expect(toast.filter(has_text="virus.exe")).to_contain_text("Only .txt, .md, .docx, .pdf, .html, .htm")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "upload-refused.png"), full_page=True)
+    expect(page.locator("#bc-upload-result")).not_to_contain_text("Đã nạp")
+    expect(page.locator("#bc-docs-table")).not_to_contain_text("qua-lon.txt")
+    expect(page.locator("#bc-docs-table")).not_to_contain_text("virus.exe")

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import os
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -244,3 +246,40 @@ def test_load_bytes_accepts_suffix_in_any_form(suffix: str) -> None:
 def test_load_bytes_wraps_encoding_problems_in_load_error() -> None:
     with pytest.raises(LoadError, match="binary"):
         load_bytes(b"\x00\x01\x02" * 100, ".md")
+
+
+# --------------------------------------------------------------------------- hostile files (issue 7)
+
+
+def test_markdown_front_matter_is_metadata_not_text(tmp_path: Path) -> None:
+    note = f"---\ntitle: Báo cáo\ntags:\n  - kt-xh\n---\n{REPORT_LINE}"
+    assert load_file(write(tmp_path, "note.md", note.encode())).text == REPORT_LINE
+    only = load_file(write(tmp_path, "only.md", b"---\ntitle: x\n---\n"))
+    assert only.text == ""
+
+
+def test_markdown_rule_that_is_not_front_matter_is_kept(tmp_path: Path) -> None:
+    text = f"---\n{REPORT_LINE}\n---\nKết luận."
+    assert load_file(write(tmp_path, "rule.md", text.encode())).text == text
+
+
+def test_fifo_named_txt_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")
+    with pytest.raises(LoadError, match="not a regular file: a FIFO"):
+        load_file(tmp_path / "pipe.txt")
+
+
+def test_device_behind_a_txt_link_is_refused_without_reading_it(tmp_path: Path) -> None:
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")
+    with pytest.raises(LoadError, match="not a regular file: a character device"):
+        load_file(tmp_path / "zero.txt")
+
+
+def test_plain_text_too_long_is_refused_and_before_decoding_when_its_size_proves_it() -> None:
+    with pytest.raises(LoadError, match="text too long"):
+        load_bytes(REPORT_TEXT.encode(), ".txt", max_chars=100)
+    started = time.perf_counter()
+    with pytest.raises(LoadError, match="text too long"):
+        load_bytes(b"\x00garbage" * 1_000_000, ".md", max_chars=1_000_000)  # not even decodable
+    assert time.perf_counter() - started < 0.5
+    assert load_bytes(REPORT_TEXT.encode(), ".txt", max_chars=len(REPORT_TEXT)).text == REPORT_TEXT

@@ -150,3 +150,22 @@ def test_search_without_diacritics_uses_the_folded_field(sample_index: Path):
     searcher = Searcher.open(sample_index, Settings(index={"dir": sample_index}))
     hits = searcher.search("thu ngan sach nha nuoc nam 2021 dat bao nhieu", k=5, mode="bm25_folded")
     assert any("5.851 tỷ đồng" in h.text for h in hits)
+
+
+def test_discover_names_link_loops_dangling_links_and_non_utf8_names(tmp_path: Path):
+    (tmp_path / "a.txt").symlink_to("b.txt")
+    (tmp_path / "b.txt").symlink_to("a.txt")
+    (tmp_path / "gone.md").symlink_to("nowhere.md")
+    with open(os.fsencode(tmp_path) + b"/t\xean.txt", "wb") as handle:
+        handle.write(b"x")
+    os.mkfifo(tmp_path / "pipe.txt")
+    files, problems, _ = discover([tmp_path], [".md", ".txt"])
+    assert {p.file: p.reason for p in problems} == {
+        "a.txt": "liên kết vòng (symbolic link loop)",
+        "b.txt": "liên kết vòng (symbolic link loop)",
+        "gone.md": "liên kết hỏng (broken symbolic link)",
+        "t\\xean.txt": "tên tệp không phải UTF-8 (file name is not valid UTF-8; rename the file)",
+    }
+    # a FIFO is found, given directly too (not called missing): reading it is what refuses it
+    assert [f.doc_id for f in files] == ["pipe.txt"]
+    assert [f.doc_id for f in discover([tmp_path / "pipe.txt"], [".txt"])[0]] == ["pipe.txt"]

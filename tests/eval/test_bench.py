@@ -1,0 +1,299 @@
+"""`baocao bench ingest|query` end to end on a tiny vietnews corpus, and the parts they are made of."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from eval.bench.corpus import (
+    BenchQuery,
+    CorpusError,
+    corpus_name,
+    gold_queries,
+    iter_articles,
+    materialise,
+    query_file,
+    resolve_docs,
+    sample,
+)
+from eval.bench.ingest_bench import CHANGE, pick_changed
+from eval.bench.measure import disk_usage_mb, doc_hits, latency_summary, queries_per_second, stage_summaries
+from eval.bench.report import merge, ratios, targets
+from eval.bench.workspace import BenchOptions, prepare, prepare_cache
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+VIETNEWS = SHARED / "bench" / "vietnews-12k.jsonl"
+GOLD = SHARED / "eval" / "gold_dev.jsonl"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        pytest.fail(f"{path} is missing: the tests expect ../shared beside the project (as in CI)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_jsonl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 6 vietnews articles, bodies cut to 60 words: real text, seconds to embed."""
+    out = tmp_path_factory.mktemp("vietnews") / "vietnews-tiny.jsonl"
+    lines = []
+    for article, _ in zip(iter_articles(_need(VIETNEWS)), range(6), strict=False):
+        body = " ".join(article.body.split()[:60])
+        lines.append(
+            json.dumps(
+                {"id": article.id, "title": article.title, "summary": article.summary, "body": body},
+                ensure_ascii=False,
+            )
+        )
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out
+
+
+# -- corpus --------------------------------------------------------------------------------------
+def test_vietnews_articles_become_title_and_body_files_with_their_summary_as_query(
+    tiny_jsonl: Path, tmp_path: Path
+):
+    corpus = materialise(tiny_jsonl, tmp_path / "c", limit=4, with_samples=False)
+    articles = list(iter_articles(tiny_jsonl))[:4]
+    assert corpus.name == "vietnews-tiny-4"
+    assert corpus.doc_ids == sorted(f"vietnews/{a.id}.txt" for a in articles)
+    text = (tmp_path / "c" / f"vietnews/{articles[0].id}.txt").read_text(encoding="utf-8")
+    assert text.startswith(articles[0].title + "\n\n") and articles[0].body.split()[0] in text
+    assert [(q.question, q.docs) for q in corpus.queries] == [
+        (a.summary, (f"vietnews/{a.id}.txt",)) for a in articles
+    ]
+    assert corpus.written == 4
+
+
+def test_materialising_again_writes_nothing_and_a_smaller_limit_removes_files(
+    tiny_jsonl: Path, tmp_path: Path
+):
+    materialise(tiny_jsonl, tmp_path / "c", limit=5, with_samples=True)
+    mtimes = {p: p.stat().st_mtime_ns for p in (tmp_path / "c").rglob("*.txt")}
+    again = materialise(tiny_jsonl, tmp_path / "c", limit=5, with_samples=True)
+    assert again.written == 0 and {p: p.stat().st_mtime_ns for p in (tmp_path / "c").rglob("*.txt")} == mtimes
+    assert sum(d.startswith("samples/") for d in again.doc_ids) == 5
+    smaller = materialise(tiny_jsonl, tmp_path / "c", limit=2, with_samples=False)
+    assert (
+        sorted(p.relative_to(tmp_path / "c").as_posix() for p in (tmp_path / "c").rglob("*.txt"))
+        == smaller.doc_ids
+    )
+    assert len(smaller.doc_ids) == 2
+
+
+def test_a_folder_is_mirrored_and_limited_in_path_order(sample_dir: Path, tmp_path: Path):
+    corpus = materialise(sample_dir, tmp_path / "c", limit=3)
+    assert corpus.doc_ids == sorted(p.name for p in sample_dir.iterdir())[:3]
+    assert corpus.queries == [] and corpus_name(sample_dir, None) == "sample_reports-5"
+    assert (tmp_path / "c" / corpus.doc_ids[0]).read_bytes() == (sample_dir / corpus.doc_ids[0]).read_bytes()
+
+
+def test_missing_or_malformed_corpora_are_named(tmp_path: Path):
+    with pytest.raises(CorpusError, match="nope"):
+        materialise(tmp_path / "nope", tmp_path / "c")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match="bad.jsonl:1"):
+        materialise(bad, tmp_path / "c")
+
+
+def test_gold_and_query_files_become_queries_pointing_at_corpus_documents(tmp_path: Path):
+    gold = gold_queries(_need(GOLD))
+    raw = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert [q.question for q in gold] == [r["question"] for r in raw]
+    assert [bool(q.docs) for q in gold] == [
+        bool(r.get("answerable", True) and r.get("evidence")) for r in raw
+    ]
+    plain = tmp_path / "q.txt"
+    plain.write_text("câu một\n\ncâu hai\n", encoding="utf-8")
+    assert [q.question for q in query_file(plain)] == ["câu một", "câu hai"]
+    jsonl = tmp_path / "q.jsonl"
+    jsonl.write_text('{"question": "a", "doc": "x.txt"}\n{"question": "b", "docs": ["y.txt", "z.txt"]}\n')
+    queries = query_file(jsonl)
+    assert [q.docs for q in queries] == [("x.txt",), ("y.txt", "z.txt")]
+    resolved = resolve_docs(queries, ["samples/x.txt", "y.txt"])
+    assert [q.docs for q in resolved] == [("samples/x.txt",), ("y.txt",)]
+
+
+def test_sampling_is_deterministic_and_keeps_corpus_order():
+    queries = [BenchQuery(str(i), f"q{i}") for i in range(50)]
+    a, b = sample(queries, 10, seed=0), sample(queries, 10, seed=0)
+    assert a == b and len(a) == 10
+    assert [int(q.id) for q in a] == sorted(int(q.id) for q in a)
+    assert sample(queries, None) == queries and sample(queries, 99) == queries
+
+
+# -- measuring helpers ---------------------------------------------------------------------------
+def test_latency_and_stage_summaries_use_nearest_rank_percentiles():
+    values = [float(v) for v in range(1, 101)]
+    summary = latency_summary(values)
+    assert summary == {"n": 100, "p50": 51.0, "p95": 95.0, "max": 100.0, "mean": 50.5}
+    assert latency_summary([])["p50"] is None
+    stages = stage_summaries([{"bm25": 2.0}, {"bm25": 4.0, "fuse": 1.0}], ["bm25", "fuse"])
+    assert stages["bm25"]["max"] == 4.0 and stages["fuse"]["p50"] in (0.0, 1.0)
+
+
+def test_document_hits_count_distinct_documents():
+    ranking = ["a", "b", "c"]
+    assert doc_hits(ranking, ["a"]) == {"hit@1": 1.0, "hit@10": 1.0}
+    assert doc_hits(ranking, ["c"]) == {"hit@1": 0.0, "hit@10": 1.0}
+    assert doc_hits(ranking, ["z"]) == {"hit@1": 0.0, "hit@10": 0.0}
+
+
+def test_queries_per_second_runs_every_question_with_the_clients_asked():
+    seen: set[str] = set()
+    threads: set[int] = set()
+    lock = threading.Lock()
+
+    def call(q: str) -> None:
+        with lock:
+            seen.add(q)
+            threads.add(threading.get_ident())
+
+    qps = queries_per_second(call, [str(i) for i in range(20)], clients=3)
+    assert qps > 0 and len(seen) == 20 and 1 <= len(threads) <= 3
+
+
+def test_changed_files_are_a_ceiling_fraction_of_plain_text_files(tmp_path: Path):
+    ids = [f"{i:03d}.txt" for i in range(150)] + ["x.pdf", "u16.txt"]
+    for name in ids:
+        (tmp_path / name).write_bytes(b"\xff\xfeh\x00" if name == "u16.txt" else b"abc")
+    chosen = pick_changed(tmp_path, ids, 0.01)
+    assert len(chosen) == 2 and "x.pdf" not in chosen and "u16.txt" not in chosen
+    assert pick_changed(tmp_path, ids, 0.0) == []
+    assert CHANGE.isascii()
+
+
+def test_disk_usage_counts_allocated_blocks(tmp_path: Path):
+    (tmp_path / "f").write_bytes(b"x" * 200_000)
+    assert 0.18 <= disk_usage_mb(tmp_path) <= 0.3
+
+
+def test_a_fresh_cache_drops_vectors_and_links_model_folders(tmp_path: Path):
+    shared = tmp_path / "shared"
+    (shared / "models" / "m").mkdir(parents=True)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "embeddings.sqlite3").write_bytes(b"old vectors")
+    prepare_cache(cache, shared, empty=True)
+    assert not (cache / "embeddings.sqlite3").exists()
+    assert (cache / "models" / "m").is_dir() and (cache / "models").is_symlink()
+
+
+def test_the_bench_never_empties_an_index_folder_it_did_not_make(tmp_path: Path, sample_dir: Path):
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("x")
+    with pytest.raises(CorpusError, match="not made by the bench"):
+        prepare(
+            BenchOptions(docs=sample_dir, index=foreign, work=tmp_path / "w"),
+            fresh_index=True,
+            fresh_cache=True,
+        )
+    assert (foreign / "keep.txt").exists()
+
+
+def test_ratios_and_targets_come_from_both_halves_of_the_file():
+    ingest = {
+        "ingest": {
+            "words_per_s": 900.0,
+            "pipeline_vs_raw": 0.95,
+            "reingest_speedup": 80.0,
+            "words_per_s_is_speed": True,
+        },
+        "llamaindex_baseline": {"ingest_words_per_s": 600.0},
+    }
+    query = {
+        "query": {
+            "retrieval_ms": {"p50": 40.0, "p95": 70.0},
+            "answer_ms": {"p50": 200.0, "p95": 500.0},
+            "hit@10": 0.9,
+            "peak_rss_mb": 900.0,
+            "qps": {"retrieval": {"1": 20.0}},
+        },
+        "llamaindex_baseline": {
+            "retrieval_ms": {"p50": 50.0, "p95": 60.0},
+            "hit@10": 0.6,
+            "qps": {"retrieval": {"1": 10.0}},
+        },
+    }
+    result = merge(ingest, query)
+    assert result["llamaindex_baseline"]["ingest_words_per_s"] == 600.0
+    result["ratios"] = ratios(result)
+    assert result["ratios"]["ingest_words_per_s"] == 1.5 and result["ratios"]["retrieval_p50_ms"] == 0.8
+    assert result["ratios"]["retrieval_qps_1_clients"] == 2.0
+    met = {t["target"]: t["met"] for t in targets(result)}
+    assert met["retrieval p50 <= 60 ms"] and met["answer p95 <= 2 x p50"] is False
+    assert met["ingest words/s >= 0.9 x raw embedder"] and met["hit@10 above LlamaIndex"]
+    result["ingest"]["words_per_s_is_speed"] = False  # a reused cache: no verdict on speed
+    assert {t["target"]: t["met"] for t in targets(result)}["ingest words/s >= 0.9 x raw embedder"] is None
+
+
+# -- end to end ----------------------------------------------------------------------------------
+def _bench(*args: str) -> None:
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+
+    result = CliRunner().invoke(app, ["bench", *args])
+    assert result.exit_code == 0, (result.output[-3000:], result.exception)
+
+
+def test_bench_ingest_then_query_write_the_whole_report(tiny_jsonl: Path, tmp_path: Path):
+    work, out = tmp_path / "work", tmp_path / "out"
+    common = ["--docs", str(tiny_jsonl), "--no-samples", "--work", str(work), "--out", str(out)]
+    _bench("ingest", *common, "--changed-fraction", "0.2")
+    _bench("query", *common, "--max-queries", "6", "--warmup", "1", "--clients", "1", "--clients", "2")
+
+    result = json.loads((out / "bench.json").read_text(encoding="utf-8"))
+    ing, q, lb = result["ingest"], result["query"], result["llamaindex_baseline"]
+    assert (
+        result["corpus"]["docs"] == 6 and result["corpus"]["chunks"] >= 6 and result["corpus"]["words"] > 300
+    )
+    assert {"cpu_count", "git_commit", "load_average_1m"} <= set(result["machine"])
+    assert result["embedder"]["model_id"] and set(result["settings"]) == {"ingest", "query"}
+
+    # ingest: real speed figures, an unchanged re-run that skips everything, a 20% change re-embedding only it
+    assert ing["embedding_cache"] == "fresh" and ing["words_per_s_is_speed"] is True
+    assert ing["chunks_from_cache"] == 0 and ing["chunks_embedded"] == ing["chunks"]
+    for key in (
+        "words_per_s",
+        "raw_embed_words_per_s",
+        "first_ingest_s",
+        "reingest_unchanged_s",
+        "peak_rss_mb",
+        "index_mb",
+        "chunks_per_s",
+        "pipeline_vs_raw",
+    ):
+        assert ing[key] > 0, key
+    assert sum(ing["stage_seconds"].values()) <= ing["first_ingest_s"]
+    assert (
+        ing["reingest_skipped"] == 6 and ing["reingest_indexed"] == 0 and ing["reingest_chunks_embedded"] == 0
+    )
+    changed = ing["changed"]
+    assert changed["files_changed"] == 2 and changed["indexed"] == 2 and changed["unchanged"] == 4
+    assert 1 <= changed["chunks_embedded"] <= ing["chunks"]
+
+    # query: both passes timed by stage, hit@k in range, throughput per client count, serving memory
+    assert q["queries"] == 6 and q["queries_with_known_doc"] == 6 and q["query_embedding_cache"] == "off"
+    for section in ("retrieval_ms", "answer_ms"):
+        assert 0 < q[section]["p50"] <= q[section]["p95"] <= q[section]["max"]
+    assert q["retrieval_stage_overrun_ms"] <= 0.01 and q["answer_stage_overrun_ms"] <= 0.01
+    assert set(q["retrieval_stages_ms"]) == {"normalise", "embed_query", "dense_search", "bm25", "fuse"}
+    assert q["answer_stages_ms"]["embed_query"]["p50"] > 0 and q["answer_stages_ms"]["rerank"]["p50"] > 0
+    assert 0 <= q["hit@1"] <= q["hit@10"] <= 1
+    assert set(q["qps"]["retrieval"]) == set(q["qps"]["answer"]) == {"1", "2"}
+    assert q["peak_rss_mb"] >= q["ready_rss_mb"] > 0
+    assert q["index_prepare"]["newly_indexed"] == 0  # the ingest bench left the index matching the files
+
+    # LlamaIndex in the same runs, and the ratios
+    assert lb["ingest_words_per_s"] > 0 and lb["retrieval_ms"]["p50"] > 0 and 0 <= lb["hit@10"] <= 1
+    assert result["ratios"]["ingest_words_per_s"] > 0 and result["ratios"]["retrieval_p50_ms"] > 0
+    assert len(result["targets"]) == 10
+    md = (out / "bench.md").read_text(encoding="utf-8")
+    assert "| hit@10 |" in md and "embed_query" in md and "unchanged re-ingest" in md
+    assert not (out / "index").exists() and (work / "index").is_dir()  # results stay small

@@ -1,0 +1,105 @@
+"""The per-file worker: results come back whole, and a parser that loops, eats memory, crashes or
+raises costs one refusal with a reason, never the ingest, never a stray process."""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import resource
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.ingest.loaders import LoadError
+from rag.ingest.pipeline import SourceFile, parse_file
+from rag.ingest.sandbox import run_bounded
+from tests.rag.ingest.fixtures_build import REPORT_TEXT
+
+LIMITS = {"timeout_s": 5.0, "memory_mb": 256}
+
+
+def _add(a: int, b: int) -> int:
+    return a + b
+
+
+def _refuse() -> None:
+    raise LoadError("tệp hỏng (broken file)")
+
+
+def _spin_forever(pid_file: Path) -> None:
+    pid_file.write_text(str(os.getpid()))
+    while True:
+        pass
+
+
+def _eat_memory() -> list[bytearray]:
+    return [bytearray(64 * 1024 * 1024) for _ in range(1000)]  # 64 GB, far over any budget
+
+
+def _crash() -> None:
+    faulthandler.disable()  # pytest's dump of the crash is noise here
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def _bug() -> None:
+    raise KeyError("no such key")
+
+
+def test_the_result_comes_back_from_the_worker():
+    assert run_bounded(_add, 2, 3, **LIMITS) == 5
+
+
+def test_a_result_larger_than_the_pipe_buffer_comes_back_whole():
+    text = run_bounded(str.__mul__, "ngân sách ", 3_000_000, **LIMITS)
+    assert len(text) == 30_000_000
+
+
+def test_a_load_error_keeps_its_reason():
+    with pytest.raises(LoadError, match=r"^tệp hỏng \(broken file\)$"):
+        run_bounded(_refuse, **LIMITS)
+
+
+def test_a_parser_stuck_in_a_loop_is_killed_at_the_deadline(tmp_path: Path):
+    pid_file = tmp_path / "pid"
+    started = time.monotonic()
+    with pytest.raises(LoadError, match="took too long"):
+        run_bounded(_spin_forever, pid_file, timeout_s=1.0, memory_mb=256)
+    assert time.monotonic() - started < 5
+    with pytest.raises(ProcessLookupError):  # killed and reaped: no stray process, no zombie
+        os.kill(int(pid_file.read_text()), 0)
+
+
+def test_a_parser_eating_memory_is_refused_at_the_memory_limit():
+    started = time.monotonic()
+    with pytest.raises(LoadError, match="memory limit"):
+        run_bounded(_eat_memory, **LIMITS)
+    assert time.monotonic() - started < 5
+
+
+def test_a_crashing_parser_is_reported_with_its_signal():
+    with pytest.raises(LoadError, match=f"parser crashed: signal {int(signal.SIGSEGV)}"):
+        run_bounded(_crash, **LIMITS)
+
+
+def test_an_unexpected_exception_is_this_files_problem_not_the_ingests():
+    with pytest.raises(LoadError, match="unexpected error: KeyError"):
+        run_bounded(_bug, **LIMITS)
+
+
+def test_isolated_and_in_process_parsing_give_the_same_document(tmp_path: Path):
+    path = tmp_path / "bao-cao.txt"
+    path.write_text(REPORT_TEXT, encoding="utf-8")
+    source, data = SourceFile("bao-cao.txt", path), path.read_bytes()
+    isolated_doc, isolated_nodes = parse_file(source, data, Settings())
+    local_doc, local_nodes = parse_file(source, data, Settings(ingest={"isolate": False}))
+    assert isolated_doc == local_doc
+    assert [n.id_ for n in isolated_nodes] == [n.id_ for n in local_nodes]
+    assert [n.text for n in isolated_nodes] == [n.text for n in local_nodes]
+
+
+def test_the_worker_has_a_cpu_limit_for_when_the_parent_dies_and_drops_no_core_files():
+    assert run_bounded(resource.getrlimit, resource.RLIMIT_CPU, timeout_s=5.0, memory_mb=256)[0] == 6
+    assert run_bounded(resource.getrlimit, resource.RLIMIT_CORE, **LIMITS)[0] == 0
