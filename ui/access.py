@@ -2,7 +2,7 @@
 
 Gradio's login check guards only some routes (``/config``, ``/file=``, ``/upload``, ``/queue/join``
 …); others answer without it (``/gradio_api/heartbeat/…``, ``/gradio_api/cancel``,
-``/gradio_api/stream/…``, ``/gradio_api/startup-events``, ``/manifest.json`` …). :class:`LoginGate`
+``/gradio_api/stream/…``, ``/openapi.json``, ``/manifest.json`` …). :class:`LoginGate`
 sits in front of all of them and lets a request without a valid session cookie reach only the
 login page and the static files it is drawn with, so a route a later Gradio adds is closed too.
 """

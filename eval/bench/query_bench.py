@@ -119,7 +119,11 @@ def measure_serving(spec: dict[str, Any]) -> dict[str, Any]:
         spec.get("rows"),
         [{"kind": "retrieval", **r} for r in retrieval] + [{"kind": "answer", **r} for r in answers],
     )
+    serving_rss = peak_rss_mb()  # before LlamaIndex's index is opened here for the paired pass
+    paired = _paired_with_baseline(searcher, queries, warmup, spec) if spec.get("paired") else None
     return {
+        "peak_rss_mb": serving_rss,
+        "paired_with_llamaindex": paired,
         "embedder": describe_embedder(searcher.embedder),
         "queries": len(queries),
         "warmup": len(warmup),
@@ -139,6 +143,39 @@ def measure_serving(spec: dict[str, Any]) -> dict[str, Any]:
         "open_and_warmup_s": round(ready_s, 3),
         "ready_rss_mb": ready_rss,
         "query_embedding_cache": "off",
+    }
+
+
+def _paired_with_baseline(
+    searcher: Any, queries: list[BenchQuery], warmup: list[BenchQuery], spec: dict[str, Any]
+) -> dict[str, Any]:
+    """Our retrieval and LlamaIndex's, query by query in alternating order, with one embedder object.
+
+    Separate processes run minutes apart, and on a shared machine the load changes meanwhile;
+    timed side by side, both meet the same load, so their ratio holds.
+    """
+    from eval.baseline import LlamaIndexBaseline
+
+    folder, baseline_dir = Path(spec["folder"]), Path(spec["baseline_dir"])
+    baseline = LlamaIndexBaseline(folder, baseline_dir, searcher.embedder, top_k=CHUNKS_PER_QUERY, reuse=True)
+    for q in warmup:
+        baseline.retrieve(q.question)
+    sides: dict[str, tuple[Any, list[float]]] = {
+        "ours": (lambda text: searcher.retrieve(text, CHUNKS_PER_QUERY, "hybrid"), []),
+        "llamaindex": (baseline.retrieve, []),
+    }
+    for i, q in enumerate(queries):
+        for name in ("ours", "llamaindex") if i % 2 == 0 else ("llamaindex", "ours"):
+            call, times = sides[name]
+            t = time.perf_counter()
+            call(q.question)
+            times.append((time.perf_counter() - t) * 1000)
+    ours, theirs = latency_summary(sides["ours"][1]), latency_summary(sides["llamaindex"][1])
+    return {
+        "method": "each query retrieved by both, alternating which goes first, in one process, same embedder",
+        "retrieval_ms": ours,
+        "llamaindex_retrieval_ms": theirs,
+        "p50_ratio": round(ours["p50"] / theirs["p50"], 3) if ours["p50"] and theirs["p50"] else None,
     }
 
 
@@ -239,7 +276,9 @@ def run(opts: BenchOptions) -> tuple[dict[str, Any], Workspace]:
     }
     _write_queries(Path(spec["queries"]), timed)
     _write_queries(Path(spec["warmup"]), warmup)
-    ours = spawn("serve", spec, ws.work)
+    if opts.baseline and not baseline_is_current(ws):
+        build_baseline(ws, opts)
+    ours = spawn("serve", {**spec, "paired": opts.baseline}, ws.work)
     update: dict[str, Any] = {
         "corpus": {k: corpus[k] for k in ("docs", "chunks", "words")},
         "embedder": ours.pop("embedder"),
@@ -251,8 +290,6 @@ def run(opts: BenchOptions) -> tuple[dict[str, Any], Workspace]:
         },
     }
     if opts.baseline:
-        if not baseline_is_current(ws):
-            build_baseline(ws, opts)
         theirs = spawn("baseline-query", spec, ws.work)
         update["llamaindex_baseline"] = {
             "retrieval_ms": theirs["retrieval_ms"],

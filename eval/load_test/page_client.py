@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 QUESTION_BOX = "bc-question"
 SEND_BUTTON = "bc-send"
 UPLOAD_BOX = "bc-upload"
+# How the page words an answer that failed on the server (ui/app.py: BaocaoUI.ask); it is an error here.
+ANSWER_ERROR_PREFIX = "Lỗi khi trả lời"
 
 
 class PageError(RuntimeError):
@@ -101,7 +103,10 @@ class PageSession:
         chat = self.run(event, data)[0]
         if not chat or chat[-1].get("role") != "assistant":
             raise PageError(f"no answer in the chat: {str(chat)[:200]}")
-        return message_text(chat[-1])
+        text = message_text(chat[-1])
+        if text.startswith(ANSWER_ERROR_PREFIX):
+            raise PageError(f"the page answered with an error: {text[:300]}")
+        return text
 
     def upload(self, files: Sequence[Path]) -> str:
         """Upload files as the documents tab does; return the per-file result HTML."""

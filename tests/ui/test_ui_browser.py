@@ -226,7 +226,9 @@ def test_an_uploaded_docx_is_indexed_and_answered_and_report_markup_stays_text(p
 
 
 
-def test_an_oversized_or_unsupported_upload_is_refused_with_a_message_and_not_indexed(page: Any, tmp_path: Path):
+def test_an_oversized_or_unsupported_upload_is_refused_with_a_message_and_not_indexed(
+    page: Any, tmp_path: Path
+):
     from playwright.sync_api import expect
 
     big = tmp_path / "qua-lon.txt"

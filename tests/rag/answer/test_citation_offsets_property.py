@@ -17,15 +17,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from rag.assistant import Assistant
 from rag.config import Settings
+from rag.index.store import IndexStore
 from rag.ingest.pipeline import Ingestor
 from rag.records import Answer
 from rag.retrieve.hybrid import Searcher
-from rag.index.store import IndexStore
 from rag.text.normalize import fold_diacritics
 from rag.text.sentences import sentence_spans
 from ui import views
@@ -57,6 +57,7 @@ def _assert_marked_exactly(text: str, start: int, end: int) -> None:
 def _assert_exact(assistant: Assistant, answer: Answer) -> None:
     spans = [(c.doc, c.start, c.end, c.quote) for c in answer.citations]
     spans += [(h.doc, h.start, h.end, h.text) for h in answer.suggestions]
+    event("answered" if answer.found else "refused")  # --hypothesis-show-statistics: neither is rare
     if answer.found:
         assert answer.citations
     for doc, start, end, quote in spans:
@@ -79,7 +80,9 @@ def sample(sample_index: Path, embedder) -> SimpleNamespace:  # noqa: ANN001
 
 @PROPERTY
 @given(data=st.data())
-def test_every_citation_of_any_question_slices_its_document_exactly(sample: SimpleNamespace, data: st.DataObject):
+def test_every_citation_of_any_question_slices_its_document_exactly(
+    sample: SimpleNamespace, data: st.DataObject
+):
     words = data.draw(st.sampled_from(sample.sentences), label="sentence")
     first = data.draw(st.integers(0, max(0, len(words) - 3)), label="from word")
     count = data.draw(st.integers(2, 12), label="words")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,13 +13,8 @@ from rag.retrieve.hybrid import Searcher
 
 
 @pytest.fixture()
-def chroma_server(tmp_path: Path, free_port, serving):
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    assert chroma, "the chroma CLI is installed with chromadb"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [chroma, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)]
-    with serving(command, f"{url}/api/v2/heartbeat", "chroma run"):
+def chroma_server(tmp_path: Path, chroma_run):
+    with chroma_run(tmp_path / "server-data") as url:
         yield url
 
 

