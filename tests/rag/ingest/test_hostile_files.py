@@ -32,7 +32,10 @@ from tests.rag.ingest.hostile_build import Hostile, build_hostile_corpus, stored
 logger = logging.getLogger(__name__)
 
 TIME_LIMIT_S = 120
-RSS_LIMIT_MB = 1536
+# Each forked per-file worker may map at most FILE_MEMORY_MB above what it inherited from the
+# ingest process (a few hundred MB), so the whole run's peak stays under their sum.
+FILE_MEMORY_MB = 1024
+RSS_LIMIT_MB = FILE_MEMORY_MB + 768
 # the slow PDF must hit the per-file limit without costing the default minute
 FILE_TIMEOUT_S = "15"
 QUESTION = "Giá trị sản xuất công nghiệp theo giá thực tế trong tháng 8 đạt bao nhiêu?"
@@ -89,7 +92,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Hosti
     for name in GOOD_REPORTS:
         shutil.copy(sample_dir / name, corpus / "bao-cao-tot" / name)
     good = [f"bao-cao-tot/{name}" for name in GOOD_REPORTS]
-    env = ingest_env(root / "cache", BAOCAO_INGEST__FILE_TIMEOUT_S=FILE_TIMEOUT_S)
+    env = ingest_env(
+        root / "cache", BAOCAO_INGEST__FILE_TIMEOUT_S=FILE_TIMEOUT_S, BAOCAO_INGEST__FILE_MEMORY_MB=str(FILE_MEMORY_MB)
+    )
     run, peak = _run_measured(ingest_command(corpus, root / "index"), env, root / "run")
     refused = sum(not e.indexed for e in entries)
     logger.info(
