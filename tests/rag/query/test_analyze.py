@@ -224,14 +224,19 @@ def test_empty_and_odd_questions(question: str):
     assert a.periods == () and a.province is None and a.keywords == ()
 
 
-def test_long_question_is_fast():
+# Guards against catastrophic regex backtracking (minutes), not a speed target: a shared CI
+# machine can be several times slower than a quiet one, so the bound is generous.
+_NOT_CATASTROPHIC_S = 10.0
+
+
+def test_long_question_is_analysed_without_catastrophic_backtracking():
     sentence = "Thu ngân sách nhà nước năm 2021 của tỉnh Cà Mau, UBND, KT-XH, 1631/QĐ-UBND ra sao "
     question = (sentence * 130)[:10_000]
     assert len(question) == 10_000
     analyze("khởi động")  # compile caches outside the measurement
     start = time.perf_counter()
     a = analyze(question)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < _NOT_CATASTROPHIC_S
     assert a.province == "Cà Mau" and a.answer_type == "phrase"
 
 
@@ -240,7 +245,7 @@ def test_long_question_without_spaces_is_fast():
     analyze("a" * 10_000)
     analyze("/" * 5_000 + "1" * 5_000)
     analyze("1/" * 5_000)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < _NOT_CATASTROPHIC_S
 
 
 @settings(max_examples=150, deadline=None)

@@ -196,7 +196,7 @@ def test_long_inputs_are_fast():
     history = [{"role": "user", "content": BUDGET[0]["content"] * 50}] * 10
     start = time.perf_counter()
     condense(long_q[:10_000], history)
-    assert time.perf_counter() - start < 5.0
+    assert time.perf_counter() - start < 10.0  # catastrophic backtracking only, not a speed target
 
 
 @settings(max_examples=100, deadline=None)

@@ -114,7 +114,7 @@ def test_long_text_is_fast(abbr: Abbreviations):
     text = "Ủy ban nhân dân tỉnh và HĐND tỉnh về phát triển KT-XH, xây dựng NTM. " * 150
     start = time.perf_counter()
     abbr.augment(text)
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 10.0  # catastrophic backtracking only, not a speed target
 
 
 @settings(max_examples=200, deadline=None)
