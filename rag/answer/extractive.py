@@ -112,14 +112,13 @@ class ExtractiveAnswerer:
         self.top_passages = top_passages
 
     def _sentences(self, nodes: Sequence[NodeWithScore]) -> list[_Sentence]:
-        docs = {d.doc_id: d.metadata for d in self.store.documents()}
         out: list[_Sentence] = []
         seen: set[tuple[str, int, int]] = set()
         for rank, item in enumerate(nodes[: self.top_passages]):
             meta = item.node.metadata
             doc_id = meta["doc_id"]
             text = self.store.document_text(doc_id) or ""
-            doc_meta = docs.get(doc_id, DocumentMetadata())
+            doc_meta = self.store.document_metadata(doc_id)
             passage = f"{doc_meta.title or ''}\n{meta.get('section', '')}\n{text[meta['start'] : meta['end']]}"
             for s, e in sentence_spans(text, meta["start"], meta["end"]):
                 if looks_like_instruction(text[s:e]):  # document text is data, never a command

@@ -72,11 +72,10 @@ class DomainReranker(BaseNodePostprocessor):
         analysis = self.analysis(query_bundle.query_str)
         matcher = self.matcher(analysis)
         top = max((n.score or 0.0) for n in nodes) or 1.0
-        docs = {d.doc_id: d.metadata for d in self._store.documents()}
         rescored = []
         for item in nodes:
             text = item.node.get_content()
-            meta: DocumentMetadata = docs.get(item.node.metadata.get("doc_id", ""), DocumentMetadata())
+            meta: DocumentMetadata = self._store.document_metadata(item.node.metadata.get("doc_id", ""))
             context = f"{meta.title or ''}\n{item.node.metadata.get('section', '')}"
             features = {
                 "retrieval": (item.score or 0.0) / top,

@@ -274,11 +274,13 @@ def role_tokens(text: str) -> list[str]:
     After "phó" (written with its accent) the next syllable is marked ("pho-chu"), so a question
     about the chairman does not match a sentence about a vice-chairman, and vice versa.
     """
+    tokens = tokenize(text.lower())
+    # one fold over all tokens (tokens hold no spaces): the reranker calls this per candidate sentence
+    folded = fold_diacritics(" ".join(tokens)).split(" ") if tokens else []
     out: list[str] = []
     deputy = False
-    for token in tokenize(text.lower()):
-        folded = fold_diacritics(token)
-        out.append(f"pho-{folded}" if deputy else folded)
+    for token, fold in zip(tokens, folded, strict=True):
+        out.append(f"pho-{fold}" if deputy else fold)
         deputy = token == "phó"
     return out
 
