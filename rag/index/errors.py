@@ -107,7 +107,12 @@ def write_failure_reason(exc: BaseException, folder: Path | None = None) -> str 
         text = str(item).lower()
         for fragment, reason in _BY_MESSAGE:
             if fragment in text:
-                return reason
+                # SQLite's "disk I/O error" hides its cause (a full disk, a file size limit): ask the folder
+                return (_probe(folder) or reason) if reason == IO_ERROR else reason
+    return _probe(folder)
+
+
+def _probe(folder: Path | None) -> str | None:
     return probe_folder(folder) if folder is not None and folder.is_dir() else None
 
 

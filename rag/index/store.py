@@ -22,7 +22,7 @@ from rag.chunk.chunker import contextual_text
 from rag.config import Settings
 from rag.index.bm25_store import BM25Index
 from rag.index.chroma_store import ChromaStore, make_client
-from rag.index.errors import require_free_space
+from rag.index.errors import probe_folder, require_free_space
 from rag.index.faults import fault_point
 from rag.index.manifest import ChunkRow, DocumentRow, Manifest
 from rag.records import DocumentMetadata, LoadedDocument, SearchFilters
@@ -72,6 +72,17 @@ def chunk_node(chunk: StoredChunk, vector: np.ndarray | None = None) -> TextNode
             "end": chunk.end,
         },
     )
+
+
+@dataclass
+class DocumentWrite:
+    """One document to store: its text and metadata, its chunks and their vectors, its file's stat."""
+
+    doc: LoadedDocument
+    nodes: Sequence[TextNode]
+    vectors: np.ndarray
+    size: int
+    mtime_ns: int
 
 
 class IndexStore:
@@ -180,39 +191,57 @@ class IndexStore:
         return BM25Index.build([c.chunk_id for c in chunks], [c.contextual_text for c in chunks], generation)
 
     # -- writes -------------------------------------------------------------------------------
-    def write_document(
-        self, doc: LoadedDocument, nodes: Sequence[TextNode], vectors: np.ndarray, size: int, mtime_ns: int
-    ) -> None:
-        """Store one document: Chroma first, then the manifest transaction, then drop stale vectors."""
-        for node, vector in zip(nodes, vectors, strict=True):
-            node.embedding = vector.tolist()
-        rows = [
-            ChunkRow(n.node_id, doc.doc_id, n.metadata["chunk_index"], n.start_char_idx or 0,
-                     n.end_char_idx or 0, n.metadata.get("section", ""))
-            for n in nodes
-        ]
+    def write_documents(self, writes: Sequence[DocumentWrite]) -> None:
+        """Store several documents: their vectors into Chroma in one call, then one manifest
+        transaction per document, then their stale vectors out.
+
+        Chroma pays about 30 ms a call whatever its size, so a batch is written at once. A
+        failure leaves the documents committed before it, and takes the vectors of the rest out.
+        """
+        if not writes:
+            return
+        for write in writes:
+            for node, vector in zip(write.nodes, write.vectors, strict=True):
+                node.embedding = vector.tolist()
+        nodes = [n for w in writes for n in w.nodes]
+        written = [n.node_id for n in nodes]
+        stale: list[str] = []
         require_free_space(self.dir)
         try:
             if nodes:
-                self.chroma.vector_store.add(list(nodes))
-            fault_point("chroma_upserted")
-            old_ids = self.manifest.commit_document(
-                doc_id=doc.doc_id, path=doc.path, content_hash=doc.content_hash, size=size, mtime_ns=mtime_ns,
-                format=doc.format, encoding=doc.encoding, text=doc.text, metadata=doc.metadata, chunks=rows,
-            )
+                self.chroma.vector_store.add(nodes)
+            for write in writes:
+                fault_point("chroma_upserted")  # this document's vectors are in Chroma, its rows not yet
+                doc = write.doc
+                rows = [
+                    ChunkRow(n.node_id, doc.doc_id, n.metadata["chunk_index"], n.start_char_idx or 0,
+                             n.end_char_idx or 0, n.metadata.get("section", ""))
+                    for n in write.nodes
+                ]
+                old_ids = self.manifest.commit_document(
+                    doc_id=doc.doc_id, path=doc.path, content_hash=doc.content_hash, size=write.size,
+                    mtime_ns=write.mtime_ns, format=doc.format, encoding=doc.encoding, text=doc.text,
+                    metadata=doc.metadata, chunks=rows,
+                )
+                fault_point("manifest_committed")
+                stale += sorted(set(old_ids) - {r.chunk_id for r in rows})
         except Exception:
-            self._drop_uncommitted([r.chunk_id for r in rows])
+            self._drop_uncommitted(written + stale)
             raise
-        fault_point("manifest_committed")
-        stale = sorted(set(old_ids) - {r.chunk_id for r in rows})
         if stale:
             self.chroma.delete(stale)
 
     def _drop_uncommitted(self, chunk_ids: list[str]) -> None:
         """After a failed write, take its vectors out of Chroma again (those the manifest lacks).
 
-        Best effort: on a full disk the delete may fail too; the next ingest's reconcile then does it.
+        Best effort, and only where the folder can still be written: after a write failed for a
+        full disk or a file size limit, Chroma's delete can hang for ever. The next ingest's
+        reconcile removes what is left, and readers skip vectors the manifest does not list.
         """
+        reason = probe_folder(self.dir)
+        if reason is not None:
+            logger.info("left the vectors of a failed write in Chroma (%s); the next ingest removes them", reason)
+            return
         try:
             orphans = sorted(set(chunk_ids) - self.manifest.chunk_ids())
             if orphans:

@@ -28,11 +28,11 @@ from rag.config import Settings
 from rag.index.errors import IndexWriteError, one_line, write_failure_reason
 from rag.index.faults import fault_point
 from rag.index.lock import IndexLock
-from rag.index.store import IndexStore
+from rag.index.store import DocumentWrite, IndexStore
 from rag.ingest.encodings import EncodingProblem
 from rag.ingest.loaders import LoadError, load_bytes, read_regular_file
 from rag.ingest.metadata import extract_metadata
-from rag.ingest.sandbox import run_bounded
+from rag.ingest.sandbox import ParsePool, run_bounded
 from rag.records import FileProblem, LoadedDocument
 from rag.text.normalize import normalize_text
 
@@ -179,14 +179,17 @@ def load_and_chunk(source: SourceFile, data: bytes, settings: Settings) -> Parse
     return doc, chunk_document(doc, settings.chunking)
 
 
-def parse_file(source: SourceFile, data: bytes, settings: Settings) -> Parsed:
-    """:func:`load_and_chunk` in a forked worker under the per-file time and memory limits.
+def parse_file(source: SourceFile, data: bytes, settings: Settings, pool: ParsePool | None = None) -> Parsed:
+    """:func:`load_and_chunk` in a worker process under the per-file time and memory limits.
 
-    ``ingest.isolate = false`` runs it in-process (no limits; for debugging a parser).
+    ``pool`` is the ingest's worker (a worker of its own when None). ``ingest.isolate = false``
+    runs it in-process (no limits; for debugging a parser).
     """
     limits = settings.ingest
     if not limits.isolate:
         return load_and_chunk(source, data, settings)
+    if pool is not None:
+        return pool.run(load_and_chunk, source, data, settings)
     timeout_s, memory_mb = limits.file_timeout_s, limits.file_memory_mb
     return run_bounded(load_and_chunk, source, data, settings, timeout_s=timeout_s, memory_mb=memory_mb)
 
@@ -287,41 +290,43 @@ class Ingestor:
             if on_file is not None:
                 on_file(doc_id, outcome)
 
-        for source in bar:
-            t = time.perf_counter()
-            try:
-                stat = source.path.stat()
-                row = known.get(source.doc_id)
-                if row and row.size == stat.st_size and row.mtime_ns == stat.st_mtime_ns:
-                    report.unchanged.append(source.doc_id)
-                    settle(source.doc_id, "unchanged")
+        limits = self.settings.ingest
+        with ParsePool(limits.file_timeout_s, limits.file_memory_mb) as pool:
+            for source in bar:
+                t = time.perf_counter()
+                try:
+                    stat = source.path.stat()
+                    row = known.get(source.doc_id)
+                    if row and row.size == stat.st_size and row.mtime_ns == stat.st_mtime_ns:
+                        report.unchanged.append(source.doc_id)
+                        settle(source.doc_id, "unchanged")
+                        continue
+                    data = read_regular_file(source.path, max_bytes)
+                    if row and row.content_hash == hashlib.sha256(data).hexdigest():
+                        store.manifest.touch_document(source.doc_id, str(source.path.resolve()), stat.st_size,
+                                                      stat.st_mtime_ns)
+                        report.unchanged.append(source.doc_id)
+                        settle(source.doc_id, "unchanged")
+                        continue
+                    doc, nodes = parse_file(source, data, self.settings, pool)
+                except LoadError as exc:
+                    report.failed.append(FileProblem(source.doc_id, exc.reason))
+                    settle(source.doc_id, f"failed: {exc.reason}")
                     continue
-                data = read_regular_file(source.path, max_bytes)
-                if row and row.content_hash == hashlib.sha256(data).hexdigest():
-                    store.manifest.touch_document(source.doc_id, str(source.path.resolve()), stat.st_size,
-                                                  stat.st_mtime_ns)
-                    report.unchanged.append(source.doc_id)
-                    settle(source.doc_id, "unchanged")
+                except OSError as exc:
+                    reason = f"không đọc được tệp ({exc.strerror or exc})"
+                    report.failed.append(FileProblem(source.doc_id, reason))
+                    settle(source.doc_id, f"failed: {reason}")
                     continue
-                doc, nodes = parse_file(source, data, self.settings)
-            except LoadError as exc:
-                report.failed.append(FileProblem(source.doc_id, exc.reason))
-                settle(source.doc_id, f"failed: {exc.reason}")
-                continue
-            except OSError as exc:
-                reason = f"không đọc được tệp ({exc.strerror or exc})"
-                report.failed.append(FileProblem(source.doc_id, reason))
-                settle(source.doc_id, f"failed: {reason}")
-                continue
-            finally:
-                report.add_time("load+chunk", time.perf_counter() - t)
-            if "+" in doc.encoding or doc.encoding in ("tcvn3", "vni"):
-                report.repaired[source.doc_id] = 1
-            pending.append(_Pending(doc, nodes, stat.st_size, stat.st_mtime_ns))
-            fault_point("file_loaded")
-            if sum(len(p.nodes) for p in pending) >= _EMBED_BATCH_CHUNKS:
-                self._flush(store, pending, report, settle)
-                pending = []
+                finally:
+                    report.add_time("load+chunk", time.perf_counter() - t)
+                if "+" in doc.encoding or doc.encoding in ("tcvn3", "vni"):
+                    report.repaired[source.doc_id] = 1
+                pending.append(_Pending(doc, nodes, stat.st_size, stat.st_mtime_ns))
+                fault_point("file_loaded")
+                if sum(len(p.nodes) for p in pending) >= _EMBED_BATCH_CHUNKS:
+                    self._flush(store, pending, report, settle)
+                    pending = []
         if pending:
             self._flush(store, pending, report, settle)
 
@@ -333,11 +338,13 @@ class Ingestor:
         vectors = self._embed(texts, report, progress=False)
         report.add_time("embed", time.perf_counter() - t)
         t = time.perf_counter()
-        offset = 0
+        writes, offset = [], 0
+        for p in pending:
+            writes.append(DocumentWrite(p.doc, p.nodes, vectors[offset : offset + len(p.nodes)], p.size, p.mtime_ns))
+            offset += len(p.nodes)
+        store.write_documents(writes)
         for p in pending:
             n = len(p.nodes)
-            store.write_document(p.doc, p.nodes, vectors[offset : offset + n], p.size, p.mtime_ns)
-            offset += n
             report.indexed.append(p.doc.doc_id)
             report.chunks += n
             report.words += len(p.doc.text.split())

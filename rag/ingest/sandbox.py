@@ -1,26 +1,33 @@
-"""Run one file's parsing in a forked child with a wall-clock deadline and a memory ceiling.
+"""Parse files in a long-lived worker process, each file under a wall-clock deadline and a memory ceiling.
 
 PDF, .docx and HTML parsers are large C and Python libraries, and a hostile file can make one
-loop, recurse or allocate without end. A forked child starts with everything already imported
-(pages are shared copy-on-write: a fork costs milliseconds, not an interpreter start), may map
-at most ``memory_mb`` more than it inherited (``RLIMIT_AS``), and is killed at the deadline. The parent
-only ever gets the result back, or a :class:`LoadError` whose reason says which limit was hit.
-Where ``os.fork`` does not exist the function simply runs in-process.
+loop, recurse or allocate without end. Files are parsed in a forked worker kept by pebble's
+``ProcessPool``: it kills the worker at a file's deadline and when it crashes, and starts a new
+one for the next file. Before each file the worker lowers its own limits: it may map at most
+``memory_mb`` more than it maps now (``RLIMIT_AS``), and use ``timeout_s`` more CPU seconds
+(should the parent die, no orphan loops for ever). The parent only ever gets the result back,
+or a :class:`LoadError` whose reason says which limit was hit.
+
+One worker serves a whole ingest: forking a process that holds the embedding model costs
+about 40 ms a file, more than parsing a report. Where ``os.fork`` does not exist, files are
+parsed in-process.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 import os
-import pickle
 import resource
-import select
 import signal
-import time
 from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, TypeVar
+
+from pebble import ProcessExpired, ProcessPool
 
 from rag.ingest.loaders import LoadError
 
@@ -29,6 +36,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _OK, _REFUSED, _NO_MEMORY, _ERROR = "ok", "refused", "no-memory", "error"
+# A worker is replaced after this many files, so that what one parser leaves mapped (allocator
+# arenas, caches) never eats into the next files' memory allowance for long.
+_FILES_PER_WORKER = 200
 
 
 def _mapped_bytes() -> int | None:
@@ -55,103 +65,100 @@ class _Limits:
     memory_mb: int
 
 
-def _limit_child(limits: _Limits) -> None:
-    """Memory above what the child inherited; CPU time as a backstop should the parent die (an
-    orphan is never killed at the deadline); no core files from crashing parsers."""
-    mapped = _mapped_bytes()
-    if mapped is not None:
-        _lower(resource.RLIMIT_AS, mapped + limits.memory_mb * 1024 * 1024)
-    _lower(resource.RLIMIT_CPU, math.ceil(limits.timeout_s) + 1)
+def _start_worker() -> None:
+    """Ctrl-C is the parent's to handle; no core files from crashing parsers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _lower(resource.RLIMIT_CORE, 0)
 
 
-def _outcome(fn: Callable[..., Any], args: tuple[Any, ...], limits: _Limits) -> bytes:
-    """What the child sends back: a pickled (kind, payload) pair; never raises."""
+def _limit_this_file(limits: _Limits) -> None:
+    """Memory above what the worker maps now; CPU seconds above what it has used so far."""
+    mapped = _mapped_bytes()
+    if mapped is not None:
+        _lower(resource.RLIMIT_AS, mapped + limits.memory_mb * 1024 * 1024)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    _lower(resource.RLIMIT_CPU, math.ceil(usage.ru_utime + usage.ru_stime + limits.timeout_s) + 1)
+
+
+def _outcome(fn: Callable[..., Any], args: tuple[Any, ...], limits: _Limits) -> tuple[str, Any]:
+    """What the worker sends back for one file: a (kind, payload) pair; never raises."""
     try:
-        _limit_child(limits)
-        return pickle.dumps((_OK, fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+        _limit_this_file(limits)
+        return _OK, fn(*args)
     except LoadError as exc:
-        return pickle.dumps((_REFUSED, exc.reason))
+        return _REFUSED, exc.reason
     except MemoryError:
-        return pickle.dumps((_NO_MEMORY, None))
+        return _NO_MEMORY, None
     except BaseException as exc:  # a bug or a library failure: report it as this file's problem
         logger.warning("parsing failed", exc_info=True)
-        return pickle.dumps((_ERROR, f"{type(exc).__name__}: {exc}"))
+        return _ERROR, f"{type(exc).__name__}: {exc}"
 
 
-def _child(write_fd: int, fn: Callable[..., Any], args: tuple[Any, ...], limits: _Limits) -> None:
-    """Body of the forked child; always ends in os._exit so no parent code runs twice."""
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-        payload = _outcome(fn, args, limits)
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(write_fd, view) :]
-    finally:
-        os._exit(0)
+class ParsePool:
+    """One parsing worker for many files; use as a context manager so the worker is always stopped."""
 
+    def __init__(self, timeout_s: float, memory_mb: int) -> None:
+        self.limits = _Limits(timeout_s, memory_mb)
+        self._pool: ProcessPool | None = None
 
-def _collect(read_fd: int, pid: int, deadline: float) -> tuple[bytes, int] | None:
-    """The child's output and wait status, or None when the deadline passed first."""
-    parts: list[bytes] = []
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None
-        ready, _, _ = select.select([read_fd], [], [], remaining)
-        if not ready:
-            continue
-        part = os.read(read_fd, 1 << 20)
-        if not part:
-            break
-        parts.append(part)
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return b"".join(parts), status
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(0.001)
+    def _worker(self) -> ProcessPool:
+        if self._pool is None:
+            self._pool = ProcessPool(
+                max_workers=1, max_tasks=_FILES_PER_WORKER, initializer=_start_worker,
+                context=multiprocessing.get_context("fork"),
+            )
+        return self._pool
 
+    def _replace_worker(self) -> None:
+        """After a file that ran out of memory or failed oddly, the next file gets a fresh worker."""
+        self.close()
 
-def _result(output: bytes, status: int, memory_mb: int) -> Any:
-    if os.WIFSIGNALED(status) or not output:
-        code = os.waitstatus_to_exitcode(status)
-        how = f"signal {-code}" if code < 0 else f"exit {code}"
-        raise LoadError(f"trình đọc tệp bị dừng đột ngột (the parser crashed: {how})")
-    kind, payload = pickle.loads(output)
-    if kind == _OK:
-        return payload
-    if kind == _REFUSED:
-        raise LoadError(payload)
-    if kind == _NO_MEMORY:
-        limit = f"vượt giới hạn bộ nhớ {memory_mb} MB khi đọc tệp"
-        raise LoadError(f"{limit} (memory limit reached; raise ingest.file_memory_mb)")
-    raise LoadError(f"lỗi không mong đợi khi đọc tệp (unexpected error: {payload})")
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` computed in the worker under the limits; failures raise LoadError.
+
+        ``fn``'s result must pickle. A LoadError raised by ``fn`` keeps its reason.
+        """
+        if not hasattr(os, "fork"):
+            return fn(*args)
+        limits = self.limits
+        future = self._worker().schedule(_outcome, args=(fn, args, limits), timeout=limits.timeout_s)
+        try:
+            kind, payload = future.result()
+        except FutureTimeout:
+            raise LoadError(
+                f"đọc tệp quá {limits.timeout_s:g} giây (took too long; raise ingest.file_timeout_s)"
+            ) from None
+        except ProcessExpired as exc:
+            code = exc.exitcode
+            how = f"signal {-code}" if code < 0 else f"exit {code}"
+            raise LoadError(f"trình đọc tệp bị dừng đột ngột (the parser crashed: {how})") from None
+        if kind == _OK:
+            return payload
+        if kind == _REFUSED:
+            raise LoadError(payload)
+        self._replace_worker()
+        if kind == _NO_MEMORY:
+            limit = f"vượt giới hạn bộ nhớ {limits.memory_mb} MB khi đọc tệp"
+            raise LoadError(f"{limit} (memory limit reached; raise ingest.file_memory_mb)")
+        raise LoadError(f"lỗi không mong đợi khi đọc tệp (unexpected error: {payload})")
+
+    def close(self) -> None:
+        """Stop the worker (a file still running is killed) and wait for it."""
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.stop()
+            pool.join()
+
+    def __enter__(self) -> ParsePool:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
 
 def run_bounded(fn: Callable[..., T], *args: Any, timeout_s: float, memory_mb: int) -> T:
-    """``fn(*args)`` computed in a forked child under the limits; failures raise LoadError.
-
-    ``fn``'s result must pickle. A LoadError raised by ``fn`` keeps its reason.
-    """
-    if not hasattr(os, "fork"):
-        return fn(*args)
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        _child(write_fd, fn, args, _Limits(timeout_s, memory_mb))
-    os.close(write_fd)
-    reaped = False
-    try:
-        collected = _collect(read_fd, pid, time.monotonic() + timeout_s)
-        if collected is None:
-            raise LoadError(f"đọc tệp quá {timeout_s:g} giây (took too long; raise ingest.file_timeout_s)")
-        reaped = True
-        return _result(*collected, memory_mb)
-    finally:
-        os.close(read_fd)
-        if not reaped:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+    """``fn(*args)`` in a worker of its own under the limits (one file; see :class:`ParsePool`)."""
+    with ParsePool(timeout_s, memory_mb) as pool:
+        return pool.run(fn, *args)

@@ -15,7 +15,7 @@ import pytest
 from rag.config import Settings
 from rag.ingest.loaders import LoadError
 from rag.ingest.pipeline import SourceFile, parse_file
-from rag.ingest.sandbox import run_bounded
+from rag.ingest.sandbox import ParsePool, run_bounded
 from tests.rag.ingest.fixtures_build import REPORT_TEXT
 
 LIMITS = {"timeout_s": 5.0, "memory_mb": 256}
@@ -100,6 +100,52 @@ def test_isolated_and_in_process_parsing_give_the_same_document(tmp_path: Path):
     assert [n.text for n in isolated_nodes] == [n.text for n in local_nodes]
 
 
+def _cpu_allowance() -> float:
+    """Soft CPU limit minus the CPU seconds this process has used."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return resource.getrlimit(resource.RLIMIT_CPU)[0] - (usage.ru_utime + usage.ru_stime)
+
+
+def _spend_cpu(seconds: float) -> float:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+    return _cpu_allowance()
+
+
+def _hold_memory(mb: int) -> int:
+    global _HELD
+    _HELD = bytearray(mb * 1024 * 1024)  # stays mapped in the worker after the file
+    return os.getpid()
+
+
+_HELD = bytearray()
+
+
 def test_the_worker_has_a_cpu_limit_for_when_the_parent_dies_and_drops_no_core_files():
-    assert run_bounded(resource.getrlimit, resource.RLIMIT_CPU, timeout_s=5.0, memory_mb=256)[0] == 6
+    assert 6 <= run_bounded(_cpu_allowance, timeout_s=5.0, memory_mb=256) <= 7
     assert run_bounded(resource.getrlimit, resource.RLIMIT_CORE, **LIMITS)[0] == 0
+
+
+def test_one_worker_parses_many_files_and_each_file_gets_the_whole_cpu_allowance():
+    with ParsePool(timeout_s=2.0, memory_mb=256) as pool:
+        pids = {pool.run(os.getpid) for _ in range(20)}
+        allowances = [pool.run(_spend_cpu, 1.5) for _ in range(3)]  # 4.5 s of CPU in all, 1.5 s a file
+    assert len(pids) == 1
+    assert all(a >= 1.0 for a in allowances), allowances
+
+
+def test_the_memory_allowance_counts_from_each_files_start():
+    with ParsePool(timeout_s=5.0, memory_mb=256) as pool:
+        first = pool.run(_hold_memory, 200)
+        assert pool.run(_hold_memory, 200) == first  # 400 MB held in one worker, 200 MB over each start
+
+
+def test_after_a_file_is_killed_the_next_file_gets_a_new_worker(tmp_path: Path):
+    with ParsePool(timeout_s=1.0, memory_mb=256) as pool:
+        with pytest.raises(LoadError, match="took too long"):
+            pool.run(_spin_forever, tmp_path / "pid")
+        assert pool.run(_add, 2, 3) == 5
+        with pytest.raises(LoadError, match="memory limit"):
+            pool.run(_eat_memory)
+        assert pool.run(_add, 4, 5) == 9
