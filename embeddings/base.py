@@ -15,7 +15,7 @@ import logging
 import re
 import threading
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -184,14 +184,18 @@ class Embedder(BaseEmbedding):
         """Embed search queries: ``(len(texts), dim)`` float32, rows L2-normalised."""
         return self._embed(texts, "query", progress=False)
 
-    def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+    def embed_passages(
+        self, texts: Sequence[str], progress: bool = False, on_batch: Callable[[], None] | None = None
+    ) -> np.ndarray:
         """Embed document chunks: ``(len(texts), dim)`` float32, rows L2-normalised, in input order.
 
         Texts already in the cache (same ``model_id``, same kind, same exact text) are not
-        recomputed; new ones are computed in batches of ``settings.batch_size`` and stored after
-        each batch, so an interrupted run resumes where it stopped.
+        recomputed; new ones are computed in batches of ``settings.batch_size``, shortest first,
+        and stored after each batch, so an interrupted run resumes where it stopped.
+        ``on_batch()`` is called after each computed batch is stored. Pass many texts at once:
+        batches then hold texts of similar length, and padding wastes less work.
         """
-        return self._embed(texts, "passage", progress=progress)
+        return self._embed(texts, "passage", progress=progress, on_batch=on_batch)
 
     def close(self) -> None:
         """Release held resources (cache connection; subclasses add clients)."""
@@ -202,7 +206,9 @@ class Embedder(BaseEmbedding):
     def _compute(self, texts: list[str], kind: Kind) -> np.ndarray:
         """Embed one batch with the model, applying the ``kind``-specific prefix/instruction."""
 
-    def _embed(self, texts: Sequence[str], kind: Kind, progress: bool) -> np.ndarray:
+    def _embed(
+        self, texts: Sequence[str], kind: Kind, progress: bool, on_batch: Callable[[], None] | None = None
+    ) -> np.ndarray:
         if isinstance(texts, str):
             raise TypeError("expected a sequence of strings, got a single str (wrap it in a list)")
         texts = list(texts)
@@ -253,6 +259,8 @@ class Embedder(BaseEmbedding):
                     for i in pending[text]:
                         out[i] = vec
                 bar.update(len(batch))
+                if on_batch is not None:
+                    on_batch()
 
         with self._stats_lock:
             self._stats.computed += len(todo)

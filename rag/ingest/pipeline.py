@@ -213,18 +213,14 @@ class Ingestor:
         self.embedder = embedder or get_embedder(settings.embeddings)
 
     def _embed(self, texts: list[str], report: IngestReport, progress: bool) -> np.ndarray:
-        """Vectors for ``texts``, one embedder batch at a time (each batch lands in the cache)."""
-        step = self.settings.embeddings.batch_size
-        parts = []
-        for i in range(0, len(texts), step):
-            before = self.embedder.stats
-            parts.append(self.embedder.embed_passages(texts[i : i + step], progress=progress))
-            after = self.embedder.stats
-            report.chunks_from_cache += after.cached - before.cached
-            report.chunks_embedded += after.computed - before.computed
-            if after.computed > before.computed:
-                fault_point("embedding")
-        return np.concatenate(parts) if parts else self.embedder.embed_passages([])
+        """Vectors for ``texts`` in one embedder call (it batches, shortest texts first, and
+        stores each batch in the cache as it is computed)."""
+        before = self.embedder.stats
+        vectors = self.embedder.embed_passages(texts, progress=progress, on_batch=lambda: fault_point("embedding"))
+        after = self.embedder.stats
+        report.chunks_from_cache += after.cached - before.cached
+        report.chunks_embedded += after.computed - before.computed
+        return vectors
 
     def run(
         self,
