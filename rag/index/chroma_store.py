@@ -7,8 +7,8 @@ Telemetry is off. One collection per embedding model, so switching models never 
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+import math
 import os
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -80,11 +80,17 @@ def make_client(index_dir: Path, settings: IndexSettings) -> Any:
 
 
 class CommittedVectorStore(ChromaVectorStore):
-    """``ChromaVectorStore`` whose top-k counts only committed chunks.
+    """``ChromaVectorStore`` whose top-k counts only committed chunks, and returns ids and scores.
 
     A write that failed between Chroma and the manifest leaves orphan vectors until the next
-    ingest reconciles. Readers drop them, but a dropped orphan would cost a result; so while
-    orphans exist, a query fetches that many more and returns the top k committed ones.
+    ingest reconciles. Readers drop them, but a dropped orphan would cost a result; so when a
+    query's top k holds orphans, it is asked again that many wider.
+
+    Readers build nodes from the manifest (exact document slices), so a similarity query asks
+    Chroma for ids and distances only: fetching and decoding each hit's stored text and metadata,
+    as the stock query does, cost more than the vector search itself. Similarities are the stock
+    ``exp(-distance)``. A query with llama-index ``filters`` takes the stock path; pass a Chroma
+    ``where`` instead.
     """
 
     _committed: Callable[[], Collection[str]] = PrivateAttr()
@@ -94,17 +100,22 @@ class CommittedVectorStore(ChromaVectorStore):
         self._committed = committed
 
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
-        committed = self._committed()
-        orphans = self._collection.count() - len(committed)
-        if orphans <= 0 or query.query_embedding is None:
+        if query.query_embedding is None or query.filters is not None:
             return super().query(query, **kwargs)
-        k = query.similarity_top_k
-        wide = super().query(dataclasses.replace(query, similarity_top_k=k + orphans), **kwargs)
-        keep = [i for i, node_id in enumerate(wide.ids or []) if node_id in committed][:k]
+        committed = self._committed()
+        k, asked = query.similarity_top_k, query.similarity_top_k
+        while True:
+            found = self._collection.query(
+                query_embeddings=[query.query_embedding], n_results=asked, include=["distances"], **kwargs
+            )
+            ids, distances = found["ids"][0], found["distances"][0]
+            keep = [i for i, node_id in enumerate(ids) if node_id in committed]
+            if len(keep) >= k or len(ids) < asked:  # enough, or nothing more in the collection
+                break
+            asked += len(ids) - len(keep)
+        keep = keep[:k]
         return VectorStoreQueryResult(
-            nodes=[wide.nodes[i] for i in keep] if wide.nodes is not None else None,
-            similarities=[wide.similarities[i] for i in keep] if wide.similarities is not None else None,
-            ids=[wide.ids[i] for i in keep] if wide.ids is not None else None,
+            ids=[ids[i] for i in keep], similarities=[math.exp(-distances[i]) for i in keep]
         )
 
 

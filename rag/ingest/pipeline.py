@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,13 +186,35 @@ def parse_file(source: SourceFile, data: bytes, settings: Settings, pool: ParseP
     ``pool`` is the ingest's worker (a worker of its own when None). ``ingest.isolate = false``
     runs it in-process (no limits; for debugging a parser).
     """
-    limits = settings.ingest
-    if not limits.isolate:
-        return load_and_chunk(source, data, settings)
-    if pool is not None:
-        return pool.run(load_and_chunk, source, data, settings)
-    timeout_s, memory_mb = limits.file_timeout_s, limits.file_memory_mb
-    return run_bounded(load_and_chunk, source, data, settings, timeout_s=timeout_s, memory_mb=memory_mb)
+    if pool is None and settings.ingest.isolate:
+        limits = settings.ingest
+        return run_bounded(load_and_chunk, source, data, settings, timeout_s=limits.file_timeout_s,
+                           memory_mb=limits.file_memory_mb)
+    return start_parse(source, data, settings, pool)()
+
+
+def start_parse(source: SourceFile, data: bytes, settings: Settings, pool: ParsePool | None) -> Callable[[], Parsed]:
+    """Start parsing one file in ``pool``'s worker; the returned call waits for the result.
+
+    Without isolation (or pool) the file is parsed now, and the call returns or raises at once.
+    """
+    if settings.ingest.isolate and pool is not None:
+        return pool.submit(load_and_chunk, source, data, settings)
+    try:
+        parsed = load_and_chunk(source, data, settings)
+    except LoadError as exc:
+        error = exc
+
+        def failed() -> Parsed:
+            raise error
+
+        return failed
+    return lambda: parsed
+
+
+# Files parsed while earlier ones are embedded: about one embedding batch of documents, bounded in bytes.
+_PARSE_AHEAD_FILES = 128
+_PARSE_AHEAD_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -287,6 +310,29 @@ class Ingestor:
                 on_file(doc_id, outcome)
 
         limits = self.settings.ingest
+        ahead: deque[tuple[SourceFile, os.stat_result, int, Callable[[], Parsed]]] = deque()
+
+        def take_parsed() -> None:
+            """Wait for the oldest file in flight and queue its chunks for embedding."""
+            nonlocal pending
+            source, stat, _, result = ahead.popleft()
+            t = time.perf_counter()
+            try:
+                doc, nodes = result()
+            except LoadError as exc:
+                report.failed.append(FileProblem(source.doc_id, exc.reason))
+                settle(source.doc_id, f"failed: {exc.reason}")
+                return
+            finally:
+                report.add_time("load+chunk", time.perf_counter() - t)
+            if "+" in doc.encoding or doc.encoding in ("tcvn3", "vni"):
+                report.repaired[source.doc_id] = 1
+            pending.append(_Pending(doc, nodes, stat.st_size, stat.st_mtime_ns))
+            fault_point("file_loaded")
+            if sum(len(p.nodes) for p in pending) >= _EMBED_BATCH_CHUNKS:
+                self._flush(store, pending, report, settle)
+                pending = []
+
         with ParsePool(limits.file_timeout_s, limits.file_memory_mb) as pool:
             for source in bar:
                 t = time.perf_counter()
@@ -304,7 +350,7 @@ class Ingestor:
                         report.unchanged.append(source.doc_id)
                         settle(source.doc_id, "unchanged")
                         continue
-                    doc, nodes = parse_file(source, data, self.settings, pool)
+                    ahead.append((source, stat, len(data), start_parse(source, data, self.settings, pool)))
                 except LoadError as exc:
                     report.failed.append(FileProblem(source.doc_id, exc.reason))
                     settle(source.doc_id, f"failed: {exc.reason}")
@@ -316,13 +362,10 @@ class Ingestor:
                     continue
                 finally:
                     report.add_time("load+chunk", time.perf_counter() - t)
-                if "+" in doc.encoding or doc.encoding in ("tcvn3", "vni"):
-                    report.repaired[source.doc_id] = 1
-                pending.append(_Pending(doc, nodes, stat.st_size, stat.st_mtime_ns))
-                fault_point("file_loaded")
-                if sum(len(p.nodes) for p in pending) >= _EMBED_BATCH_CHUNKS:
-                    self._flush(store, pending, report, settle)
-                    pending = []
+                while len(ahead) > _PARSE_AHEAD_FILES or sum(a[2] for a in ahead) > _PARSE_AHEAD_BYTES:
+                    take_parsed()
+            while ahead:
+                take_parsed()
         if pending:
             self._flush(store, pending, report, settle)
 

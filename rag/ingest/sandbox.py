@@ -80,10 +80,11 @@ def _limit_this_file(limits: _Limits) -> None:
     _lower(resource.RLIMIT_CPU, math.ceil(usage.ru_utime + usage.ru_stime + limits.timeout_s) + 1)
 
 
-def _outcome(fn: Callable[..., Any], args: tuple[Any, ...], limits: _Limits) -> tuple[str, Any]:
+def _outcome(fn: Callable[..., Any], args: tuple[Any, ...], limits: _Limits | None) -> tuple[str, Any]:
     """What the worker sends back for one file: a (kind, payload) pair; never raises."""
     try:
-        _limit_this_file(limits)
+        if limits is not None:
+            _limit_this_file(limits)
         return _OK, fn(*args)
     except LoadError as exc:
         return _REFUSED, exc.reason
@@ -92,6 +93,38 @@ def _outcome(fn: Callable[..., Any], args: tuple[Any, ...], limits: _Limits) -> 
     except BaseException as exc:  # a bug or a library failure: report it as this file's problem
         logger.warning("parsing failed", exc_info=True)
         return _ERROR, f"{type(exc).__name__}: {exc}"
+
+
+def _result(future: Any, limits: _Limits) -> Any:
+    """Wait for a file's outcome; a deadline or a dead worker become that file's LoadError."""
+    try:
+        outcome = future.result()
+    except FutureTimeout:
+        raise LoadError(
+            f"đọc tệp quá {limits.timeout_s:g} giây (took too long; raise ingest.file_timeout_s)"
+        ) from None
+    except ProcessExpired as exc:
+        code = exc.exitcode
+        how = f"signal {-code}" if code < 0 else f"exit {code}"
+        raise LoadError(f"trình đọc tệp bị dừng đột ngột (the parser crashed: {how})") from None
+    return _ready(outcome, limits)()
+
+
+def _ready(outcome: tuple[str, Any], limits: _Limits) -> Callable[[], Any]:
+    """The result call of a finished outcome: returns the value or raises the file's LoadError."""
+    kind, payload = outcome
+
+    def result() -> Any:
+        if kind == _OK:
+            return payload
+        if kind == _REFUSED:
+            raise LoadError(payload)
+        if kind == _NO_MEMORY:
+            limit = f"vượt giới hạn bộ nhớ {limits.memory_mb} MB khi đọc tệp"
+            raise LoadError(f"{limit} (memory limit reached; raise ingest.file_memory_mb)")
+        raise LoadError(f"lỗi không mong đợi khi đọc tệp (unexpected error: {payload})")
+
+    return result
 
 
 class ParsePool:
@@ -109,38 +142,21 @@ class ParsePool:
             )
         return self._pool
 
-    def _replace_worker(self) -> None:
-        """After a file that ran out of memory or failed oddly, the next file gets a fresh worker."""
-        self.close()
+    def submit(self, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
+        """Start ``fn(*args)`` in the worker; the returned call waits for its result.
 
-    def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` computed in the worker under the limits; failures raise LoadError.
-
-        ``fn``'s result must pickle. A LoadError raised by ``fn`` keeps its reason.
+        Files submitted ahead are parsed while the caller embeds earlier ones. The result call
+        raises LoadError for a failed file (its reason kept when ``fn`` raised LoadError).
+        ``fn``'s result must pickle.
         """
         if not hasattr(os, "fork"):
-            return fn(*args)
-        limits = self.limits
-        future = self._worker().schedule(_outcome, args=(fn, args, limits), timeout=limits.timeout_s)
-        try:
-            kind, payload = future.result()
-        except FutureTimeout:
-            raise LoadError(
-                f"đọc tệp quá {limits.timeout_s:g} giây (took too long; raise ingest.file_timeout_s)"
-            ) from None
-        except ProcessExpired as exc:
-            code = exc.exitcode
-            how = f"signal {-code}" if code < 0 else f"exit {code}"
-            raise LoadError(f"trình đọc tệp bị dừng đột ngột (the parser crashed: {how})") from None
-        if kind == _OK:
-            return payload
-        if kind == _REFUSED:
-            raise LoadError(payload)
-        self._replace_worker()
-        if kind == _NO_MEMORY:
-            limit = f"vượt giới hạn bộ nhớ {limits.memory_mb} MB khi đọc tệp"
-            raise LoadError(f"{limit} (memory limit reached; raise ingest.file_memory_mb)")
-        raise LoadError(f"lỗi không mong đợi khi đọc tệp (unexpected error: {payload})")
+            return _ready(_outcome(fn, args, None), self.limits)
+        future = self._worker().schedule(_outcome, args=(fn, args, self.limits), timeout=self.limits.timeout_s)
+        return lambda: _result(future, self.limits)
+
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` computed in the worker under the limits; failures raise LoadError."""
+        return self.submit(fn, *args)()
 
     def close(self) -> None:
         """Stop the worker (a file still running is killed) and wait for it."""

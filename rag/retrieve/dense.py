@@ -6,7 +6,7 @@ from typing import Any
 
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
-from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters, VectorStoreQuery
+from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from rag.index.store import IndexStore, chunk_node
 
@@ -14,7 +14,8 @@ from rag.index.store import IndexStore, chunk_node
 class DenseRetriever(BaseRetriever):
     """Top-k chunks by cosine similarity; only chunks the manifest lists are returned.
 
-    ``allowed_docs`` (from search filters) becomes a Chroma ``where`` on ``doc_id``.
+    ``allowed_docs`` (from search filters) becomes a Chroma ``where`` on ``doc_id``. Nodes are
+    built from the manifest, never from what Chroma stores.
     """
 
     def __init__(
@@ -32,13 +33,10 @@ class DenseRetriever(BaseRetriever):
         embedding = query_bundle.embedding
         if embedding is None:
             embedding = self._embedder.embed_queries([query_bundle.query_str])[0].tolist()
-        filters = None
-        if self._allowed_docs is not None:
-            filters = MetadataFilters(
-                filters=[MetadataFilter(key="doc_id", value=sorted(self._allowed_docs), operator=FilterOperator.IN)]
-            )
+        where = {"doc_id": {"$in": sorted(self._allowed_docs)}} if self._allowed_docs is not None else None
         result = self._store.chroma.vector_store.query(
-            VectorStoreQuery(query_embedding=embedding, similarity_top_k=self._top_k, filters=filters)
+            VectorStoreQuery(query_embedding=embedding, similarity_top_k=self._top_k),
+            **({"where": where} if where else {}),
         )
         chunks = self._store.chunks()
         hits: list[NodeWithScore] = []

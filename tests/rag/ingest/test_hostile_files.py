@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from rag.index.manifest import Manifest
+from rag.ingest import pipeline
 from rag.ingest.pipeline import Ingestor
 from rag.records import visible
 from tests.rag.ingest.fault_harness import Child, Run, ingest_command, ingest_env
@@ -32,8 +33,8 @@ from tests.rag.ingest.hostile_build import Hostile, build_hostile_corpus, stored
 logger = logging.getLogger(__name__)
 
 TIME_LIMIT_S = 120
-# Each forked per-file worker may map at most FILE_MEMORY_MB above the address space it inherited
-# from the ingest process (its resident pages count in the worker's RSS too). Measured peaks:
+# The parsing worker may map at most FILE_MEMORY_MB above what it maps when a file starts
+# (pages it shares with the ingest process count in its RSS too). Measured peaks:
 # 0.35 to 2.1 GB depending on the machine; a file that escaped the limit would go far beyond.
 FILE_MEMORY_MB = 1024
 RSS_LIMIT_MB = FILE_MEMORY_MB + 1536
@@ -152,21 +153,27 @@ def test_ingest_time_and_memory_stay_bounded(hostile: HostileRun):
     assert hostile.peak_rss_mb < RSS_LIMIT_MB
 
 
-def test_files_deleted_renamed_or_made_a_fifo_mid_ingest_are_reported(tmp_path: Path, settings, embedder):
+def test_files_deleted_renamed_or_made_a_fifo_mid_ingest_are_reported(
+    tmp_path: Path, settings, embedder, monkeypatch
+):
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "a-rong.txt").write_bytes(b"")
     for name in ("b-bi-xoa.txt", "c-thanh-fifo.txt", "d-doi-ten.txt", "e-tot.txt"):
         (folder / name).write_text("Báo cáo: thu ngân sách đạt 5.851 tỷ đồng, vượt 6,8%.", encoding="utf-8")
+    read = pipeline.read_regular_file
 
-    def meddle(doc_id: str, outcome: str) -> None:
-        if doc_id == "a-rong.txt":  # after discovery, before the others are read
+    def read_then_meddle(path: Path, max_bytes: int) -> bytes:
+        data = read(path, max_bytes)
+        if path.name == "a-rong.txt":  # after discovery, before the others are read
             (folder / "b-bi-xoa.txt").unlink()
             (folder / "c-thanh-fifo.txt").unlink()
             os.mkfifo(folder / "c-thanh-fifo.txt")
             (folder / "d-doi-ten.txt").rename(folder / "d-ten-moi.txt")
+        return data
 
-    report = Ingestor(settings, embedder=embedder).run([folder], progress=False, on_file=meddle)
+    monkeypatch.setattr(pipeline, "read_regular_file", read_then_meddle)
+    report = Ingestor(settings, embedder=embedder).run([folder], progress=False)
     reasons = {p.file: p.reason for p in report.failed}
     assert report.indexed == ["e-tot.txt"]
     assert "no text content" in reasons.pop("a-rong.txt")
