@@ -180,17 +180,16 @@ def load_and_chunk(source: SourceFile, data: bytes, settings: Settings) -> Parse
     return doc, chunk_document(doc, settings.chunking)
 
 
-def parse_file(source: SourceFile, data: bytes, settings: Settings, pool: ParsePool | None = None) -> Parsed:
-    """:func:`load_and_chunk` in a worker process under the per-file time and memory limits.
-
-    ``pool`` is the ingest's worker (a worker of its own when None). ``ingest.isolate = false``
-    runs it in-process (no limits; for debugging a parser).
+def parse_file(source: SourceFile, data: bytes, settings: Settings) -> Parsed:
+    """:func:`load_and_chunk` of one file in a worker of its own under the per-file limits
+    (an ingest shares one worker through :func:`start_parse`). ``ingest.isolate = false`` runs it
+    in-process (no limits; for debugging a parser).
     """
-    if pool is None and settings.ingest.isolate:
-        limits = settings.ingest
-        return run_bounded(load_and_chunk, source, data, settings, timeout_s=limits.file_timeout_s,
-                           memory_mb=limits.file_memory_mb)
-    return start_parse(source, data, settings, pool)()
+    limits = settings.ingest
+    if not limits.isolate:
+        return load_and_chunk(source, data, settings)
+    return run_bounded(load_and_chunk, source, data, settings, timeout_s=limits.file_timeout_s,
+                       memory_mb=limits.file_memory_mb)
 
 
 def start_parse(source: SourceFile, data: bytes, settings: Settings, pool: ParsePool | None) -> Callable[[], Parsed]:
