@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from urllib.parse import urlparse
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import chromadb  # noqa: E402
+from chromadb.api.shared_system_client import SharedSystemClient  # noqa: E402
 from chromadb.config import Settings as ChromaClientSettings  # noqa: E402
 from chromadb.errors import ChromaAuthError  # noqa: E402
 from llama_index.core.bridge.pydantic import PrivateAttr  # noqa: E402
@@ -70,13 +72,79 @@ def _http_client(settings: IndexSettings) -> Any:
         ) from exc
 
 
-def make_client(index_dir: Path, settings: IndexSettings) -> Any:
-    """A Chroma client: ``HttpClient`` when ``chroma_url`` is set, else ``PersistentClient``."""
+def _persistent_client(path: Path, fresh: bool) -> Any:
+    """A ``PersistentClient`` on ``path``; ``fresh``: on a new chromadb System, not this process's old one.
+
+    chromadb keeps one System per folder per process (``SharedSystemClient``), and that System keeps
+    the HNSW index it loaded: vectors another process adds later stay invisible to it. No public
+    call gives a new System without stopping the old one, which a query in flight may still use, so
+    the cached entry is dropped here by hand (written by hand: chromadb has no such call). Clients
+    made before keep the old System until they are dropped; they are never closed, so the refcount
+    that close() reads is dropped with the entry.
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        identifier = str(path)  # chromadb's key of a local System: its persist_directory, as given
+        SharedSystemClient._identifier_to_system.pop(identifier, None)
+        SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+    return chromadb.PersistentClient(path=str(path), settings=ChromaClientSettings(anonymized_telemetry=False))
+
+
+class LocalClients:
+    """This process's client for each index folder, renewed when another process has written to it.
+
+    Keyed by folder; each entry remembers the manifest generation its view is complete for. A
+    caller passes the generation it reads now: the same one returns the entry's client, another one
+    means a commit this process did not make through that client, so a fresh System is opened (its
+    HNSW index is loaded again from disk, once). A writer that holds the index lock says which
+    generation its own commits reached with :meth:`synced`, so its commits cost no reopening.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[Any, int]] = {}
+
+    def client(self, path: Path, generation: int) -> Any:
+        key = str(path)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[1] == generation:
+                return entry[0]
+            if entry is not None:
+                logger.info("index %s changed in another process (generation %d -> %d): reopening Chroma",
+                            path.parent, entry[1], generation)
+            client = _persistent_client(path, fresh=entry is not None)
+            self._entries[key] = (client, generation)
+            return client
+
+    def synced(self, path: Path, client: Any, generation: int) -> None:
+        """``client`` wrote every change up to ``generation`` itself (ignored if it is no longer current)."""
+        key = str(path)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] is client:
+                self._entries[key] = (client, generation)
+
+
+LOCAL_CLIENTS = LocalClients()
+
+
+def chroma_path(index_dir: Path) -> Path:
+    return index_dir / "chroma"
+
+
+def make_client(index_dir: Path, settings: IndexSettings, generation: int | None = None) -> Any:
+    """A Chroma client: ``HttpClient`` when ``chroma_url`` is set, else ``PersistentClient``.
+
+    With ``generation`` (the index manifest's, read now), a local client comes from
+    :data:`LOCAL_CLIENTS`, so it sees every vector committed up to that generation, by any process.
+    A server needs no such care: it is the one process that holds the vectors.
+    """
     if settings.chroma_url:
         return _http_client(settings)
-    path = index_dir / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=ChromaClientSettings(anonymized_telemetry=False))
+    if generation is not None:
+        return LOCAL_CLIENTS.client(chroma_path(index_dir), generation)
+    return _persistent_client(chroma_path(index_dir), fresh=False)
 
 
 class CommittedVectorStore(ChromaVectorStore):

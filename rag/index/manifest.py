@@ -106,6 +106,11 @@ class Manifest:
     def generation(self) -> int:
         return int(self.get_meta("generation") or 0)
 
+    def mark_changed(self) -> None:
+        """A new generation without a change of rows: the vectors changed (readers reload derived state)."""
+        with self._db:
+            self._bump()
+
     def _bump(self) -> None:
         self._db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
 

@@ -21,7 +21,7 @@ from llama_index.core.schema import TextNode
 from rag.chunk.chunker import contextual_text
 from rag.config import Settings
 from rag.index.bm25_store import BM25Index
-from rag.index.chroma_store import ChromaStore, make_client
+from rag.index.chroma_store import LOCAL_CLIENTS, ChromaStore, chroma_path, make_client
 from rag.index.errors import probe_folder, require_free_space
 from rag.index.faults import fault_point
 from rag.index.manifest import ChunkRow, DocumentRow, Manifest
@@ -118,11 +118,24 @@ class IndexStore:
     # -- parts --------------------------------------------------------------------------------
     @property
     def chroma(self) -> ChromaStore:
-        if self._chroma is None:
-            self._chroma = ChromaStore(
-                make_client(self.dir, self.settings.index), self.model_id or "", lambda: self.chunks().keys()
-            )
+        """The vector collection, as complete as the manifest: a local folder another process has
+        written to since this process last looked is reopened (see ``LocalClients``)."""
+        if self.settings.index.chroma_url:
+            if self._chroma is None:
+                self._chroma = self._open_chroma(make_client(self.dir, self.settings.index))
+            return self._chroma
+        client = make_client(self.dir, self.settings.index, self.manifest.generation)
+        if self._chroma is None or self._chroma.client is not client:
+            self._chroma = self._open_chroma(client)
         return self._chroma
+
+    def _open_chroma(self, client: object) -> ChromaStore:
+        return ChromaStore(client, self.model_id or "", lambda: self.chunks().keys())
+
+    def _synced(self, chroma: ChromaStore) -> None:
+        """This process's commits (made under the index lock, through ``chroma``) need no reopening."""
+        if not self.settings.index.chroma_url:
+            LOCAL_CLIENTS.synced(chroma_path(self.dir), chroma.client, self.manifest.generation)
 
     def documents(self) -> list[DocumentRow]:
         """Every document row, read now (paths and times included, which change without a new generation)."""
@@ -207,9 +220,10 @@ class IndexStore:
         written = [n.node_id for n in nodes]
         stale: list[str] = []
         require_free_space(self.dir)
+        chroma = self.chroma
         try:
             if nodes:
-                self.chroma.vector_store.add(nodes)
+                chroma.vector_store.add(nodes)
             for write in writes:
                 fault_point("chroma_upserted")  # this document's vectors are in Chroma, its rows not yet
                 doc = write.doc
@@ -226,10 +240,12 @@ class IndexStore:
                 fault_point("manifest_committed")
                 stale += sorted(set(old_ids) - {r.chunk_id for r in rows})
         except Exception:
+            self._synced(chroma)
             self._drop_uncommitted(written + stale)
             raise
+        self._synced(chroma)
         if stale:
-            self.chroma.delete(stale)
+            chroma.delete(stale)
 
     def _drop_uncommitted(self, chunk_ids: list[str]) -> None:
         """After a failed write, take its vectors out of Chroma again (those the manifest lacks).
@@ -250,28 +266,34 @@ class IndexStore:
             logger.info("could not remove the vectors of a failed write (%s); the next ingest will", exc)
 
     def remove_document(self, doc_id: str) -> bool:
+        chroma = self.chroma
         old_ids = self.manifest.delete_document(doc_id)
+        self._synced(chroma)
         fault_point("prune_manifest_deleted")
         if old_ids:
-            self.chroma.delete(old_ids)
+            chroma.delete(old_ids)
         return True
 
     def reconcile(self, embed: Callable[[list[str]], np.ndarray]) -> dict[str, int]:
         """Make Chroma hold exactly the manifest's chunks: drop orphans, re-add what is missing."""
         expected = self.chunks()
-        present = self.chroma.all_ids()
+        chroma = self.chroma
+        present = chroma.all_ids()
         orphans = sorted(present - expected.keys())
         missing = [expected[cid] for cid in sorted(expected.keys() - present)]
         if orphans:
             logger.info("removing %d orphan vectors left by an interrupted ingest", len(orphans))
-            self.chroma.delete(orphans)
+            chroma.delete(orphans)
             fault_point("reconcile_orphans_deleted")
         if missing:
             logger.info("re-adding %d vectors missing from Chroma", len(missing))
             vectors = embed([c.contextual_text for c in missing])
             nodes = [chunk_node(c, v) for c, v in zip(missing, vectors, strict=True)]
             for i in range(0, len(nodes), 1000):
-                self.chroma.vector_store.add(nodes[i : i + 1000])
+                chroma.vector_store.add(nodes[i : i + 1000])
+            # readers in other processes reopen their vector view only when the generation moves
+            self.manifest.mark_changed()
+            self._synced(chroma)
         return {"orphans_removed": len(orphans), "vectors_restored": len(missing)}
 
     def save_bm25(self) -> None:

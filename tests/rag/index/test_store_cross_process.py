@@ -24,14 +24,6 @@ def serving_searcher(sample_index: Path, tmp_path: Path) -> Searcher:
     return searcher
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Chroma's local client caches each collection's HNSW index per process (per chromadb System): "
-        "vectors another process adds stay invisible to a serving process until it opens a fresh System; "
-        "lexical search sees the new document at once (found by the issue 7 load test)"
-    ),
-)
 def test_a_document_ingested_by_another_process_is_found_by_every_retriever(
     serving_searcher: Searcher, tmp_path: Path
 ):
@@ -41,3 +33,19 @@ def test_a_document_ingested_by_another_process_is_found_by_every_retriever(
     question = report.question.question
     assert serving_searcher.search(question, 3, "bm25")[0].doc == report.filename  # the manifest's side
     assert serving_searcher.search(question, 3, "dense")[0].doc == report.filename  # Chroma's side
+
+
+def test_a_serving_process_removes_a_document_another_process_ingested(
+    serving_searcher: Searcher, tmp_path: Path
+):
+    """The UI's delete runs in the serving process: its vector view must hold the other process's chunks."""
+    report = EXTRA_REPORTS[0]
+    done = ingest_cli(write_reports([report], tmp_path / "extra"), serving_searcher.store.dir, ENV)
+    assert done.returncode == 0, done.output
+    store = serving_searcher.store
+    chunk_ids = {c.chunk_id for c in store.chunks().values() if c.doc_id == report.filename}
+    assert chunk_ids and chunk_ids <= store.chroma.all_ids()
+    store.remove_document(report.filename)
+    assert not chunk_ids & store.chroma.all_ids()
+    hits = serving_searcher.search(report.question.question, 10, "dense")
+    assert hits and all(hit.doc != report.filename for hit in hits)
