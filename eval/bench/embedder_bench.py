@@ -155,10 +155,5 @@ def run(opts: EmbedderBenchOptions) -> dict[str, Any]:
 
 
 def _token_counts(engine: Embedder | None, texts: Sequence[str]) -> list[int]:
-    if engine is None or not hasattr(engine, "_get_model"):
-        return []
-    model = engine._get_model()
-    tokenizer = getattr(model, "tokenizer", None)
-    if tokenizer is None:
-        return []
-    return [len(ids) for ids in tokenizer(["passage: " + t for t in texts])["input_ids"]]
+    counts = getattr(engine, "passage_token_counts", None)
+    return counts(texts) if counts is not None else []

@@ -36,7 +36,7 @@ from eval.benchmarks.common import (
     MODES,
     doc_ranking,
     f1,
-    ingest,
+    ingest_and_open,
     markdown_table,
     mean,
     recall_at,
@@ -74,7 +74,6 @@ def run(law: Path, questions_path: Path, index: Path, work: Path, modes: list[st
         limit: int | None = None, rows_out: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     from eval.answer_metrics import fact_in
     from rag.answer.refusal import is_refusal
-    from rag.assistant import Assistant
 
     started = time.perf_counter()
     docs, gold = alqac_to_gold(law, questions_path, work)
@@ -82,10 +81,8 @@ def run(law: Path, questions_path: Path, index: Path, work: Path, modes: list[st
     n_total = len(questions)
     if limit is not None:
         questions = questions[:limit]
-    settings, ingest_info = ingest(docs, index)
-    assistant = Assistant.open(index, settings)
-    n_chunks = len(assistant.store.chunks())
-    n_docs = len(list(assistant.store.documents()))
+    corpus = ingest_and_open(docs, index)
+    assistant = corpus.assistant
     kinds = Counter(_kind(q) for q in questions)
 
     retrieval: dict[str, Any] = {}
@@ -169,14 +166,14 @@ def run(law: Path, questions_path: Path, index: Path, work: Path, modes: list[st
     return {
         "benchmark": "alqac-2023",
         "data": {"law": str(law), "questions": str(questions_path)},
-        "corpus": {"articles": n_docs, "chunks": n_chunks,
+        "corpus": {"articles": corpus.docs, "chunks": corpus.chunks,
                    "words": sum(len(f.read_text(encoding="utf-8").split()) for f in docs.glob("*.txt")),
                    "questions_in_file": n_total, "document_format": "'<law> – Điều <n>' line, blank line, article text"},
         "n_questions": len(questions),
         "question_types": dict(kinds),
         "limit": limit,
-        "settings": {**settings_summary(settings, index), "modes": modes, "answer_mode": answer_mode},
-        "ingest": ingest_info,
+        "settings": {**settings_summary(corpus.settings, index), "modes": modes, "answer_mode": answer_mode},
+        "ingest": corpus.ingest,
         "retrieval": retrieval,
         "answers": answers,
         "elapsed_s": round(time.perf_counter() - started, 1),

@@ -11,14 +11,18 @@ import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.schema import NodeWithScore
 
 from eval.benchmarks.convert import InputMissing
 from rag.config import Settings
 from rag.text.normalize import normalize_text
+
+if TYPE_CHECKING:
+    from rag.assistant import Assistant
 
 MODES = ("bm25", "dense", "hybrid", "hybrid+rerank")
 # Chunks asked of the retriever; passages (documents) are ranked by their first chunk among them.
@@ -58,6 +62,27 @@ def ingest(docs: Path, index: Path) -> tuple[Settings, dict[str, Any]]:
         "unchanged": len(report.unchanged), "chunks_embedded": report.chunks_embedded,
         "chunks_from_cache": report.chunks_from_cache, "words_indexed": report.words,
     }
+
+
+@dataclass
+class OpenedCorpus:
+    """A benchmark corpus ingested and opened: the assistant that answers over it, and its size."""
+
+    assistant: Assistant
+    settings: Settings
+    ingest: dict[str, Any]
+    docs: int
+    chunks: int
+
+
+def ingest_and_open(docs: Path, index: Path) -> OpenedCorpus:
+    """:func:`ingest` ``docs`` into ``index``, then open the real assistant over it."""
+    from rag.assistant import Assistant
+
+    settings, info = ingest(docs, index)
+    assistant = Assistant.open(index, settings)
+    store = assistant.store
+    return OpenedCorpus(assistant, settings, info, docs=len(store.documents()), chunks=len(store.chunks()))
 
 
 def settings_summary(settings: Settings, index: Path) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from eval.benchmarks.common import (
     doc_ranking,
     exact_match,
     f1,
-    ingest,
+    ingest_and_open,
     markdown_table,
     mean,
     reciprocal_rank,
@@ -52,7 +52,6 @@ def _gold_rows(gold: Path) -> list[dict[str, Any]]:
 def run(data: Path, index: Path, work: Path, modes: list[str], answer_modes: list[str],
         limit: int | None = None, rows_out: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     from rag.answer.refusal import is_refusal
-    from rag.assistant import Assistant
 
     started = time.perf_counter()
     docs, gold = squad_to_gold(data, work)
@@ -60,10 +59,8 @@ def run(data: Path, index: Path, work: Path, modes: list[str], answer_modes: lis
     n_total = len(questions)
     if limit is not None:
         questions = questions[:limit]
-    settings, ingest_info = ingest(docs, index)
-    assistant = Assistant.open(index, settings)
-    n_chunks = len(assistant.store.chunks())
-    n_docs = len(list(assistant.store.documents()))
+    corpus = ingest_and_open(docs, index)
+    assistant = corpus.assistant
 
     per_mode: dict[str, Any] = {}
     for mode in dict.fromkeys([*modes, *answer_modes]):
@@ -121,14 +118,14 @@ def run(data: Path, index: Path, work: Path, modes: list[str], answer_modes: lis
     return {
         "benchmark": "xquad-vi",
         "data": str(data),
-        "corpus": {"paragraphs": n_docs, "chunks": n_chunks, "words": sum(len(f.read_text(encoding="utf-8").split()) for f in docs.glob("*.txt")),
+        "corpus": {"paragraphs": corpus.docs, "chunks": corpus.chunks, "words": sum(len(f.read_text(encoding="utf-8").split()) for f in docs.glob("*.txt")),
                    "questions_in_file": n_total},
         "n_questions": len(questions),
         "limit": limit,
-        "settings": {**settings_summary(settings, index), "modes": modes, "answer_modes": answer_modes,
+        "settings": {**settings_summary(corpus.settings, index), "modes": modes, "answer_modes": answer_modes,
                      "answer_normalisation": NORMALISATION,
                      "prediction": "the answer's quoted spans joined by spaces, without citation markers; '' when refused"},
-        "ingest": ingest_info,
+        "ingest": corpus.ingest,
         "modes": per_mode,
         "elapsed_s": round(time.perf_counter() - started, 1),
     }

