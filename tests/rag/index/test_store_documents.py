@@ -41,3 +41,23 @@ def test_metadata_of_a_deleted_document_is_empty(tmp_path: Path):
     store.manifest.delete_document("a.txt")
     assert store.document_metadata("a.txt") == DocumentMetadata()
     assert "a.txt" not in store.documents_by_id()
+
+
+def test_reconcile_that_restores_vectors_moves_the_generation_without_reopening_its_own_client(tmp_path: Path):
+    """Other processes reload their vector view only on a new generation; the writer's own stays."""
+    import numpy as np
+
+    store = IndexStore(tmp_path / "index", Settings(), model_id="test-model", create=True)
+    _commit(store, "a.txt", "Báo cáo A")  # rows committed, vectors never written (as after a crash)
+    client = store.chroma.client
+    before = store.manifest.generation
+
+    def fake_embed(texts: list[str]) -> np.ndarray:  # a fake embedder: fixed unit vectors
+        return np.ones((len(texts), 8), dtype=np.float32) / np.sqrt(8)
+
+    assert store.reconcile(fake_embed) == {"orphans_removed": 0, "vectors_restored": 1}
+    assert store.manifest.generation == before + 1
+    assert store.chroma.client is client
+    assert store.chroma.all_ids() == {"a.txt#0"}
+    assert store.reconcile(fake_embed) == {"orphans_removed": 0, "vectors_restored": 0}
+    assert store.manifest.generation == before + 1  # nothing restored: no new generation
