@@ -43,7 +43,7 @@ def test_metadata_of_a_deleted_document_is_empty(tmp_path: Path):
     assert "a.txt" not in store.documents_by_id()
 
 
-def test_reconcile_that_restores_vectors_moves_the_generation_without_reopening_its_own_client(tmp_path: Path):
+def test_reconcile_restoring_vectors_moves_the_generation_and_keeps_its_client(tmp_path: Path):
     """Other processes reload their vector view only on a new generation; the writer's own stays."""
     import numpy as np
 
