@@ -145,8 +145,15 @@ def chunk_document(doc: LoadedDocument, settings: ChunkingSettings | None = None
 
 
 def contextual_text(title: str | None, section: str | None, body: str) -> str:
-    """What is embedded and BM25-indexed for a chunk: title and section path give it context."""
-    return "\n".join(p for p in (title, section, body) if p)
+    """What is embedded and BM25-indexed for a chunk: title and section path give it context.
+
+    A context line the body already opens with (a document's first chunk starts with its title)
+    is not repeated: the words are there once, and the embedder, whose cost grows with every
+    token, is not made to read them twice.
+    """
+    head = body.lstrip()
+    parts = [p for p in (title, section) if p and not head.startswith(p.strip())]
+    return "\n".join([*parts, body])
 
 
 def embedding_text(node: TextNode) -> str:

@@ -55,14 +55,13 @@ class StoredChunk:
         return contextual_text(self.document.metadata.title, self.section, self.text)
 
 
-def chunk_node(chunk: StoredChunk, vector: np.ndarray | None = None) -> TextNode:
+def chunk_node(chunk: StoredChunk) -> TextNode:
     """The llama-index node of a stored chunk (the same shape the chunker produced)."""
     return TextNode(
         id_=chunk.chunk_id,
         text=chunk.text,
         start_char_idx=chunk.start,
         end_char_idx=chunk.end,
-        embedding=vector.tolist() if vector is not None else None,
         metadata={
             **chunk.document.metadata.to_flat(),
             "doc_id": chunk.doc_id,
@@ -213,9 +212,6 @@ class IndexStore:
         """
         if not writes:
             return
-        for write in writes:
-            for node, vector in zip(write.nodes, write.vectors, strict=True):
-                node.embedding = vector.tolist()
         nodes = [n for w in writes for n in w.nodes]
         written = [n.node_id for n in nodes]
         stale: list[str] = []
@@ -223,7 +219,8 @@ class IndexStore:
         chroma = self.chroma
         try:
             if nodes:
-                chroma.vector_store.add(nodes)
+                chroma.add(written, np.concatenate([w.vectors for w in writes if len(w.nodes)]),
+                           [w.doc.doc_id for w in writes for _ in w.nodes])
             for write in writes:
                 fault_point("chroma_upserted")  # this document's vectors are in Chroma, its rows not yet
                 doc = write.doc
@@ -288,9 +285,7 @@ class IndexStore:
         if missing:
             logger.info("re-adding %d vectors missing from Chroma", len(missing))
             vectors = embed([c.contextual_text for c in missing])
-            nodes = [chunk_node(c, v) for c, v in zip(missing, vectors, strict=True)]
-            for i in range(0, len(nodes), 1000):
-                chroma.vector_store.add(nodes[i : i + 1000])
+            chroma.add([c.chunk_id for c in missing], vectors, [c.doc_id for c in missing])
             # readers in other processes reopen their vector view only when the generation moves
             self.manifest.mark_changed()
             self._synced(chroma)

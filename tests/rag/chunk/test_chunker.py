@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from llama_index.core.schema import TextNode
 
-from rag.chunk.chunker import chunk_document
+from rag.chunk.chunker import chunk_document, contextual_text
 from rag.config import ChunkingSettings
 from rag.records import DocumentMetadata, LoadedDocument, Period
 from rag.text.normalize import normalize_text
@@ -113,3 +113,17 @@ def test_property_chunks_are_exact_slices_and_cover_the_text(lines: list[str], t
         for i in range(node.start_char_idx, node.end_char_idx):
             covered[i] = True
     assert all(covered[i] for i, ch in enumerate(text) if not ch.isspace())
+
+
+def test_embedded_text_puts_title_and_section_before_the_body():
+    assert contextual_text("Báo cáo tháng 9", "I. KINH TẾ", "Thu ngân sách đạt 74,4%.") == (
+        "Báo cáo tháng 9\nI. KINH TẾ\nThu ngân sách đạt 74,4%."
+    )
+
+
+def test_embedded_text_does_not_repeat_a_title_the_body_opens_with():
+    body = "Báo cáo tháng 9\n\nThu ngân sách đạt 74,4%."
+    assert contextual_text("Báo cáo tháng 9", None, body) == body
+    assert contextual_text("Báo cáo tháng 9", "I. KINH TẾ", body) == "I. KINH TẾ\n" + body
+    # a title that only appears later in the body is still given as context
+    assert contextual_text("Thu ngân sách", None, "Tháng 9: Thu ngân sách đạt 74,4%.").startswith("Thu ngân sách\n")

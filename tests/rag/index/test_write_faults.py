@@ -115,7 +115,6 @@ def test_a_failed_bm25_save_keeps_current_and_leaves_no_half_written_folder(
 
 
 def test_queries_skip_orphan_vectors_without_losing_results(tmp_path: Path):
-    from llama_index.core.schema import TextNode
     from llama_index.core.vector_stores.types import VectorStoreQuery
 
     from rag.config import IndexSettings
@@ -124,7 +123,7 @@ def test_queries_skip_orphan_vectors_without_losing_results(tmp_path: Path):
     committed = {"a", "b", "c"}
     store = ChromaStore(make_client(tmp_path, IndexSettings()), "test-model", lambda: committed)
     vectors = {"orphan": [1.0, 0.0], "a": [0.9, 0.1], "b": [0.7, 0.3], "c": [0.0, 1.0]}
-    store.vector_store.add([TextNode(id_=i, text=i, embedding=v) for i, v in vectors.items()])
+    store.add(list(vectors), np.array(list(vectors.values())), ["doc"] * len(vectors))
 
     result = store.vector_store.query(VectorStoreQuery(query_embedding=[1.0, 0.0], similarity_top_k=2))
     assert result.ids == ["a", "b"]  # the nearest vector is an orphan: two committed ones all the same

@@ -109,11 +109,8 @@ def test_orphan_vectors_from_an_interrupted_ingest_are_removed(corpus: Path, set
     Ingestor(settings, embedder=embedder).run([corpus], progress=False)
     store = IndexStore(settings.index.dir, settings)
     some = next(iter(store.chunks().values()))
-    from rag.index.store import chunk_node
-
-    orphan = chunk_node(some, embedder.embed_passages(["x"])[0])
-    orphan.id_ = "orphan-chunk"
-    store.chroma.vector_store.add([orphan])  # as if killed after the Chroma write
+    # as if killed after the Chroma write
+    store.chroma.add(["orphan-chunk"], embedder.embed_passages(["x"]), [some.doc_id])
     assert "orphan-chunk" in store.chroma.all_ids()
     Ingestor(settings, embedder=embedder).run([corpus], progress=False)
     _consistent(settings.index.dir, settings)
