@@ -86,6 +86,7 @@ def ingest(
         f"Đã nạp (indexed): {len(report.indexed)} tệp, {report.chunks} đoạn, {report.words} từ · "
         f"không đổi (unchanged): {len(report.unchanged)} · lỗi (failed): {len(report.failed)}"
         + (f" · đã xoá (removed): {len(report.removed)}" if report.removed else "")
+        + (f" · cắt lại theo cách chia mới (re-chunked): {len(report.rechunked)}" if report.rechunked else "")
         + f" · {report.seconds:.1f} s",
         soft_wrap=True,
     )

@@ -21,6 +21,10 @@ from rag.text.sentences import sentence_spans
 SECTION_SEPARATOR = " > "
 _MAX_SECTION_LABEL = 90
 
+#: Bump when the chunker or :func:`contextual_text` would cut or word a stored document's chunks
+#: differently: indexes made before are re-chunked from their stored text at the next ingest.
+CHUNKER_VERSION = 2  # 2: a title the chunk opens with is not repeated in its embedded text
+
 
 @dataclass(frozen=True)
 class _Unit:
@@ -101,6 +105,11 @@ def _pack(units: list[_Unit], cfg: ChunkingSettings) -> list[list[_Unit]]:
     if current:
         groups.append(current)
     return groups
+
+
+def chunking_signature(settings: ChunkingSettings) -> str:
+    """What decides a document's chunks besides its text: the chunker's version and its settings."""
+    return f"v{CHUNKER_VERSION} target={settings.target_chars} max={settings.max_chars} overlap={settings.overlap_chars}"
 
 
 def chunk_id(doc_id: str, start: int, end: int, text: str) -> str:

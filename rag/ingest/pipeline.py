@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from embeddings.base import Embedder
 
-from rag.chunk.chunker import chunk_document, embedding_text
+from rag.chunk.chunker import chunk_document, chunking_signature, embedding_text
 from rag.config import Settings
 from rag.index.errors import IndexWriteError, one_line, write_failure_reason
 from rag.index.faults import fault_point
@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 # Embed when this many chunks are waiting (several small documents share one model call).
 _EMBED_BATCH_CHUNKS = 256
+# manifest meta key: the chunking signature every stored document was cut with
+CHUNKING_META = "chunking"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[FileProblem] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    rechunked: list[str] = field(default_factory=list)  # stored documents re-cut after a chunking change
     ignored: int = 0  # files with an unsupported extension
     chunks: int = 0
     words: int = 0
@@ -285,6 +288,7 @@ class Ingestor:
             self._ingest_files(store, sources, report, progress, on_file)
             if prune:
                 self._prune(store, sources, report, on_file)
+            self._rechunk_stale(store, report)
             t = time.perf_counter()
             store.save_bm25()
             report.add_time("bm25", time.perf_counter() - t)
@@ -368,8 +372,45 @@ class Ingestor:
         if pending:
             self._flush(store, pending, report, settle)
 
+    def _rechunk_stale(self, store: IndexStore, report: IngestReport) -> None:
+        """Re-cut, from their stored text, the documents chunked with other settings or an older chunker.
+
+        Why: an unchanged file is skipped by its size and time, so a change of ``[chunking]`` (or of
+        the chunker) would otherwise reach only the files edited since. Chunks whose embedded text
+        is unchanged take their vectors from the embedding cache. The signature is recorded only
+        when every stored document is done, so an interrupted run is finished by the next one.
+        """
+        signature = chunking_signature(self.settings.chunking)
+        if store.manifest.get_meta(CHUNKING_META) == signature:
+            return
+        done = set(report.indexed)
+        stale = [row for row in store.documents() if row.doc_id not in done]
+        if stale:
+            logger.info("re-chunking %d stored documents (chunking is now %s)", len(stale), signature)
+
+        def settle(doc_id: str, outcome: str) -> None:
+            """Nothing to tell ``on_file``: these files were not among the ones asked for."""
+
+        pending: list[_Pending] = []
+        for row in stale:
+            t = time.perf_counter()
+            doc = store.loaded_document(row)
+            pending.append(_Pending(doc, chunk_document(doc, self.settings.chunking), row.size, row.mtime_ns))
+            report.add_time("load+chunk", time.perf_counter() - t)
+            if sum(len(p.nodes) for p in pending) >= _EMBED_BATCH_CHUNKS:
+                self._flush(store, pending, report, settle, outcome="rechunked")
+                pending = []
+        if pending:
+            self._flush(store, pending, report, settle, outcome="rechunked")
+        store.manifest.set_meta(CHUNKING_META, signature)
+
     def _flush(
-        self, store: IndexStore, pending: list[_Pending], report: IngestReport, settle: Callable[[str, str], None]
+        self,
+        store: IndexStore,
+        pending: list[_Pending],
+        report: IngestReport,
+        settle: Callable[[str, str], None],
+        outcome: str = "indexed",
     ) -> None:
         texts = [embedding_text(n) for p in pending for n in p.nodes]
         t = time.perf_counter()
@@ -382,11 +423,13 @@ class Ingestor:
             offset += len(p.nodes)
         store.write_documents(writes)
         for p in pending:
-            n = len(p.nodes)
-            report.indexed.append(p.doc.doc_id)
-            report.chunks += n
-            report.words += len(p.doc.text.split())
-            settle(p.doc.doc_id, "indexed")
+            if outcome == "rechunked":
+                report.rechunked.append(p.doc.doc_id)
+            else:
+                report.indexed.append(p.doc.doc_id)
+                report.chunks += len(p.nodes)
+                report.words += len(p.doc.text.split())
+            settle(p.doc.doc_id, outcome)
         report.add_time("store", time.perf_counter() - t)
 
     def _prune(

@@ -52,6 +52,40 @@ def test_reingest_skips_unchanged_files_and_embeds_nothing(corpus: Path, setting
     assert again.chunks_embedded == 0
 
 
+def test_changed_chunking_settings_recut_stored_documents_at_the_next_ingest(
+    corpus: Path, settings: Settings, embedder
+):
+    Ingestor(settings, embedder=embedder).run([corpus / "004_b269466d4823e55e.txt"], progress=False)
+    before = IndexStore(settings.index.dir, settings).manifest.chunk_ids()
+    smaller = settings.model_copy(update={"chunking": settings.chunking.model_copy(update={"target_chars": 400})})
+    # another file is ingested: the stored one, unchanged on disk, is re-cut from its stored text too
+    report = Ingestor(smaller, embedder=embedder).run([corpus / "001_87bd5b8701db699e.txt"], progress=False)
+    assert report.indexed == ["001_87bd5b8701db699e.txt"]
+    assert report.rechunked == ["004_b269466d4823e55e.txt"]
+    store = _consistent(settings.index.dir, smaller)
+    recut = {c.chunk_id for c in store.chunks().values() if c.doc_id == "004_b269466d4823e55e.txt"}
+    assert len(recut) > len(before) and not recut & before
+    again = Ingestor(smaller, embedder=embedder).run([corpus], progress=False)
+    assert again.rechunked == [] and again.chunks_embedded == 0
+
+
+def test_an_index_without_a_chunking_signature_is_recut_once_from_the_embedding_cache(
+    corpus: Path, settings: Settings, embedder
+):
+    from rag.ingest.pipeline import CHUNKING_META
+
+    Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    store = IndexStore(settings.index.dir, settings)
+    before = store.manifest.chunk_ids()
+    with store.manifest._db:  # as an index made before chunking signatures were recorded
+        store.manifest._db.execute("DELETE FROM meta WHERE key = ?", (CHUNKING_META,))
+    report = Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    assert len(report.rechunked) == 5 and report.indexed == []
+    assert report.chunks_embedded == 0  # same settings, same texts: every vector from the cache
+    assert _consistent(settings.index.dir, settings).manifest.chunk_ids() == before
+    assert Ingestor(settings, embedder=embedder).run([corpus], progress=False).rechunked == []
+
+
 def test_touched_but_identical_file_is_not_reindexed(corpus: Path, settings: Settings, embedder):
     Ingestor(settings, embedder=embedder).run([corpus], progress=False)
     target = corpus / "001_87bd5b8701db699e.txt"
