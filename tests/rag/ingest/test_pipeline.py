@@ -64,9 +64,11 @@ def test_changed_chunking_settings_recut_stored_documents_at_the_next_ingest(
     assert report.rechunked == ["004_b269466d4823e55e.txt"]
     store = _consistent(settings.index.dir, smaller)
     recut = {c.chunk_id for c in store.chunks().values() if c.doc_id == "004_b269466d4823e55e.txt"}
-    assert len(recut) > len(before) and not recut & before
-    again = Ingestor(smaller, embedder=embedder).run([corpus], progress=False)
-    assert again.rechunked == [] and again.chunks_embedded == 0
+    assert len(recut) > len(before)  # cut smaller
+    assert not (before - recut) & store.manifest.chunk_ids()  # and the chunks of the old cut are gone
+    files = [corpus / "004_b269466d4823e55e.txt", corpus / "001_87bd5b8701db699e.txt"]
+    again = Ingestor(smaller, embedder=embedder).run(files, progress=False)
+    assert again.rechunked == [] and again.chunks_embedded == 0 and len(again.unchanged) == 2
 
 
 def test_an_index_without_a_chunking_signature_is_recut_once_from_the_embedding_cache(
