@@ -202,6 +202,10 @@ class Embedder(BaseEmbedding):
         if self._cache is not None:
             self._cache.close()
 
+    def _lengths(self, texts: list[str], kind: Kind) -> list[int]:
+        """How long each text is for the model, to batch similar lengths: characters unless a backend knows tokens."""
+        return [len(t) for t in texts]
+
     @abstractmethod
     def _compute(self, texts: list[str], kind: Kind) -> np.ndarray:
         """Embed one batch with the model, applying the ``kind``-specific prefix/instruction."""
@@ -230,7 +234,10 @@ class Embedder(BaseEmbedding):
             if vec is None:
                 pending.setdefault(texts[i], []).append(i)
         # Similar lengths in one batch: padded engines (torch) waste less work on padding.
-        todo = sorted(pending, key=len)
+        todo = list(pending)
+        if len(todo) > 1:
+            lengths = self._lengths(todo, kind)
+            todo = [todo[i] for i in sorted(range(len(todo)), key=lengths.__getitem__)]
 
         batch_size = self._settings.batch_size
         with tqdm(

@@ -133,6 +133,15 @@ def test_answering_questions_with_the_onnx_engine_never_loads_the_torch_model(on
     assert serving._model is None  # the torch model loads only for passages
 
 
+def test_passage_batches_are_ordered_by_token_counts_without_loading_the_torch_model(rebuilt_dir, models_dir):
+    embedder = RebuiltE5Embedder(_settings(models_dir), fallback=False)
+    texts = ["Số 0312.456.789-001/QĐ-UBND, 12,3%", "Tổng thu ngân sách nhà nước trên địa bàn tỉnh"]
+    lengths = embedder._lengths(texts, "passage")
+    assert embedder._model is None
+    assert lengths[0] > lengths[1]  # fewer characters, more tokens
+    assert lengths == embedder.passage_token_counts(texts)  # what the model will see
+
+
 def test_query_engine_torch_never_builds_the_onnx_file(fresh_models_dir, torch_embedder):
     embedder = RebuiltE5Embedder(_settings(fresh_models_dir, query_engine="torch"))
     vectors = embedder.embed_queries(QUESTIONS[:2])

@@ -144,3 +144,16 @@ def test_new_texts_are_computed_shortest_first_and_returned_in_input_order(fake_
     assert emb.computed_texts == ["x", "mid length", "a much longer text than the others"]
     reference = fake_embedder_cls(EmbeddingSettings(cache=False)).embed_passages([texts[1]])
     np.testing.assert_allclose(out[1], reference[0], rtol=1e-6)
+
+
+def test_batches_follow_the_backend_lengths_not_the_characters(fake_embedder_cls):
+    """A backend that counts tokens orders by them: "2.345.678,9" is short in characters, long in tokens."""
+
+    class FakeTokenCounting(fake_embedder_cls):  # FAKE: "tokens" are digits + words
+        def _lengths(self, texts, kind):
+            return [sum(c.isdigit() for c in t) + len(t.split()) for t in texts]
+
+    emb = FakeTokenCounting(EmbeddingSettings(cache=False, batch_size=1))
+    emb.computed_texts = []
+    emb.embed_passages(["2.345.678,9", "ba từ thôi đây"])
+    assert emb.computed_texts == ["ba từ thôi đây", "2.345.678,9"]
