@@ -203,7 +203,7 @@ class Embedder(BaseEmbedding):
             self._cache.close()
 
     def _lengths(self, texts: list[str], kind: Kind) -> list[int]:
-        """How long each text is for the model, to batch similar lengths: characters unless a backend knows tokens."""
+        """Each text's length, to batch like lengths together (characters; a backend may count tokens)."""
         return [len(t) for t in texts]
 
     @abstractmethod

@@ -53,7 +53,9 @@ def ratios(result: dict[str, Any], digits: int | None = 3) -> dict[str, float | 
         "serving_peak_rss_mb": ("query.peak_rss_mb", "serving_peak_rss_mb"),
         "index_mb": ("ingest.index_mb", "index_mb"),
     }
-    out = {name: _ratio(_get(result, ours), _get(lb, theirs), digits) for name, (ours, theirs) in pairs.items()}
+    out = {
+        name: _ratio(_get(result, ours), _get(lb, theirs), digits) for name, (ours, theirs) in pairs.items()
+    }
     out["retrieval_p50_ms_paired"] = _get(result, "query.paired_with_llamaindex.p50_ratio")
     for clients, qps in (_get(result, "query.qps.retrieval") or {}).items():
         out[f"retrieval_qps_{clients}_clients"] = _ratio(qps, _get(lb, f"qps.retrieval.{clients}"), digits)

@@ -109,7 +109,10 @@ def _pack(units: list[_Unit], cfg: ChunkingSettings) -> list[list[_Unit]]:
 
 def chunking_signature(settings: ChunkingSettings) -> str:
     """What decides a document's chunks besides its text: the chunker's version and its settings."""
-    return f"v{CHUNKER_VERSION} target={settings.target_chars} max={settings.max_chars} overlap={settings.overlap_chars}"
+    return (
+        f"v{CHUNKER_VERSION} target={settings.target_chars} max={settings.max_chars} "
+        f"overlap={settings.overlap_chars}"
+    )
 
 
 def chunk_id(doc_id: str, start: int, end: int, text: str) -> str:

@@ -161,11 +161,13 @@ class IndexStore:
         return self.manifest.document_text(doc_id)
 
     def loaded_document(self, row: DocumentRow) -> LoadedDocument:
-        """A stored document as the loader made it (its text and metadata), to chunk again without its file."""
+        """A stored document as the loader made it (text and metadata), to chunk again without its file."""
         text = self.manifest.document_text(row.doc_id)
         if text is None:
             raise KeyError(f"{row.doc_id} is not in the index {self.dir}")
-        return LoadedDocument(row.doc_id, row.path, text, row.content_hash, row.format, row.encoding, row.metadata)
+        return LoadedDocument(
+            row.doc_id, row.path, text, row.content_hash, row.format, row.encoding, row.metadata
+        )
 
     def allowed_docs(self, filters: SearchFilters | None) -> set[str] | None:
         """The documents a filtered search may return (None = no restriction)."""

@@ -46,6 +46,7 @@ def test_a_where_on_doc_id_restricts_a_vector_query(store: ChromaStore):
 
 
 def test_llama_index_filters_are_refused_with_the_way_to_filter(store: ChromaStore):
-    query = VectorStoreQuery(query_embedding=[1.0, 0.0], similarity_top_k=2, filters=MetadataFilters(filters=[]))
+    filters = MetadataFilters(filters=[])
+    query = VectorStoreQuery(query_embedding=[1.0, 0.0], similarity_top_k=2, filters=filters)
     with pytest.raises(ValueError, match="where"):
         store.vector_store.query(query)

@@ -57,7 +57,8 @@ def test_changed_chunking_settings_recut_stored_documents_at_the_next_ingest(
 ):
     Ingestor(settings, embedder=embedder).run([corpus / "004_b269466d4823e55e.txt"], progress=False)
     before = IndexStore(settings.index.dir, settings).manifest.chunk_ids()
-    smaller = settings.model_copy(update={"chunking": settings.chunking.model_copy(update={"target_chars": 400})})
+    chunking = settings.chunking.model_copy(update={"target_chars": 400})
+    smaller = settings.model_copy(update={"chunking": chunking})
     # another file is ingested: the stored one, unchanged on disk, is re-cut from its stored text too
     report = Ingestor(smaller, embedder=embedder).run([corpus / "001_87bd5b8701db699e.txt"], progress=False)
     assert report.indexed == ["001_87bd5b8701db699e.txt"]
