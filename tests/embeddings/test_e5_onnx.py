@@ -133,13 +133,12 @@ def test_answering_questions_with_the_onnx_engine_never_loads_the_torch_model(on
     assert serving._model is None  # the torch model loads only for passages
 
 
-def test_passage_batches_are_ordered_by_token_counts_without_loading_the_torch_model(rebuilt_dir, models_dir):
-    embedder = RebuiltE5Embedder(_settings(models_dir), fallback=False)
+def test_passage_batches_are_ordered_by_the_models_token_counts(torch_embedder):
     texts = ["Số 0312.456.789-001/QĐ-UBND, 12,3%", "Tổng thu ngân sách nhà nước trên địa bàn tỉnh"]
-    lengths = embedder._lengths(texts, "passage")
-    assert embedder._model is None
-    assert lengths[0] > lengths[1]  # fewer characters, more tokens
-    assert lengths == embedder.passage_token_counts(texts)  # what the model will see
+    lengths = torch_embedder._lengths(texts, "passage")
+    assert lengths[0] > lengths[1] and len(texts[0]) < len(texts[1])  # fewer characters, more tokens
+    assert lengths == torch_embedder.passage_token_counts(texts)  # what the model will see
+    assert torch_embedder._lengths(texts, "query") == [len(t) for t in texts]
 
 
 def test_query_engine_torch_never_builds_the_onnx_file(fresh_models_dir, torch_embedder):
