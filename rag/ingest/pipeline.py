@@ -388,9 +388,6 @@ class Ingestor:
         if stale:
             logger.info("re-chunking %d stored documents (chunking is now %s)", len(stale), signature)
 
-        def settle(doc_id: str, outcome: str) -> None:
-            """Nothing to tell ``on_file``: these files were not among the ones asked for."""
-
         pending: list[_Pending] = []
         for row in stale:
             t = time.perf_counter()
@@ -398,10 +395,10 @@ class Ingestor:
             pending.append(_Pending(doc, chunk_document(doc, self.settings.chunking), row.size, row.mtime_ns))
             report.add_time("load+chunk", time.perf_counter() - t)
             if sum(len(p.nodes) for p in pending) >= _EMBED_BATCH_CHUNKS:
-                self._flush(store, pending, report, settle, outcome="rechunked")
+                self._flush(store, pending, report, outcome="rechunked")
                 pending = []
         if pending:
-            self._flush(store, pending, report, settle, outcome="rechunked")
+            self._flush(store, pending, report, outcome="rechunked")
         store.manifest.set_meta(CHUNKING_META, signature)
 
     def _flush(
@@ -409,9 +406,10 @@ class Ingestor:
         store: IndexStore,
         pending: list[_Pending],
         report: IngestReport,
-        settle: Callable[[str, str], None],
+        settle: Callable[[str, str], None] | None = None,
         outcome: str = "indexed",
     ) -> None:
+        """Embed and store ``pending``; ``settle`` hears of each document it was asked about."""
         texts = [embedding_text(n) for p in pending for n in p.nodes]
         t = time.perf_counter()
         vectors = self._embed(texts, report, progress=False)
@@ -429,7 +427,8 @@ class Ingestor:
                 report.indexed.append(p.doc.doc_id)
                 report.chunks += len(p.nodes)
                 report.words += len(p.doc.text.split())
-            settle(p.doc.doc_id, outcome)
+            if settle is not None:
+                settle(p.doc.doc_id, outcome)
         report.add_time("store", time.perf_counter() - t)
 
     def _prune(

