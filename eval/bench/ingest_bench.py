@@ -46,7 +46,9 @@ def _loaded_embedder(settings: EmbeddingSettings) -> tuple[Any, float]:
 
     start = time.perf_counter()
     embedder = get_embedder(settings)
+    # both engines: where queries run on onnxruntime, the passage model (torch) loads at its first call
     embedder.embed_queries(["khởi động"])
+    embedder.embed_passages(["khởi động"])
     return embedder, time.perf_counter() - start
 
 

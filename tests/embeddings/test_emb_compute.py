@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from embeddings import compute
-from embeddings.compute import ComputeLock, local_threads, prepare_openmp, run_locked
+from embeddings.compute import ComputeLock, local_threads, prepare_openmp, run_locked, token_slices
 
 
 def _vectors(batch: list[str]) -> np.ndarray:
@@ -85,6 +85,31 @@ def test_slices_keep_input_order_and_one_row_per_text():
     texts = ["a", "bbb", "cc", "dddd", "e"]
     out = run_locked(ComputeLock(), _vectors, texts, urgent=False, threads=1)
     assert out.shape == (5, 2) and out[:, 0].tolist() == [1, 3, 2, 4, 1]
+
+
+def test_token_slices_pack_short_texts_and_give_a_long_one_its_own_slice():
+    # padded size = texts x longest: 4 x 250 fits 1,024, a fifth does not; 600 pairs with nothing
+    assert token_slices([100, 200, 250, 250, 250, 600, 2000], 1024) == [
+        slice(0, 4), slice(4, 5), slice(5, 6), slice(6, 7)
+    ]
+    assert token_slices([512, 512, 512], 1024) == [slice(0, 2), slice(2, 3)]
+    assert token_slices([], 1024) == []
+
+
+def test_passage_slices_by_tokens_hold_more_short_texts_in_order_and_within_the_budget():
+    calls: list[list[str]] = []
+
+    def record(batch: list[str]) -> np.ndarray:
+        calls.append(batch)
+        return _vectors(batch)
+
+    texts = [f"t{i}" for i in range(10)]
+    tokens = [60] * 8 + [512, 512]
+    out = run_locked(ComputeLock(), record, texts, urgent=False, threads=2, tokens=tokens)
+    assert [len(c) for c in calls] == [8, 2]  # 8 x 60 and 2 x 512 both fit 2 x 512
+    assert [t for c in calls for t in c] == texts and out.shape == (10, 2)
+    with pytest.raises(ValueError, match="token counts"):
+        run_locked(ComputeLock(), record, texts, urgent=False, threads=2, tokens=[1])
 
 
 def test_threads_default_to_the_cores_capped_and_respect_settings_and_env(monkeypatch: pytest.MonkeyPatch):
