@@ -90,7 +90,8 @@ def test_an_index_without_a_chunking_signature_is_recut_once_from_the_embedding_
 
 
 def test_touched_but_identical_file_is_not_reindexed(corpus: Path, settings: Settings, embedder):
-    Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    first = Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    assert first.ok and len(first.indexed) == 5, first.failed
     target = corpus / "001_87bd5b8701db699e.txt"
     os.utime(target, ns=(1, 1))
     again = Ingestor(settings, embedder=embedder).run([corpus], progress=False)
