@@ -87,6 +87,14 @@ def bench_ingest(
             "--changed-fraction", help="share of files changed for the incremental run", min=0.0, max=1.0
         ),
     ] = 0.01,
+    paired_shards: Annotated[
+        int,
+        typer.Option(
+            "--paired-shards",
+            help="also time ours and LlamaIndex shard by shard, side by side, in this many shards (0: off)",
+            min=0,
+        ),
+    ] = 5,
     baseline: BaselineOpt = True,
     with_samples: SamplesOpt = True,
     reuse_cache: ReuseOpt = False,

@@ -6,7 +6,9 @@ embedded with the bare embedder (same settings, no cache), re-ingest the unchang
 file must be skipped), append a sentence to ceil(1%) of the files and ingest again (only those
 are re-read; only their changed chunks are embedded), and put the files back. Pipeline and raw
 rates both divide the corpus's document words, so their ratio is the pipeline's time overhead.
-LlamaIndex's stock pipeline builds its index over the same files in a second process.
+LlamaIndex's stock pipeline builds its index over the same files in a second process. A third
+times both pipelines shard by shard, side by side (``eval/bench/paired_ingest.py``): separate
+processes minutes apart see different machine speeds.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eval.bench.measure import describe_embedder, disk_usage_mb, peak_rss_mb
+from eval.bench.measure import describe_embedder, disk_usage_mb, loaded_embedder, peak_rss_mb
+from eval.bench.paired_ingest import paired_section, prepare_shards
 from eval.bench.worker import spawn
 from eval.bench.workspace import BenchOptions, Workspace, fingerprint, prepare
 from eval.benchmarks.common import CHUNKS_PER_QUERY
-from rag.config import EmbeddingSettings, Settings
+from rag.config import Settings
 
 # Appended to the changed files. ASCII, so it reads the same in UTF-8, Windows-1258, TCVN3 and VNI.
 CHANGE = "\n\nGhi chu: so lieu trong bao cao nay da duoc ra soat lai.\n"
@@ -39,17 +42,6 @@ def pick_changed(folder: Path, doc_ids: list[str], fraction: float) -> list[str]
     ]
     n = min(len(editable), math.ceil(fraction * len(doc_ids))) if fraction > 0 else 0
     return [editable[i * len(editable) // n] for i in range(n)]
-
-
-def _loaded_embedder(settings: EmbeddingSettings) -> tuple[Any, float]:
-    from embeddings import get_embedder
-
-    start = time.perf_counter()
-    embedder = get_embedder(settings)
-    # both engines: where queries run on onnxruntime, the passage model (torch) loads at its first call
-    embedder.embed_queries(["khởi động"])
-    embedder.embed_passages(["khởi động"])
-    return embedder, time.perf_counter() - start
 
 
 def _embedded_texts(settings: Settings) -> list[str]:
@@ -80,13 +72,13 @@ def measure_pipeline(spec: dict[str, Any]) -> dict[str, Any]:
 
     settings = Settings(**spec["settings"])
     folder = Path(spec["folder"])
-    embedder, load_s = _loaded_embedder(settings.embeddings)
+    embedder, load_s = loaded_embedder(settings.embeddings)
     ingestor = Ingestor(settings, embedder=embedder)
     first = ingestor.run([folder], progress=False)
     first_rss = peak_rss_mb()
     texts = _embedded_texts(settings)
 
-    raw, _ = _loaded_embedder(settings.embeddings.model_copy(update={"cache": False}))
+    raw, _ = loaded_embedder(settings.embeddings.model_copy(update={"cache": False}))
     start = time.perf_counter()
     raw.embed_passages(texts)
     raw_s = time.perf_counter() - start
@@ -127,7 +119,7 @@ def measure_baseline(spec: dict[str, Any]) -> dict[str, Any]:
     from eval.baseline import LlamaIndexBaseline
 
     settings = Settings(**spec["settings"])
-    embedder, _ = _loaded_embedder(settings.embeddings.model_copy(update={"cache": spec["baseline_cache"]}))
+    embedder, _ = loaded_embedder(settings.embeddings.model_copy(update={"cache": spec["baseline_cache"]}))
     start = time.perf_counter()
     baseline = LlamaIndexBaseline(
         Path(spec["folder"]), Path(spec["baseline_dir"]), embedder, top_k=CHUNKS_PER_QUERY
@@ -246,4 +238,7 @@ def run(opts: BenchOptions) -> tuple[dict[str, Any], Workspace]:
             "embedding_cache": "reused" if ws.cache_mode == "reused" else "off",
             "ingest_load_average_1m": theirs["load_average_1m"],
         }
+        if opts.paired_shards and ws.cache_mode == "fresh":
+            paired = spawn("ingest-paired", prepare_shards(ws, opts.paired_shards), ws.work)
+            update["ingest"]["paired_with_llamaindex"] = paired_section(paired)
     return update, ws

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 PHASES = {
     "ingest": "eval.bench.ingest_bench:measure_pipeline",
     "baseline-ingest": "eval.bench.ingest_bench:measure_baseline",
+    "ingest-paired": "eval.bench.paired_ingest:measure_paired",
     "serve": "eval.bench.query_bench:measure_serving",
     "baseline-query": "eval.bench.query_bench:measure_baseline",
 }

@@ -42,6 +42,7 @@ class BenchOptions:
     cache_dir: Path | None = None
     config: Path | None = None
     changed_fraction: float = 0.01
+    paired_shards: int = 5
     gold: Path | None = None
     queries: Path | None = None
     max_queries: int | None = 300
