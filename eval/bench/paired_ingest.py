@@ -89,14 +89,24 @@ def measure_paired(spec: dict[str, Any]) -> dict[str, Any]:
         report = Ingestor(settings, index_dir=root / f"ours-{k:02d}", embedder=embedder).run(
             [folder], progress=False
         )
-        return {"files": len(report.indexed), "failed": len(report.failed), "chunks": report.chunks,
-                "words": report.words, "chunks_embedded": report.chunks_embedded}
+        return {
+            "files": len(report.indexed),
+            "failed": len(report.failed),
+            "chunks": report.chunks,
+            "words": report.words,
+            "chunks_embedded": report.chunks_embedded,
+        }
 
     def theirs(folder: Path, k: int) -> dict[str, Any]:
         with _without_cache(embedder):
-            baseline = LlamaIndexBaseline(folder, root / f"llamaindex-{k:02d}", embedder, top_k=CHUNKS_PER_QUERY)
-        return {"files": len(baseline.texts), "chunks": baseline.collection.count(),
-                "words": sum(len(t.split()) for t in baseline.texts.values())}
+            baseline = LlamaIndexBaseline(
+                folder, root / f"llamaindex-{k:02d}", embedder, top_k=CHUNKS_PER_QUERY
+            )
+        return {
+            "files": len(baseline.texts),
+            "chunks": baseline.collection.count(),
+            "words": sum(len(t.split()) for t in baseline.texts.values()),
+        }
 
     pairs = []
     for k, name in enumerate(spec["shards"]):
@@ -126,13 +136,17 @@ def paired_section(result: dict[str, Any]) -> dict[str, Any]:
             return None
         return (ours_words / ours_s) / (their_words / their_s)
 
-    shard_ratios = [
-        speed_ratio(p["ours"]["words"], p["ours"]["seconds"], p["llamaindex"]["words"], p["llamaindex"]["seconds"])
-        for p in pairs
-    ]
+    def pair_ratio(pair: dict[str, Any]) -> float | None:
+        ours, theirs = pair["ours"], pair["llamaindex"]
+        return speed_ratio(ours["words"], ours["seconds"], theirs["words"], theirs["seconds"])
+
+    shard_ratios = [pair_ratio(p) for p in pairs]
     known = [r for r in shard_ratios if r is not None]
     ratio = speed_ratio(
-        total("ours", "words"), total("ours", "seconds"), total("llamaindex", "words"), total("llamaindex", "seconds")
+        total("ours", "words"),
+        total("ours", "seconds"),
+        total("llamaindex", "words"),
+        total("llamaindex", "seconds"),
     )
     return {
         "shards": len(pairs),

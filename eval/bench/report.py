@@ -58,9 +58,9 @@ def ratios(result: dict[str, Any], digits: int | None = 3) -> dict[str, float | 
     }
     out["retrieval_p50_ms_paired"] = _get(result, "query.paired_with_llamaindex.p50_ratio")
     paired_ingest = _get(result, "ingest.paired_with_llamaindex.ratio")
-    out["ingest_words_per_s_paired"] = (
-        round(paired_ingest, digits) if isinstance(paired_ingest, float) and digits is not None else paired_ingest
-    )
+    if isinstance(paired_ingest, float) and digits is not None:
+        paired_ingest = round(paired_ingest, digits)
+    out["ingest_words_per_s_paired"] = paired_ingest
     for clients, qps in (_get(result, "query.qps.retrieval") or {}).items():
         out[f"retrieval_qps_{clients}_clients"] = _ratio(qps, _get(lb, f"qps.retrieval.{clients}"), digits)
     return out

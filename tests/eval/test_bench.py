@@ -191,7 +191,9 @@ def test_shards_are_contiguous_parts_that_differ_by_one_file_at_most():
     assert split_shards(ids[:2], 5) == [["00.txt"], ["01.txt"]] and split_shards([], 3) == []
 
 
-def test_each_shard_folder_holds_its_files_and_the_phase_gets_an_empty_cache(tiny_jsonl: Path, tmp_path: Path):
+def test_each_shard_folder_holds_its_files_and_the_phase_gets_an_empty_cache(
+    tiny_jsonl: Path, tmp_path: Path
+):
     ws = prepare(BenchOptions(docs=tiny_jsonl, work=tmp_path / "w", with_samples=False), True, True)
     spec = prepare_shards(ws, 4)
     folders = [Path(f) for f in spec["shards"]]
@@ -200,7 +202,8 @@ def test_each_shard_folder_holds_its_files_and_the_phase_gets_an_empty_cache(tin
     assert (folders[0] / held[0][0]).read_bytes() == (ws.corpus.folder / held[0][0]).read_bytes()
     cache = Path(spec["settings"]["embeddings"]["cache_dir"])
     assert cache.parent == Path(spec["root"]) and not list(cache.glob("*.sqlite3*"))
-    assert Path(spec["settings"]["index"]["dir"]) == ws.index  # the phase writes its own indexes, never this one
+    # the phase writes indexes of its own, never the bench's
+    assert Path(spec["settings"]["index"]["dir"]) == ws.index
     assert len(prepare_shards(ws, 2)["shards"]) == 2  # a second call starts over
 
 
@@ -208,7 +211,9 @@ def test_paired_ingest_ratio_divides_summed_words_per_second_and_keeps_each_shar
     def pair(first: str, ours_s: float, their_s: float) -> dict:
         return {
             "first": first,
-            "ours": {"seconds": ours_s, "files": 2, "failed": 0, "chunks": 6, "words": 100, "chunks_embedded": 6},
+            "ours": {
+                "seconds": ours_s, "files": 2, "failed": 0, "chunks": 6, "words": 100, "chunks_embedded": 6
+            },
             "llamaindex": {"seconds": their_s, "files": 2, "chunks": 3, "words": 100},
         }
 
@@ -348,7 +353,8 @@ def test_bench_ingest_then_query_write_the_whole_report(tiny_jsonl: Path, tmp_pa
     # LlamaIndex in the same runs, and the ratios
     assert lb["ingest_words_per_s"] > 0 and lb["retrieval_ms"]["p50"] > 0 and 0 <= lb["hit@10"] <= 1
     side = ing["paired_with_llamaindex"]  # both pipelines again, shard by shard, alternating who goes first
-    assert side["shards"] == 2 and side["files"] == 6 and [p["first"] for p in side["pairs"]] == ["ours", "llamaindex"]
+    assert side["shards"] == 2 and side["files"] == 6
+    assert [p["first"] for p in side["pairs"]] == ["ours", "llamaindex"]
     assert side["chunks"] == ing["chunks"] and side["llamaindex_chunks"] == lb["ingest_chunks"]
     assert all(p["ours"]["chunks_embedded"] == p["ours"]["chunks"] for p in side["pairs"])  # a fresh cache
     assert side["seconds"] > 0 and side["llamaindex_seconds"] > 0
