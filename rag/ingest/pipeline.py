@@ -23,7 +23,6 @@ from llama_index.core.schema import TextNode
 from tqdm import tqdm
 
 from embeddings.base import Embedder
-
 from rag.chunk.chunker import chunk_document, chunking_signature, embedding_text
 from rag.config import Settings
 from rag.index.errors import IndexWriteError, one_line, write_failure_reason

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.ingest import metadata as _metadata
-from rag.ingest.metadata import find_periods, find_province
+from rag.ingest.metadata import find_province
 from rag.records import AnswerType, Period
 from rag.text.abbreviations import DOC_NUMBER_RE, Abbreviations, PhraseIndex, default_abbreviations
 from rag.text.normalize import fold_diacritics, normalize_query, normalize_tone_marks

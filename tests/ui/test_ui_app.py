@@ -10,10 +10,9 @@ import pytest
 
 from rag.answer.refusal import NOT_FOUND
 from rag.assistant import Assistant
-from rag.config import Settings
+from rag.config import Settings, UISettings
 from ui import views
 from ui.app import BaocaoUI, available_modes, build_app
-from rag.config import UISettings
 
 Q_BUDGET = "Năm 2021 thu ngân sách nhà nước của Cà Mau đạt bao nhiêu?"
 

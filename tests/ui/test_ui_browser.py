@@ -67,9 +67,8 @@ def server(make_index, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sim
     """The app on a free loopback port, with host-name lookups of this process recorded."""
     _require_browser()
     from rag.assistant import Assistant
-    from rag.config import Settings
+    from rag.config import Settings, UISettings
     from ui.app import build_app, launch, warm_up
-    from rag.config import UISettings
 
     lookups: list[str] = []
     real_getaddrinfo = socket.getaddrinfo

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from eval.benchmarks.convert import InputMissing, alqac_file_name, alqac_to_gold, main, safe_name, squad_to_gold
+from eval.benchmarks.convert import (
+    InputMissing,
+    alqac_file_name,
+    alqac_to_gold,
+    main,
+    safe_name,
+    squad_to_gold,
+)
 from eval.gold import load_gold, locate
 from rag.text.normalize import normalize_text
 

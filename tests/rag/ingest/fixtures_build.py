@@ -7,8 +7,6 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-import pytest
-
 REPORT_LINE = "Thu ngân sách nhà nước đạt 5.851 tỷ đồng, vượt 6,8%"
 REPORT_TEXT = (
     "BÁO CÁO TÌNH HÌNH KINH TẾ - XÃ HỘI THÁNG 6 NĂM 2020\n\n"
