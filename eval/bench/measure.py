@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from eval.report import percentile
 from eval.retrieval_metrics import hit_at
+from rag.proc_status import proc_status_kib
 
 if TYPE_CHECKING:
     from rag.config import EmbeddingSettings
@@ -91,14 +92,10 @@ def peak_rss_mb() -> float:
     12,000 articles made every worker "peak" at 2.7 GiB). ``VmHWM`` in ``/proc/self/status`` is
     the high-water mark of this program's own memory; ``getrusage`` only where there is no /proc.
     """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)  # kB
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
+    kib = proc_status_kib("VmHWM")
+    if kib is None:
+        kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return round(kib / 1024, 1)
 
 
 def disk_usage_mb(path: Path) -> float:

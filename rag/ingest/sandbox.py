@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 from pebble import ProcessExpired, ProcessPool
 
 from rag.ingest.loaders import LoadError
+from rag.proc_status import proc_status_kib
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +44,8 @@ _FILES_PER_WORKER = 200
 
 def _mapped_bytes() -> int | None:
     """The address space this process maps now (VmSize), or None where /proc says nothing."""
-    try:
-        with open("/proc/self/status", "rb") as handle:
-            for line in handle:
-                if line.startswith(b"VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+    kib = proc_status_kib("VmSize")
+    return None if kib is None else kib * 1024
 
 
 def _lower(limit: int, value: int) -> None:
@@ -151,7 +146,9 @@ class ParsePool:
         """
         if not hasattr(os, "fork"):
             return _ready(_outcome(fn, args, None), self.limits)
-        future = self._worker().schedule(_outcome, args=(fn, args, self.limits), timeout=self.limits.timeout_s)
+        future = self._worker().schedule(
+            _outcome, args=(fn, args, self.limits), timeout=self.limits.timeout_s
+        )
         return lambda: _result(future, self.limits)
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
