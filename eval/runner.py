@@ -45,6 +45,16 @@ def _evidence(q: GoldQuestion, texts: dict[str, str]) -> list[tuple[str, int, in
     return spans
 
 
+def facts_right(found: list[bool], required: int, refused: bool) -> bool:
+    """Whether an answer holds enough gold facts: ``required`` of them (``min_facts``, else all).
+
+    A question with no facts to check is right when it is answered, not refused.
+    """
+    if not found:
+        return not refused
+    return sum(found) >= required
+
+
 def score_question(
     q: GoldQuestion, answer: Answer, retrieved: list[tuple[str, int, int]], texts: dict[str, str],
     n_relevant_chunks: int, latency_ms: float,
@@ -66,7 +76,11 @@ def score_question(
         "hit@10": hit_at(rel, 10) if has_evidence else None,
         "mrr@10": mrr_at(rel, 10) if has_evidence else None,
         "ndcg@10": ndcg_at(rel, 10, n_relevant_chunks) if has_evidence else None,
-        "all_facts": (all(found) if found else not refused) if q.answerable else None,
+        "all_facts": facts_right(found, q.required_facts, refused) if q.answerable else None,
+        "every_fact": (all(found) if found else not refused) if q.answerable else None,
+        "facts_found": sum(found) if q.answerable else None,
+        "facts_required": q.required_facts if q.answerable else None,
+        "min_facts": q.min_facts,
         "fact_recall": (sum(found) / len(found) if found else None) if q.answerable else None,
         "token_f1": token_f1(answer.text, " ".join(q.must_include)) if q.answerable and q.must_include else None,
         "citations": [c.to_json() for c in answer.citations],

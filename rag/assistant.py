@@ -31,6 +31,7 @@ from rag.query.analyze import QueryAnalysis, analyze
 from rag.query.followup import condense
 from rag.records import Answer, Citation, SearchFilters
 from rag.rerank.domain import DomainReranker
+from rag.retrieve.filters import FilterReport, explain_filters, not_found_note
 from rag.retrieve.hybrid import Searcher, hits_from_nodes
 from rag.text.abbreviations import load_abbreviations
 from rag.timing import recording, stage
@@ -57,7 +58,7 @@ class Assistant:
             w_proximity=rr.w_proximity, w_period=rr.w_period, w_province=rr.w_province,
             w_answer_type=rr.w_answer_type,
         )
-        self.extractive = ExtractiveAnswerer(self.store, settings.answer.min_coverage, settings.answer.top_passages)
+        self.extractive = ExtractiveAnswerer(self.store, self.abbreviations, settings.answer.top_passages)
         self._cross_encoder: Any = None
         self._llm: Any = None
         self._lock = threading.Lock()
@@ -132,12 +133,14 @@ class Assistant:
         timings["understand"] = (time.perf_counter() - t0) * 1000
         if not analysis.keywords and not analysis.doc_numbers:
             return self._refusal(analysis, [], timings, t0, "empty")
+        scope = self._scope(filters)
+        if scope is not None and scope.empty:  # nothing to search: say which filter left nothing
+            return self._refusal(analysis, [], timings, t0, "filters", text=scope.message or NOT_FOUND)
         t = time.perf_counter()
         nodes = self.retrieve(analysis, filters, retrieval)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        matcher = self.reranker.matcher(analysis)
-        draft = self.extractive.answer(analysis, nodes, matcher)
+        draft = self._read(analysis, nodes)
         timings["answer"] = (time.perf_counter() - t) * 1000
         answer_mode = mode or self.settings.answer.mode
         if answer_mode != "extractive" and nodes:
@@ -146,10 +149,28 @@ class Assistant:
                 timings["total"] = (time.perf_counter() - t0) * 1000
                 return generated
         if not draft.found:
-            return self._refusal(analysis, nodes, timings, t0, draft.reason)
+            text = f"{NOT_FOUND} {not_found_note(filters, scope)}".strip() if scope is not None else NOT_FOUND
+            return self._refusal(analysis, nodes, timings, t0, draft.reason, draft.confidence, text=text)
         text, citations = self._write(draft)
         timings["total"] = (time.perf_counter() - t0) * 1000
-        return Answer(text=text, citations=citations, found=True, timings_ms=timings, question=analysis.text)
+        return Answer(text=text, citations=citations, found=True, timings_ms=timings, question=analysis.text,
+                      confidence=draft.confidence)
+
+    def _scope(self, filters: SearchFilters | None) -> FilterReport | None:
+        """What the active filters leave of the index, with the words that explain it (None: no filter)."""
+        if filters is None or not filters.active:
+            return None
+        documents = {row.doc_id: row.metadata for row in self.store.documents_by_id().values()}
+        return explain_filters(filters, documents)
+
+    def _read(self, analysis: QueryAnalysis, nodes: list[NodeWithScore]) -> Draft:
+        """The extractive reader over the retrieved passages, with the question's vector."""
+        if not nodes:
+            return Draft(reason="không có đoạn văn nào (no passages)")
+        return self.extractive.answer(
+            analysis, nodes, self.reranker.matcher(analysis), self.searcher.query_vector(analysis.text),
+            embed_missing=lambda texts: self.searcher.embedder.embed_passages(texts),
+        )
 
     def stream(self, question: str, history: History | None = None, filters: SearchFilters | None = None,
                mode: str | None = None) -> Iterator[str | Answer]:
@@ -198,17 +219,19 @@ class Assistant:
         for n, span in enumerate(draft.spans, 1):
             citation = self._citation(n, span.doc_id, span.start, span.end, span.chunk_id)
             citations.append(citation)
-            parts.append(_sentence(citation.quote, span, n, len(draft.spans) > 1))
+            parts.append(_sentence(citation.quote, span, n, len({s.period for s in draft.spans}) > 1))
         return " ".join(parts), citations
 
     def _refusal(
-        self, analysis: QueryAnalysis, nodes: list[NodeWithScore], timings: dict[str, float], t0: float, reason: str
+        self, analysis: QueryAnalysis, nodes: list[NodeWithScore], timings: dict[str, float], t0: float, reason: str,
+        confidence: float = 0.0, text: str = NOT_FOUND,
     ) -> Answer:
         timings["total"] = (time.perf_counter() - t0) * 1000
         logger.info("refused %r: %s", analysis.text[:80], reason)
         return Answer(
-            text=NOT_FOUND, citations=[], found=False, timings_ms=timings,
-            suggestions=hits_from_nodes(nodes[:3]), question=analysis.text,
+            text=text, citations=[], found=False, timings_ms=timings,
+            suggestions=hits_from_nodes(nodes[:3]), question=analysis.text, confidence=confidence,
+            reason=reason,
         )
 
     # -- generative path ----------------------------------------------------------------------
@@ -253,12 +276,12 @@ class Assistant:
         sources = {n: body for n, _, body in self._sources(nodes)}
         result = check_grounding(text, sources)
         if not result.text.strip():
-            matcher = self.reranker.matcher(analysis)
-            draft = self.extractive.answer(analysis, nodes, matcher)
+            draft = self._read(analysis, nodes)
             if not draft.found:
-                return self._refusal(analysis, nodes, timings, t0, draft.reason)
+                return self._refusal(analysis, nodes, timings, t0, draft.reason, draft.confidence)
             body, citations = self._write(draft)
-            return Answer(body, citations, True, timings, mode="extractive", question=analysis.text)
+            return Answer(body, citations, True, timings, mode="extractive", question=analysis.text,
+                          confidence=draft.confidence)
         numbering = {old: new for new, old in enumerate(sorted(set(result.cited)), 1)}
         body = result.text
         for old, new in sorted(numbering.items(), key=lambda x: -x[0]):
@@ -273,9 +296,11 @@ class Assistant:
 
 
 def _sentence(quote: str, span: Span, n: int, labelled: bool) -> str:
-    """One answer sentence: the quoted span, capitalised, with its citation marker."""
+    """One answer sentence: the asked item first when pinned, then the quoted sentence whole, cited."""
     body = quote.strip().rstrip(".;,:")
     body = body[:1].upper() + body[1:]
+    if span.lead:
+        body = f"{span.lead} — {body}"
     if labelled and span.period is not None:
         label = span.period.label
         body = f"{label[:1].upper() + label[1:]}: {body}"

@@ -243,7 +243,7 @@ def ask(
     answer = assistant.ask(question, history=turns, filters=_filters(province, year, doc), mode=llm)
     if as_json:
         data = answer.to_json()
-        print(json.dumps({k: data[k] for k in ("answer", "found", "citations", "timings_ms")}, ensure_ascii=False,
+        print(json.dumps({k: data[k] for k in ("answer", "found", "confidence", "citations", "timings_ms")}, ensure_ascii=False,
                          indent=2))
         return
     _print_answer(answer)

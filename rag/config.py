@@ -137,7 +137,6 @@ class RerankSettings(_Section):
 
 class AnswerSettings(_Section):
     mode: Literal["extractive", "openai", "gguf"] = "extractive"
-    min_coverage: float = Field(default=0.5, ge=0, le=1, description="refuse below this question-word coverage")
     top_passages: int = Field(default=5, gt=0, description="passages the answer may quote")
     abbreviations_file: Path | None = Field(default=None, description="extra abbreviations (TSV: ABBR<TAB>expansion)")
 

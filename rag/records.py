@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 DocKind = Literal["report", "meeting", "dispatch", "plan", "decision", "news", "other"]
@@ -158,6 +159,8 @@ class SearchHit:
 
 
 AnswerType = Literal["number", "person", "date", "docref", "place", "phrase", "yesno", "unknown"]
+# The shape of an answer: one fact, every item of a list, yes/no with its deciding figure, or a summary.
+QuestionForm = Literal["fact", "list", "yesno", "summary"]
 
 
 @dataclass(frozen=True)
@@ -192,11 +195,14 @@ class Answer:
     suggestions: list[SearchHit] = field(default_factory=list)  # closest passages when not found
     mode: str = "extractive"
     question: str = ""  # the question as understood (after follow-up condensing)
+    confidence: float | None = None  # the fitted reader's P(the quoted sentence answers); None for an LLM
+    reason: str = ""  # why the reports were judged not to answer (a refusal only)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "answer": self.text,
             "found": self.found,
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
             "citations": [c.to_json() for c in self.citations],
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
             "suggestions": [s.to_json() for s in self.suggestions],
@@ -205,9 +211,61 @@ class Answer:
         }
 
 
+_PROVINCE_PREFIXES: tuple[tuple[str, ...], ...] = (("tinh",), ("thanh", "pho"), ("tp",))
+
+
+def _folded_words(name: str) -> list[str]:
+    """Lower-case, diacritics-free words of ``name`` ("TP. Hồ Chí Minh" → tp, ho, chi, minh)."""
+    from rag.text.normalize import fold_diacritics, normalize_query
+
+    folded = fold_diacritics(normalize_query(name)).lower()
+    return "".join(c if c.isalnum() else " " for c in folded).split()
+
+
+@lru_cache(maxsize=1)
+def _provinces_by_folded_key() -> dict[str, str]:
+    from rag.text.provinces import name_variants
+
+    return {"".join(_folded_words(spelling)): canon for spelling, canon in name_variants()}
+
+
+@lru_cache(maxsize=4096)
+def canonical_province_name(name: str) -> str | None:
+    """The canonical province for what a user typed ("ca mau", "tỉnh Cà Mau", "TP HCM"), or None.
+
+    Filters come from people typing without diacritics or with an administrative title; the
+    documents' metadata holds canonical names (rag/text/provinces.py), so both meet there.
+    """
+    from rag.text.provinces import canonical_province
+
+    exact = canonical_province(name)
+    if exact is not None:
+        return exact
+    words = _folded_words(name)
+    table = _provinces_by_folded_key()
+    found = table.get("".join(words))
+    if found is not None:
+        return found
+    for prefix in _PROVINCE_PREFIXES:
+        if len(words) > len(prefix) and tuple(words[: len(prefix)]) == prefix:
+            return table.get("".join(words[len(prefix) :]))
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _province_key(name: str) -> str:
+    """Comparison key: the folded canonical name when known, else the folded spelling itself."""
+    return "".join(_folded_words(canonical_province_name(name) or name))
+
+
 @dataclass(frozen=True)
 class SearchFilters:
-    """Restrict a search to documents of a province, a year, or one document."""
+    """Restrict a search to documents of a province, a year, or one document.
+
+    The province matches with or without diacritics, in any case, and with or without "tỉnh" /
+    "thành phố" ("ca mau" accepts a Cà Mau report), through the canonical names of
+    rag/text/provinces.py.
+    """
 
     province: str | None = None
     year: int | None = None
@@ -217,13 +275,36 @@ class SearchFilters:
     def active(self) -> bool:
         return any(v is not None for v in (self.province, self.year, self.doc))
 
+    @property
+    def province_name(self) -> str | None:
+        """The canonical name of the province filter ("ca mau" → "Cà Mau"), or the text as typed."""
+        if self.province is None:
+            return None
+        return canonical_province_name(self.province) or self.province.strip()
+
+    def accepts_province(self, metadata: DocumentMetadata) -> bool:
+        if self.province is None:
+            return True
+        if metadata.province is None:
+            return False
+        return _province_key(metadata.province) == _province_key(self.province)
+
+    def accepts_year(self, metadata: DocumentMetadata) -> bool:
+        if self.year is None:
+            return True
+        return self.year in document_years(metadata)
+
     def accepts(self, doc_id: str, metadata: DocumentMetadata) -> bool:
         if self.doc is not None and doc_id != self.doc:
             return False
-        if self.province is not None and metadata.province != self.province:
-            return False
-        if self.year is not None:
-            years = {metadata.period.year if metadata.period else None, int(metadata.date[:4]) if metadata.date else None}
-            if self.year not in years:
-                return False
-        return True
+        return self.accepts_province(metadata) and self.accepts_year(metadata)
+
+
+def document_years(metadata: DocumentMetadata) -> set[int]:
+    """The years a year filter matches a document on: its period's year and its issue year."""
+    years = set()
+    if metadata.period:
+        years.add(metadata.period.year)
+    if metadata.date:
+        years.add(int(metadata.date[:4]))
+    return years

@@ -48,19 +48,23 @@ def work_dirs(index: Path | None, work: Path | None, name: str) -> Iterator[tupl
         yield index, work
 
 
-def ingest(docs: Path, index: Path) -> tuple[Settings, dict[str, Any]]:
-    """Ingest ``docs`` into ``index`` (unchanged documents are skipped); settings and a summary."""
+def ingest(docs: Path, index: Path, prune: bool = False) -> tuple[Settings, dict[str, Any]]:
+    """Ingest ``docs`` into ``index`` (unchanged documents are skipped); settings and a summary.
+
+    ``prune`` removes indexed documents whose file is gone (a benchmark that changed its part).
+    """
     from rag.ingest.pipeline import Ingestor
 
     settings = Settings(index={"dir": index})
     start = time.perf_counter()
-    report = Ingestor(settings).run([docs], progress=False)
+    report = Ingestor(settings).run([docs], prune=prune, progress=False)
     if not report.ok:
         raise RuntimeError(f"ingest failed for {len(report.failed)} file(s): {report.failed[:3]}")
     return settings, {
         "seconds": round(time.perf_counter() - start, 1), "indexed": len(report.indexed),
-        "unchanged": len(report.unchanged), "chunks_embedded": report.chunks_embedded,
-        "chunks_from_cache": report.chunks_from_cache, "words_indexed": report.words,
+        "unchanged": len(report.unchanged), "removed": len(report.removed),
+        "chunks_embedded": report.chunks_embedded, "chunks_from_cache": report.chunks_from_cache,
+        "words_indexed": report.words,
     }
 
 
@@ -75,11 +79,11 @@ class OpenedCorpus:
     chunks: int
 
 
-def ingest_and_open(docs: Path, index: Path) -> OpenedCorpus:
+def ingest_and_open(docs: Path, index: Path, prune: bool = False) -> OpenedCorpus:
     """:func:`ingest` ``docs`` into ``index``, then open the real assistant over it."""
     from rag.assistant import Assistant
 
-    settings, info = ingest(docs, index)
+    settings, info = ingest(docs, index, prune)
     assistant = Assistant.open(index, settings)
     store = assistant.store
     return OpenedCorpus(assistant, settings, info, docs=len(store.documents()), chunks=len(store.chunks()))
@@ -94,7 +98,7 @@ def settings_summary(settings: Settings, index: Path) -> dict[str, Any]:
         "retrieval": settings.retrieval.model_dump(),
         "rerank": {"enabled": settings.rerank.enabled, "top_n": settings.rerank.top_n,
                    "cross_encoder": settings.rerank.cross_encoder},
-        "answer": {"mode": settings.answer.mode, "min_coverage": settings.answer.min_coverage},
+        "answer": {"mode": settings.answer.mode, "top_passages": settings.answer.top_passages},
         "chunks_per_query": CHUNKS_PER_QUERY,
         "ranking": RANKING,
     }

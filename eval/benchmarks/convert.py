@@ -1,16 +1,18 @@
 """Public benchmarks → our gold format (docs/evaluation-format.md) and a folder of documents.
 
-    python -m eval.benchmarks.convert squad --input xquad.vi.json --out DIR
+    python -m eval.benchmarks.convert squad --input xquad.vi.json --out DIR [--split train|test|all] [--tag T]
     python -m eval.benchmarks.convert alqac --input law.json train.json --out DIR
 
 Both write ``DIR/docs/`` (one .txt per passage, the only thing to ingest), ``DIR/gold.jsonl`` and
 ``DIR/mapping.json`` (file name → the benchmark's own passage id). The data are read by path and
 never copied into the project.
 
-- SQuAD v1.1 (XQuAD): one document per paragraph, ``<title>-<n>.txt`` (n counts the article's
-  paragraphs from 0); every question is answerable, ``must_include`` is its gold answer text and
-  its evidence is the sentence holding the gold answer span (the span itself when the sentence
-  cannot be cut out).
+- SQuAD v1.1 (XQuAD, UIT): one document per paragraph, ``<title>-<n>.txt`` (n counts the article's
+  paragraphs from 0; ``<title>-a<i>-<n>.txt`` when articles share a title, i the article's index);
+  every question is answerable, ``must_include`` is its gold answer text and its evidence is the
+  sentence holding the gold answer span (the span itself when the sentence cannot be cut out).
+  ``--split`` keeps one half of the articles (eval.benchmarks.squad_data.SPLIT_RULE); ``--tag``
+  is the questions' tag ("xquad").
 - ALQAC: one document per article, ``<law_id>@<article_id>.txt`` after a file-name-safe
   transform (diacritics folded, other characters to "_"). The file opens with a line naming the
   law and the article ("Luật Cư trú – Điều 38"), as the article reads inside its law; the article
@@ -23,36 +25,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.benchmarks.files import InputMissing, require, safe_name
+from eval.benchmarks.squad_data import PARTS, Part, squad_paragraphs
 from rag.text.sentences import sentence_spans
+
+__all__ = ["InputMissing", "alqac_file_name", "alqac_to_gold", "safe_name", "squad_to_gold"]
 
 QUOTE_CHARS = 200
 
 # ALQAC question types → our tags
 ALQAC_TYPES = {"Đúng/Sai": "true-false", "Trắc nghiệm": "multiple-choice", "Tự luận": "free-text"}
-
-
-class InputMissing(FileNotFoundError):
-    """A benchmark input file that does not exist; the message names it."""
-
-
-def _require(*paths: Path) -> None:
-    for path in paths:
-        if not Path(path).is_file():
-            raise InputMissing(f"input file not found: {path}")
-
-
-def safe_name(text: str) -> str:
-    """A file-name-safe ASCII form: diacritics folded, runs of other characters → "_"."""
-    folded = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).replace("đ", "d").replace("Đ", "D"))
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return re.sub(r"[^A-Za-z0-9.-]+", "_", folded).strip("_.") or "x"
 
 
 def _write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
@@ -63,6 +51,11 @@ def _prepare(out_dir: Path) -> Path:
     docs = Path(out_dir) / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     return docs
+
+
+def _write_mapping(out_dir: Path, mapping: dict[str, Any]) -> None:
+    text = json.dumps(mapping, ensure_ascii=False, indent=1)
+    (Path(out_dir) / "mapping.json").write_text(text, encoding="utf-8")
 
 
 def _write_doc(path: Path, text: str) -> None:
@@ -78,10 +71,12 @@ def _drop_stale(docs: Path, keep: dict[str, Any]) -> None:
             old.unlink()
 
 
-def _evidence_sentence(context: str, answer_start: int, answer: str) -> str:
+def _evidence_sentence(context: str, answer_start: int | None, answer: str) -> str:
     """The sentence of ``context`` that holds the answer span at ``answer_start``."""
+    if answer_start is None:  # the paragraph does not hold the span: the span alone is the evidence
+        return answer
     end = answer_start + len(answer)
-    if context[answer_start:end] != answer:  # a misaligned offset: the span alone is the evidence
+    if context[answer_start:end] != answer:
         return answer
     for s, e in sentence_spans(context):
         if s <= answer_start and end <= e:
@@ -89,36 +84,36 @@ def _evidence_sentence(context: str, answer_start: int, answer: str) -> str:
     return answer  # the span crosses a sentence boundary
 
 
-def squad_to_gold(squad_json: Path, out_dir: Path) -> tuple[Path, Path]:
-    """Convert a SQuAD v1.1 file; returns ``(docs_dir, gold_path)``."""
-    _require(squad_json)
-    data = json.loads(Path(squad_json).read_text(encoding="utf-8"))
+def squad_to_gold(squad: Path | Mapping[str, Any], out_dir: Path, part: Part = "all",
+                  tag: str = "xquad") -> tuple[Path, Path]:
+    """Convert ``part`` of a SQuAD v1.1 file (a path or the loaded dict); returns ``(docs_dir, gold_path)``.
+
+    Paragraph names, question ids and answer offsets are squad_data's (see there); the files of
+    another part written by an earlier conversion into ``out_dir`` are removed.
+    """
+    paragraphs = squad_paragraphs(squad, part, source=tag)
     docs = _prepare(out_dir)
     rows: list[dict[str, Any]] = []
     mapping: dict[str, dict[str, Any]] = {}
-    for article in data["data"]:
-        title = safe_name(article["title"])
-        for n, paragraph in enumerate(article["paragraphs"]):
-            name = f"{title}-{n}.txt"
-            if name in mapping:
-                raise ValueError(f"two paragraphs map to the same file name {name}")
-            context = unicodedata.normalize("NFC", paragraph["context"])
-            _write_doc(docs / name, context)
-            mapping[name] = {"title": article["title"], "paragraph": n}
-            for qa in paragraph["qas"]:
-                answer = qa["answers"][0]
-                text = unicodedata.normalize("NFC", answer["text"])
-                rows.append({
-                    "id": qa["id"], "question": qa["question"], "answerable": True,
-                    "must_include": [text],
-                    "evidence": [{"doc": name, "quote": _evidence_sentence(context, int(answer["answer_start"]), text)}],
-                    "tags": ["xquad"],
-                    "answers": [a["text"] for a in qa["answers"]],  # all gold spans, for EM / F1
-                })
+    for p in paragraphs:
+        name = f"{p.doc}.txt"
+        _write_doc(docs / name, p.context)
+        mapping[name] = {"title": p.title, "paragraph": p.paragraph, "article": p.article}
+        for q in p.questions:
+            if not q.answers:
+                raise ValueError(f"question {q.id} of {name} has no answer text")
+            first = q.answers[0]
+            rows.append({
+                "id": q.id, "question": q.question, "answerable": True,
+                "must_include": [first.text],
+                "evidence": [{"doc": name, "quote": _evidence_sentence(p.context, first.start, first.text)}],
+                "tags": [tag],
+                "answers": [a.text for a in q.answers],  # all gold spans, for EM / F1
+            })
     _drop_stale(docs, mapping)
     gold = Path(out_dir) / "gold.jsonl"
     _write_jsonl(gold, rows)
-    (Path(out_dir) / "mapping.json").write_text(json.dumps(mapping, ensure_ascii=False, indent=1), encoding="utf-8")
+    _write_mapping(out_dir, mapping)
     return docs, gold
 
 
@@ -137,7 +132,7 @@ def _opening(text: str, limit: int = QUOTE_CHARS) -> str:
 
 def alqac_to_gold(law_json: Path, questions_json: Path, out_dir: Path) -> tuple[Path, Path]:
     """Convert ALQAC laws and questions; returns ``(docs_dir, gold_path)``."""
-    _require(law_json, questions_json)
+    require(law_json, questions_json)
     laws = json.loads(Path(law_json).read_text(encoding="utf-8"))
     questions = json.loads(Path(questions_json).read_text(encoding="utf-8"))
     docs = _prepare(out_dir)
@@ -175,23 +170,26 @@ def alqac_to_gold(law_json: Path, questions_json: Path, out_dir: Path) -> tuple[
     _drop_stale(docs, mapping)
     gold = Path(out_dir) / "gold.jsonl"
     _write_jsonl(gold, rows)
-    (Path(out_dir) / "mapping.json").write_text(json.dumps(mapping, ensure_ascii=False, indent=1), encoding="utf-8")
+    _write_mapping(out_dir, mapping)
     return docs, gold
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("kind", choices=["squad", "alqac"])
     parser.add_argument("--input", type=Path, nargs="+", required=True,
                         help="squad: the SQuAD JSON; alqac: law.json then the questions JSON")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--split", choices=PARTS, default="all", help="squad: the articles to keep")
+    parser.add_argument("--tag", default="xquad", help="squad: the questions' tag")
     args = parser.parse_args(argv)
     expected = 1 if args.kind == "squad" else 2
     if len(args.input) != expected:
         parser.error(f"{args.kind} takes {expected} input file(s), got {len(args.input)}")
     try:
         if args.kind == "squad":
-            docs, gold = squad_to_gold(args.input[0], args.out)
+            docs, gold = squad_to_gold(args.input[0], args.out, part=args.split, tag=args.tag)
         else:
             docs, gold = alqac_to_gold(args.input[0], args.input[1], args.out)
     except InputMissing as exc:

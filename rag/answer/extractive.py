@@ -1,42 +1,65 @@
-"""The default answerer: quote the clause of the reports that answers, exactly as written.
+"""The default answerer: quote the sentences of the reports that answer, exactly as written.
 
-No model that writes Vietnamese runs offline, so the answer is a verbatim span: the best
-sentence of the top passages (content-word coverage, answer type, period, passage rank), trimmed
-to the clauses that carry the asked fact ("Thu ngân sách nhà nước đạt 5.851 tỷ đồng, vượt 6,8%
-kế hoạch"). A question naming several periods gets one span per period. When no sentence covers
-enough of the question, holds the asked answer type and fits the asked period, the answer is a
-refusal. Hand-written: there is no offline extractive QA model for Vietnamese to call.
+No model that writes Vietnamese runs offline, so the answer is verbatim: the sentences of the top
+passages are scored by the fitted reader (:mod:`rag.answer.reader_model`: semantic similarity,
+word coverage, answer type, passage rank, ... weighed by weights fitted on public QA data), and
+the best one is quoted whole, led by the item asked for (:mod:`rag.answer.compose`). Lists get
+every sentence of the list, summaries up to five sentences of the best section, yes/no questions
+"Có"/"Không" and the deciding figure, and a question naming several periods one answer per period.
+
+A sentence never answers when it is of another period or province than the one asked, or lacks
+a name the question gives (:mod:`rag.answer.guard`); and the answer is a refusal when the fitted
+confidence that the best remaining sentence answers falls below the fitted threshold.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 from llama_index.core.schema import NodeWithScore
 
-from rag.answer.injection import looks_like_instruction
+from rag.answer.candidates import Candidate, EmbedPassages, gather
+from rag.answer.compose import deciding_figure, lead_item, yes_or_no
+from rag.answer.features import FEATURES, featurize
+from rag.answer.guard import missing_terms, named_terms
+from rag.answer.reader_model import ReaderModel, load_reader_model
 from rag.index.store import IndexStore
 from rag.ingest.metadata import find_signature
 from rag.query.analyze import QueryAnalysis
-from rag.records import DocumentMetadata, Period
+from rag.records import Period
 from rag.rerank.evidence import (
     KeywordMatcher,
     asked_unit,
     continues_clause,
-    holds_answer_type,
     period_match,
     province_match,
+    stated_years,
 )
+from rag.text.abbreviations import Abbreviations
+from rag.text.entities import holds_answer_type
 from rag.text.sentences import sentence_spans
 
-# " - " is not a clause break: it joins compounds ("kinh tế - xã hội", "2020 - 2025").
-_CLAUSE_SPLIT_RE = re.compile(r",\s+|:\s+|;\s*")
-_OPENERS, _CLOSERS = "(“\"«", ")”\"»"
+logger = logging.getLogger(__name__)
+
 _SIGNED_RE = re.compile(r"\b(?:ky|nguoi ky|ky ten)\b")
-_SHORT_SENTENCE = 170
-_MAX_SPAN = 380
+# A summary quotes at most this many sentences: one claim each, readable in a chat.
+MAX_ITEMS = 5
+# A list quotes every item of its enumeration, up to this many (a list longer is a table).
+MAX_LIST_ITEMS = 12
+# Sentences of a list or summary besides the best one must be at least this likely relative to it.
+_COMPANION_RATIO = 0.5
+# period_match at or above this: the document or the passage is of the very period asked.
+_SAME_PERIOD = 0.75
+_WHOLE_YEAR = ("ca nam", "toan nam", "tron nam")
+# Kinds of answer a sentence must hold to answer at all: a question asking "bao nhiêu" is never
+# answered by a sentence without a figure. ("tờ trình nào" is often answered by a title, without
+# a number, so a document number is weighed by the model, not required.)
+_REQUIRED_TYPES = frozenset({"number"})
+_BULLET_RE = re.compile(r"\s*(?:[-–+*•]|[a-zđ]\)|\d{1,2}[.)](?=\s))\s*")
 
 
 @dataclass(frozen=True)
@@ -47,9 +70,10 @@ class Span:
     start: int
     end: int
     chunk_id: str
-    score: float
-    coverage: float
-    period: Period | None = None
+    score: float  # the reader's probability that this sentence answers
+    coverage: float  # its coverage of the question's words
+    period: Period | None = None  # the asked period it answers, for a question naming several
+    lead: str | None = None  # the asked item, pinned in the sentence ("5.851 tỷ đồng", "Có (48,4%)")
 
 
 @dataclass
@@ -58,6 +82,7 @@ class Draft:
 
     spans: list[Span] = field(default_factory=list)
     reason: str = ""
+    confidence: float = 0.0
 
     @property
     def found(self) -> bool:
@@ -65,126 +90,231 @@ class Draft:
 
 
 @dataclass(frozen=True)
-class _Sentence:
-    doc_id: str
-    start: int
-    end: int
-    chunk_id: str
-    rank: int
-    meta: DocumentMetadata
-    passage: str  # the chunk with its title and section: the sentence's context
+class Scored:
+    """The candidate sentences of one question, their feature rows and the reader's probabilities."""
 
-
-def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Cut ``text[start:end]`` at commas, colons and semicolons outside parentheses and quotes."""
-    spans: list[tuple[int, int]] = []
-    pos = start
-    depth = 0
-    i = start
-    while i < end:
-        ch = text[i]
-        if ch == '"':
-            depth = depth - 1 if depth > 0 and text.rfind('"', start, i) >= start else depth + 1
-        elif ch in _OPENERS:
-            depth += 1
-        elif ch in _CLOSERS:
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            m = _CLAUSE_SPLIT_RE.match(text, i, end)
-            if m and m.end() > i:
-                if i > pos:
-                    spans.append((pos, i))
-                pos = m.end()
-                i = m.end()
-                continue
-        i += 1
-    if pos < end:
-        spans.append((pos, end))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
+    candidates: list[Candidate]
+    rows: np.ndarray
+    probabilities: np.ndarray
+    model: ReaderModel  # the model that scored them (the cross-lingual one without word evidence)
 
 
 class ExtractiveAnswerer:
-    """Choose and trim verbatim spans from reranked passages."""
+    """Choose, check and quote verbatim sentences from reranked passages."""
 
-    def __init__(self, store: IndexStore, min_coverage: float = 0.5, top_passages: int = 5) -> None:
+    def __init__(
+        self,
+        store: IndexStore,
+        abbreviations: Abbreviations,
+        top_passages: int = 5,
+        model: ReaderModel | None = None,
+    ) -> None:
         self.store = store
-        self.min_coverage = min_coverage
+        self.abbreviations = abbreviations
         self.top_passages = top_passages
+        self._model = model
 
-    def _sentences(self, nodes: Sequence[NodeWithScore]) -> list[_Sentence]:
-        out: list[_Sentence] = []
-        seen: set[tuple[str, int, int]] = set()
-        for rank, item in enumerate(nodes[: self.top_passages]):
-            meta = item.node.metadata
-            doc_id = meta["doc_id"]
-            text = self.store.document_text(doc_id) or ""
-            doc_meta = self.store.document_metadata(doc_id)
-            passage = f"{doc_meta.title or ''}\n{meta.get('section', '')}\n{text[meta['start'] : meta['end']]}"
-            for s, e in sentence_spans(text, meta["start"], meta["end"]):
-                if looks_like_instruction(text[s:e]):  # document text is data, never a command
-                    continue
-                if (doc_id, s, e) not in seen:  # overlapping chunks repeat sentences
-                    seen.add((doc_id, s, e))
-                    out.append(_Sentence(doc_id, s, e, item.node.node_id, rank, doc_meta, passage))
-        return out
+    @property
+    def model(self) -> ReaderModel:
+        if self._model is None:
+            self._model = load_reader_model()
+        return self._model
 
-    def _score(self, sent: _Sentence, text: str, analysis: QueryAnalysis, matcher: KeywordMatcher) -> tuple[float, float, float, bool]:
-        sentence = text[sent.start : sent.end]
-        coverage = matcher.coverage(sentence, sent.passage)
-        typed = holds_answer_type(sentence, analysis.answer_type, asked_unit(analysis.text))
-        period = period_match(analysis, sent.meta, sent.passage).score if analysis.periods else 0.0
-        rank_prior = 1.0 - sent.rank / max(1, self.top_passages)
-        score = coverage + 0.3 * typed + 0.3 * period + 0.15 * rank_prior
-        return score, coverage, period, typed
+    def evidence(
+        self,
+        analysis: QueryAnalysis,
+        nodes: Sequence[NodeWithScore],
+        matcher: KeywordMatcher,
+        question_vector: np.ndarray | None,
+        embed_missing: EmbedPassages | None = None,
+    ) -> tuple[list[Candidate], np.ndarray]:
+        """Every candidate sentence and its feature row: what the model weighs, and what training reads."""
+        candidates = gather(self.store, nodes, self.top_passages, embed_missing)
+        return candidates, featurize(analysis, candidates, question_vector, matcher)
 
-    def answer(self, analysis: QueryAnalysis, nodes: Sequence[NodeWithScore], matcher: KeywordMatcher) -> Draft:
+    def score(
+        self,
+        analysis: QueryAnalysis,
+        nodes: Sequence[NodeWithScore],
+        matcher: KeywordMatcher,
+        question_vector: np.ndarray | None,
+        embed_missing: EmbedPassages | None = None,
+    ) -> Scored:
+        """Every candidate sentence with its features and the reader's probability that it answers."""
+        candidates, rows = self.evidence(analysis, nodes, matcher, question_vector, embed_missing)
+        model = self.model.for_question(rows, foreign=self._foreign(matcher))
+        return Scored(candidates, rows, model.sentence_probabilities(rows), model)
+
+    def _foreign(self, matcher: KeywordMatcher) -> bool:
+        """Whether most of the question's words never occur in the index: a question in another
+        language ("Which contact-tracing app …?"), whose few chance matches are no word evidence."""
+        if not matcher.keywords:
+            return False
+        bm25 = self.store.bm25()
+        unseen = sum(1 for k in matcher.keywords if bm25.share(k, "folded") == 0.0)
+        return unseen * 2 >= len(matcher.keywords)
+
+    def answer(
+        self,
+        analysis: QueryAnalysis,
+        nodes: Sequence[NodeWithScore],
+        matcher: KeywordMatcher,
+        question_vector: np.ndarray | None = None,
+        embed_missing: EmbedPassages | None = None,
+    ) -> Draft:
         if not analysis.keywords:
             return Draft(reason="câu hỏi không có nội dung để tìm (no content words)")
         if analysis.answer_type == "person" and _SIGNED_RE.search(analysis.folded):
             signed = self._signer(nodes)
             if signed is not None:
-                return Draft(spans=[signed])
-        sentences = self._sentences(nodes)
-        if not sentences:
+                return Draft(spans=[signed], confidence=1.0)
+        scored = self.score(analysis, nodes, matcher, question_vector, embed_missing)
+        if not scored.candidates:
             return Draft(reason="không có đoạn văn nào (no passages)")
-        texts = {s.doc_id: self.store.document_text(s.doc_id) or "" for s in sentences}
-        scored = []
-        for sent in sentences:
-            score, coverage, period, typed = self._score(sent, texts[sent.doc_id], analysis, matcher)
-            scored.append((score, coverage, period, typed, sent))
-        scored.sort(key=lambda x: x[0], reverse=True)
-
+        allowed, reason = self._allowed(analysis, scored.candidates)
+        if not allowed:
+            return Draft(reason=reason)
         asked = list(dict.fromkeys(analysis.periods))
-        targets: list[Period | None] = asked if len({(p.kind, p.year, p.value) for p in asked}) >= 2 else [None]
-        spans: list[Span] = []
-        reasons: list[str] = []
-        for target in targets:
-            best = None
-            for score, coverage, period, typed, sent in scored:
-                if target is not None:
-                    one = _with_periods(analysis, (target,))
-                    if period_match(one, sent.meta, sent.passage).score <= 0:
-                        continue
-                elif analysis.periods and period < 0:
-                    continue
-                if province_match(analysis, sent.meta) < 0:  # a report of another province
-                    continue
-                if not typed or coverage < self.min_coverage:
-                    continue
-                best = (score, coverage, sent)
-                break
-            if best is None:
-                reasons.append("không có câu nào đủ khớp (no sentence answers)")
+        if len({(p.kind, p.year, p.value) for p in asked}) >= 2:
+            return self._per_period(analysis, scored, allowed, asked, matcher)
+        return self._one(analysis, scored, allowed, matcher)
+
+    # -- which sentences may answer ----------------------------------------------------------
+    def _allowed(self, analysis: QueryAnalysis, candidates: list[Candidate]) -> tuple[list[int], str]:
+        """Indices of the candidates of the asked period and province that name what the question names."""
+        bm25 = self.store.bm25()
+        terms = named_terms(analysis, self.abbreviations, lambda token: bm25.share(token, "folded"))
+        allowed: list[int] = []
+        reasons: dict[str, int] = {}
+        asked_years = {p.year for p in analysis.periods}
+        for i, c in enumerate(candidates):
+            period = period_match(analysis, c.meta, c.context).score if analysis.periods else 0.0
+            if period < 0:
+                reasons["chỉ có số liệu của kỳ khác (only other periods)"] = 1
                 continue
-            score, coverage, sent = best
-            start, end = self._trim(texts[sent.doc_id], sent, analysis, matcher)
-            spans.append(Span(sent.doc_id, start, end, sent.chunk_id, score, coverage, target))
-        if targets != [None] and len(spans) < len(targets):
-            return Draft(spans=spans, reason="; ".join(reasons)) if spans else Draft(reason=reasons[0])
-        return Draft(spans=spans, reason="; ".join(reasons))
+            if 0 < period < _SAME_PERIOD and analysis.answer_type == "number" and _strict_period(analysis, c):
+                # the figure of August 2021 is not asked by "cả năm 2021", nor the year's by "tháng 8/2021"
+                reasons["chỉ có số liệu của kỳ khác (only other periods)"] = 1
+                continue
+            if analysis.answer_type in _REQUIRED_TYPES and not _holds_asked_type(analysis, c.text):
+                reasons["không câu nào nêu số liệu được hỏi (no sentence gives the figure asked)"] = 1
+                continue
+            stated = stated_years(c.text) if asked_years else set()
+            if stated and not stated & asked_years:  # "năm 2019 xếp hạng 49" in a 2020 report
+                reasons["chỉ có số liệu của kỳ khác (only other periods)"] = 1
+                continue
+            if province_match(analysis, c.meta) < 0:
+                reasons["chỉ có tài liệu của tỉnh khác (only other provinces)"] = 1
+                continue
+            # a list or a summary spans its passage: "… Phó Chủ tịch HĐND; … Phó Chủ tịch MTTQ"
+            where = replace(c, text=c.context) if analysis.form in ("list", "summary") else c
+            missing = missing_terms(where, terms, self.store.document_text(c.doc_id) or "")
+            if missing:
+                reasons[f"không câu nào nêu {', '.join(missing)} (no sentence names it)"] = 1
+                continue
+            allowed.append(i)
+        return allowed, "; ".join(reasons) or "không có câu nào đủ khớp (no sentence answers)"
+
+    # -- composing ---------------------------------------------------------------------------
+    def _one(
+        self,
+        analysis: QueryAnalysis,
+        scored: Scored,
+        allowed: list[int],
+        matcher: KeywordMatcher,
+        period: Period | None = None,
+    ) -> Draft:
+        probs = scored.probabilities[allowed]
+        confidence = scored.model.confidence(probs, scored.rows[allowed])
+        if confidence < scored.model.threshold:
+            return Draft(
+                reason=f"độ tin cậy {confidence:.2f} dưới ngưỡng (confidence below threshold)",
+                confidence=confidence,
+            )
+        order = [allowed[i] for i in np.argsort(-probs, kind="stable")]
+        if analysis.form in ("list", "summary"):
+            order = _enumeration_first(scored, order, matcher)
+        best = order[0]
+        chosen = [best]
+        if analysis.form in ("list", "summary"):
+            chosen = self._companions(analysis, scored, order)
+        spans = [self._span(scored, i, analysis, matcher, period, lead=(i == best)) for i in chosen]
+        return Draft(spans=spans, confidence=confidence)
+
+    def _companions(self, analysis: QueryAnalysis, scored: Scored, order: list[int]) -> list[int]:
+        """The sentences of a list or summary: the best one and, for a list, every item of the
+        enumeration it belongs to; then sentences of its document (for a summary, of its section)
+        that are nearly as likely, up to :data:`MAX_ITEMS` claims."""
+        cands, probs = scored.candidates, scored.probabilities
+        best = cands[order[0]]
+        chosen = [order[0]]
+        chosen += enumeration(cands, order[0])[: MAX_LIST_ITEMS if analysis.form == "list" else MAX_ITEMS - 1]
+        floor = _COMPANION_RATIO * probs[order[0]]
+        for i in order[1:]:
+            c = cands[i]
+            if len(chosen) >= MAX_ITEMS or i in chosen:
+                continue
+            same_place = c.doc_id == best.doc_id and (analysis.form == "list" or c.section == best.section)
+            if same_place and probs[i] >= floor:
+                chosen.append(i)
+                if analysis.form == "list":  # a companion's own enumeration belongs to the list too
+                    chosen += [j for j in enumeration(cands, i) if j not in chosen][:MAX_LIST_ITEMS]
+        return sorted(dict.fromkeys(chosen), key=lambda i: (cands[i].doc_id, cands[i].start))
+
+    def _per_period(
+        self,
+        analysis: QueryAnalysis,
+        scored: Scored,
+        allowed: list[int],
+        asked: list[Period],
+        matcher: KeywordMatcher,
+    ) -> Draft:
+        """One answer per asked period, each from a sentence of that period."""
+        spans: list[Span] = []
+        confidences: list[float] = []
+        reasons: list[str] = []
+        for target in asked:
+            one = replace(analysis, periods=(target,))
+            mine = [
+                i
+                for i in allowed
+                if period_match(one, scored.candidates[i].meta, scored.candidates[i].context).score > 0
+            ]
+            if not mine:
+                reasons.append(f"không có số liệu {target.label} (nothing for {target.code})")
+                continue
+            draft = self._one(one, scored, mine, matcher, period=target)
+            spans += draft.spans
+            confidences.append(draft.confidence)
+            if draft.reason:
+                reasons.append(f"{target.label}: {draft.reason}")
+        return Draft(spans=spans, reason="; ".join(reasons), confidence=min(confidences, default=0.0))
+
+    def _span(
+        self,
+        scored: Scored,
+        i: int,
+        analysis: QueryAnalysis,
+        matcher: KeywordMatcher,
+        period: Period | None,
+        lead: bool,
+    ) -> Span:
+        c = scored.candidates[i]
+        text = self.store.document_text(c.doc_id) or ""
+        start, end = _strip(text, c.start, _completed(text, c))
+        sentence = text[start:end]
+        item = None
+        if lead and analysis.form == "yesno":
+            figure = deciding_figure(analysis, sentence, matcher)
+            verdict = yes_or_no(analysis, sentence)
+            item = f"{verdict} ({figure})" if figure else verdict
+        elif lead and analysis.form == "fact":
+            item = lead_item(analysis, sentence, matcher)
+        lexical = float(scored.rows[i, FEATURES.index("lexical")])
+        return Span(c.doc_id, start, end, c.chunk_id, float(scored.probabilities[i]), lexical, period, item)
 
     def _signer(self, nodes: Sequence[NodeWithScore]) -> Span | None:
-        """"Ai ký …?": the signature block of the best-ranked document that has one."""
+        """ "Ai ký …?": the signature block of the best-ranked document that has one."""
         for item in nodes[:3]:
             doc_id = item.node.metadata["doc_id"]
             found = find_signature(self.store.document_text(doc_id) or "")
@@ -193,53 +323,116 @@ class ExtractiveAnswerer:
                 return Span(doc_id, start, end, item.node.node_id, float(item.score or 0.0), 1.0)
         return None
 
-    def _trim(self, text: str, sent: _Sentence, analysis: QueryAnalysis, matcher: KeywordMatcher) -> tuple[int, int]:
-        """The clauses of the sentence that carry the answer (whole sentence when short)."""
-        if sent.end - sent.start <= _SHORT_SENTENCE:
-            return _strip(text, sent.start, sent.end)
-        clauses = clause_spans(text, sent.start, sent.end)
-        if len(clauses) <= 1:
-            return _strip(text, sent.start, sent.end)
 
-        def cov(i: int, j: int) -> float:
-            return matcher.coverage(text[clauses[i][0] : clauses[j][1]])
+def _strict_period(analysis: QueryAnalysis, candidate: Candidate) -> bool:
+    """Whether a figure must come from a report of exactly the asked period: a month, quarter or
+    half asked, or a whole year ("cả năm", "toàn năm"); the report's own period differs."""
+    if candidate.meta.period is None:
+        return False
+    whole_year = any(cue in analysis.folded for cue in _WHOLE_YEAR)
+    return any(p.kind != "year" or whole_year for p in analysis.periods)
 
-        typed = [i for i, (s, e) in enumerate(clauses) if holds_answer_type(text[s:e], analysis.answer_type, asked_unit(analysis.text))]
-        candidates = typed or list(range(len(clauses)))
-        best_i = max(candidates, key=lambda i: (matcher.coverage(text[clauses[i][0] : clauses[i][1]]), -i))
-        lo = hi = best_i
-        # widen to the neighbouring clauses that bring more of the question's words
-        improved = True
-        while improved:
-            improved = False
-            current = cov(lo, hi)
-            options = []
-            if lo > 0:
-                options.append((cov(lo - 1, hi), lo - 1, hi))
-            if hi < len(clauses) - 1:
-                options.append((cov(lo, hi + 1), lo, hi + 1))
-            for value, new_lo, new_hi in sorted(options, reverse=True):
-                if value > current + 1e-9 and clauses[new_hi][1] - clauses[new_lo][0] <= _MAX_SPAN:
-                    lo, hi, improved = new_lo, new_hi, True
-                    break
-        # keep the clauses that complete the fact ("…, vượt 6,8% kế hoạch")
-        while hi < len(clauses) - 1 and continues_clause(text[clauses[hi + 1][0] : clauses[hi + 1][1]]):
-            if clauses[hi + 1][1] - clauses[lo][0] > _MAX_SPAN:
-                break
-            hi += 1
-        return _strip(text, clauses[lo][0], clauses[hi][1])
+
+def _holds_asked_type(analysis: QueryAnalysis, sentence: str) -> bool:
+    """The sentence holds the kind of thing asked: for "bao nhiêu", a figure (with the asked unit)."""
+    return holds_answer_type(sentence, analysis.answer_type, asked_unit(analysis.text))
+
+
+def _enumeration_first(scored: Scored, order: list[int], matcher: KeywordMatcher) -> list[int]:
+    """For a list or a summary, the sentence that opens an enumeration goes first when its lead-in
+    (up to the ":") names the question's topic as well as the best sentence does: the items are what
+    was asked ("những khó khăn": the items after "vẫn còn khó khăn:"). Else a nearly-best sentence
+    that belongs to an enumeration."""
+    cands = scored.candidates
+    bar = matcher.coverage(cands[order[0]].text)
+    for i in order:
+        text = cands[i].text
+        if (
+            ":" in text
+            and matcher.coverage(text[: text.index(":")]) >= bar
+            and len(enumeration(cands, i)) >= 2
+        ):
+            return [i, *(j for j in order if j != i)]
+    floor = _COMPANION_RATIO * scored.probabilities[order[0]]
+    for i in order:
+        if scored.probabilities[i] < floor:
+            break
+        if len(enumeration(cands, i)) >= 2:
+            return [i, *(j for j in order if j != i)]
+    return order
+
+
+def enumeration(candidates: Sequence[Candidate], member: int) -> list[int]:
+    """The other candidates of the enumeration ``candidates[member]`` belongs to, in reading order.
+
+    Reports list items as clauses ended by ";" after a lead-in ended by ":" ("… cho ý kiến vào 13
+    tờ trình về: Quy chế …; Đề án …; Kế hoạch …."); each item is a sentence of its own here. So the
+    enumeration runs back while the sentence before ends with ";" (up to and with its lead-in) and
+    forward while the sentence before ends with ";" or ":".
+    """
+    mine = sorted(
+        (i for i, c in enumerate(candidates) if c.doc_id == candidates[member].doc_id),
+        key=lambda i: candidates[i].start,
+    )
+    at = mine.index(member)
+
+    def adjacent(a: Candidate, b: Candidate) -> bool:  # b follows a with only a line break or space
+        return 0 <= b.start - a.end <= 3
+
+    def ends(c: Candidate, marks: tuple[str, ...]) -> bool:
+        return c.text.rstrip().endswith(marks)
+
+    run: list[int] = []
+    k = at
+    while (
+        k > 0
+        and adjacent(candidates[mine[k - 1]], candidates[mine[k]])
+        and ends(candidates[mine[k - 1]], (";",))
+    ):
+        k -= 1
+        run.append(mine[k])
+    if (
+        k > 0
+        and adjacent(candidates[mine[k - 1]], candidates[mine[k]])
+        and ends(candidates[mine[k - 1]], (":",))
+    ):
+        run.append(mine[k - 1])
+    k = at
+    while (
+        k + 1 < len(mine)
+        and adjacent(candidates[mine[k]], candidates[mine[k + 1]])
+        and ends(candidates[mine[k]], (";", ":"))
+    ):
+        k += 1
+        run.append(mine[k])
+    return sorted(run, key=lambda i: candidates[i].start)
+
+
+def _completed(text: str, candidate: Candidate) -> int:
+    """Where the quoted fact ends: a sentence cut at ";" whose next clause completes it ("… PCI năm
+    2019 với 64,1 điểm; tăng 04 bậc và tăng 2,4 điểm so với năm 2018") runs on to the next "."."""
+    end = candidate.end
+    for _ in range(2):
+        if not text[candidate.start : end].rstrip().endswith(";"):
+            break
+        following = next(sentence_spans(text, end, min(len(text), end + 400)), None)
+        if (
+            following is None
+            or following[0] - end > 3
+            or not continues_clause(text[following[0] : following[1]])
+        ):
+            break
+        end = following[1]
+    return end
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    """Trim whitespace and trailing separators so the quote is a clean slice."""
-    while start < end and (text[start].isspace() or text[start] in "-–+*•"):
+    """Trim whitespace, a list bullet and trailing separators so the quote is a clean sentence."""
+    bullet = _BULLET_RE.match(text, start, end)
+    if bullet and bullet.end() < end:
+        start = bullet.end()
+    while start < end and text[start].isspace():
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
         end -= 1
     return start, end
-
-
-def _with_periods(analysis: QueryAnalysis, periods: tuple[Period, ...]) -> QueryAnalysis:
-    from dataclasses import replace
-
-    return replace(analysis, periods=periods)

@@ -9,6 +9,7 @@ one alone exceeds ``max_chars``; a chunk repeats whole sentences from the previo
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
@@ -23,7 +24,9 @@ _MAX_SECTION_LABEL = 90
 
 #: Bump when the chunker or :func:`contextual_text` would cut or word a stored document's chunks
 #: differently: indexes made before are re-chunked from their stored text at the next ingest.
-CHUNKER_VERSION = 2  # 2: a title the chunk opens with is not repeated in its embedded text
+# 2: a title the chunk opens with is not repeated in its embedded text
+# 3: the sentences of every chunk are embedded too (the reader's semantic evidence)
+CHUNKER_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -171,3 +174,16 @@ def contextual_text(title: str | None, section: str | None, body: str) -> str:
 def embedding_text(node: TextNode) -> str:
     """:func:`contextual_text` of a chunk node."""
     return contextual_text(node.metadata.get("title"), node.metadata.get("section"), node.get_content())
+
+
+def chunk_sentences(text: str, nodes: Sequence[TextNode]) -> list[tuple[int, int]]:
+    """The sentence spans of a document's chunks, once each, in reading order.
+
+    Cut chunk by chunk with :func:`rag.text.sentences.sentence_spans`, exactly as the reader cuts
+    the passages it quotes, so the spans the reader asks for are the spans stored at ingest.
+    """
+    spans: dict[tuple[int, int], None] = {}
+    for node in nodes:
+        for span in sentence_spans(text, node.start_char_idx or 0, node.end_char_idx or 0):
+            spans[span] = None
+    return sorted(spans)

@@ -74,17 +74,23 @@ class BM25Index:
     def position(self, chunk_id: str) -> int | None:
         return self._position.get(chunk_id)
 
+    def _df(self, token: str, field: str) -> int:
+        model = self.models[field]
+        token_id = getattr(model, "vocab_dict", {}).get(token)
+        if token_id is None or not self.ids:
+            return 0
+        indptr = model.scores["indptr"]
+        return int(indptr[token_id + 1] - indptr[token_id])
+
     def idf(self, token: str, field: str = "folded") -> float:
         """BM25 inverse document frequency of a token (unseen tokens get the highest value)."""
-        model = self.models[field]
         n = len(self.ids)
-        token_id = getattr(model, "vocab_dict", {}).get(token)
-        if token_id is None or not n:
-            df = 0
-        else:
-            indptr = model.scores["indptr"]
-            df = int(indptr[token_id + 1] - indptr[token_id])
+        df = self._df(token, field)
         return float(np.log((n - df + 0.5) / (df + 0.5) + 1.0))
+
+    def share(self, token: str, field: str = "folded") -> float:
+        """The share of passages that hold ``token`` (0.0 in an empty index)."""
+        return self._df(token, field) / len(self.ids) if self.ids else 0.0
 
     def mask(self, chunk_ids: set[str]) -> np.ndarray:
         """Boolean mask over ``ids`` selecting ``chunk_ids`` (for filtered searches)."""

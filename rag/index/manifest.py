@@ -5,6 +5,9 @@ Chroma. Chroma and BM25 may therefore hold *more* than the manifest after a cras
 stale BM25 file), never less; readers trust only ids the manifest lists, and the next ingest
 removes the orphans. The ``generation`` counter changes with every committed change, so derived
 state (the BM25 index) knows when it is stale.
+
+Sentence vectors (the reader's semantic evidence) are rows of the same transaction as their
+document: a sentence is ``(doc_id, start, end)`` and its vector is stored as float16 bytes.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from rag.index.faults import fault_point
 from rag.records import DocumentMetadata
@@ -44,7 +49,18 @@ CREATE TABLE IF NOT EXISTS chunks (
     section TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, idx);
+CREATE TABLE IF NOT EXISTS sentences (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (doc_id, start, end)
+) WITHOUT ROWID;
 """
+
+# Stored sentence vectors: float16 halves the size (384 dims: 768 bytes) and moves a cosine
+# similarity by less than 1e-3, far below what separates two candidate sentences.
+SENTENCE_VECTOR_DTYPE = np.float16
 
 
 @dataclass(frozen=True)
@@ -128,8 +144,10 @@ class Manifest:
         text: str,
         metadata: DocumentMetadata,
         chunks: list[ChunkRow],
+        sentences: Sequence[tuple[int, int]] = (),
+        sentence_vectors: np.ndarray | None = None,
     ) -> list[str]:
-        """Replace ``doc_id`` and its chunks atomically; return the chunk ids it had before."""
+        """Replace ``doc_id``, its chunks and its sentence vectors atomically; return its old chunk ids."""
         with self._db:
             old = [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
             self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
@@ -144,6 +162,13 @@ class Manifest:
                 "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
                 [(c.chunk_id, c.doc_id, c.idx, c.start, c.end, c.section) for c in chunks],
             )
+            self._db.execute("DELETE FROM sentences WHERE doc_id = ?", (doc_id,))
+            if sentence_vectors is not None and len(sentences):
+                vectors = np.asarray(sentence_vectors, dtype=SENTENCE_VECTOR_DTYPE)
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO sentences VALUES (?, ?, ?, ?)",
+                    [(doc_id, s, e, vectors[i].tobytes()) for i, (s, e) in enumerate(sentences)],
+                )
             self._bump()
             fault_point("manifest_commit_open")
         return old
@@ -161,6 +186,7 @@ class Manifest:
         with self._db:
             old = [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
             self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            self._db.execute("DELETE FROM sentences WHERE doc_id = ?", (doc_id,))
             self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
             self._bump()
             fault_point("manifest_delete_open")
@@ -199,6 +225,27 @@ class Manifest:
 
     def chunk_ids(self) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT chunk_id FROM chunks")}
+
+    def sentence_vectors(self, doc_id: str, start: int, end: int) -> dict[tuple[int, int], np.ndarray]:
+        """Stored vectors of the sentences of ``doc_id`` inside ``[start, end)``, by span.
+
+        Empty for an index written before sentence vectors existed (the table is missing in a
+        manifest opened read-only); the reader then embeds what it needs.
+        """
+        try:
+            rows = self._db.execute(
+                "SELECT start, end, vector FROM sentences WHERE doc_id = ? AND start >= ? AND end <= ?",
+                (doc_id, start, end),
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return {}
+        return {(s, e): np.frombuffer(v, dtype=SENTENCE_VECTOR_DTYPE).astype(np.float32) for s, e, v in rows}
+
+    def count_sentences(self) -> int:
+        try:
+            return int(self._db.execute("SELECT COUNT(*) FROM sentences").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0
 
     def count_chunks(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])

@@ -75,13 +75,16 @@ def chunk_node(chunk: StoredChunk) -> TextNode:
 
 @dataclass
 class DocumentWrite:
-    """One document to store: its text and metadata, its chunks and their vectors, its file's stat."""
+    """One document to store: its text and metadata, its chunks and their vectors, its file's stat,
+    and the spans and vectors of its chunks' sentences (the reader's semantic evidence)."""
 
     doc: LoadedDocument
     nodes: Sequence[TextNode]
     vectors: np.ndarray
     size: int
     mtime_ns: int
+    sentences: Sequence[tuple[int, int]] = ()
+    sentence_vectors: np.ndarray | None = None
 
 
 class IndexStore:
@@ -169,6 +172,10 @@ class IndexStore:
             row.doc_id, row.path, text, row.content_hash, row.format, row.encoding, row.metadata
         )
 
+    def sentence_vectors(self, doc_id: str, start: int, end: int) -> dict[tuple[int, int], np.ndarray]:
+        """Vectors stored at ingest for the sentences of ``doc_id`` within ``[start, end)``."""
+        return self.manifest.sentence_vectors(doc_id, start, end)
+
     def allowed_docs(self, filters: SearchFilters | None) -> set[str] | None:
         """The documents a filtered search may return (None = no restriction)."""
         if filters is None or not filters.active:
@@ -241,7 +248,8 @@ class IndexStore:
                 old_ids = self.manifest.commit_document(
                     doc_id=doc.doc_id, path=doc.path, content_hash=doc.content_hash, size=write.size,
                     mtime_ns=write.mtime_ns, format=doc.format, encoding=doc.encoding, text=doc.text,
-                    metadata=doc.metadata, chunks=rows,
+                    metadata=doc.metadata, chunks=rows, sentences=write.sentences,
+                    sentence_vectors=write.sentence_vectors,
                 )
                 fault_point("manifest_committed")
                 stale += sorted(set(old_ids) - {r.chunk_id for r in rows})

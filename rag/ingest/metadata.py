@@ -775,9 +775,26 @@ def extract_metadata(text: str, file_name: str | None = None) -> DocumentMetadat
         title=title,
         date=date,
         period=_extract_period(doc, date),
-        province=_extract_province(doc),
+        province=_extract_province(doc) or province_by_places(doc.text),
         kind=_classify_kind(doc),
     )
+
+
+# A document that names no province is placed by its districts and towns ("huyện Năm Căn"), when
+# at least this many unambiguous mentions agree and no other province has half as many.
+_MIN_PLACE_MENTIONS = 2
+
+
+def province_by_places(text: str) -> str | None:
+    """The province whose districts and towns a text names (rag.text.gazetteer), or None."""
+    from rag.text.gazetteer import provinces_by_places
+
+    ranked = provinces_by_places(text).most_common(2)
+    if not ranked or ranked[0][1] < _MIN_PLACE_MENTIONS:
+        return None
+    if len(ranked) > 1 and ranked[1][1] * 2 > ranked[0][1]:
+        return None
+    return ranked[0][0]
 
 
 # -- signature block ------------------------------------------------------------------------------

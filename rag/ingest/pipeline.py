@@ -23,7 +23,7 @@ from llama_index.core.schema import TextNode
 from tqdm import tqdm
 
 from embeddings.base import Embedder
-from rag.chunk.chunker import chunk_document, chunking_signature, embedding_text
+from rag.chunk.chunker import chunk_document, chunk_sentences, chunking_signature, embedding_text
 from rag.config import Settings
 from rag.index.errors import IndexWriteError, one_line, write_failure_reason
 from rag.index.faults import fault_point
@@ -66,6 +66,8 @@ class IngestReport:
     words: int = 0
     chunks_embedded: int = 0
     chunks_from_cache: int = 0
+    sentences_embedded: int = 0  # the reader's sentence vectors (docs/reading.md)
+    sentences_from_cache: int = 0
     repaired: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
@@ -236,14 +238,18 @@ class Ingestor:
         self.index_dir = Path(index_dir or settings.index.dir)
         self.embedder = embedder or get_embedder(settings.embeddings)
 
-    def _embed(self, texts: list[str], report: IngestReport, progress: bool) -> np.ndarray:
+    def _embed(self, texts: list[str], report: IngestReport, progress: bool, sentences: bool = False) -> np.ndarray:
         """Vectors for ``texts`` in one embedder call (it batches, shortest texts first, and
-        stores each batch in the cache as it is computed)."""
+        stores each batch in the cache as it is computed); counted as chunks or as sentences."""
         before = self.embedder.stats
         vectors = self.embedder.embed_passages(texts, progress=progress, on_batch=lambda: fault_point("embedding"))
         after = self.embedder.stats
-        report.chunks_from_cache += after.cached - before.cached
-        report.chunks_embedded += after.computed - before.computed
+        if sentences:
+            report.sentences_from_cache += after.cached - before.cached
+            report.sentences_embedded += after.computed - before.computed
+        else:
+            report.chunks_from_cache += after.cached - before.cached
+            report.chunks_embedded += after.computed - before.computed
         return vectors
 
     def run(
@@ -410,14 +416,23 @@ class Ingestor:
     ) -> None:
         """Embed and store ``pending``; ``settle`` hears of each document it was asked about."""
         texts = [embedding_text(n) for p in pending for n in p.nodes]
+        sentences = [chunk_sentences(p.doc.text, p.nodes) for p in pending]
         t = time.perf_counter()
         vectors = self._embed(texts, report, progress=False)
         report.add_time("embed", time.perf_counter() - t)
         t = time.perf_counter()
-        writes, offset = [], 0
-        for p in pending:
-            writes.append(DocumentWrite(p.doc, p.nodes, vectors[offset : offset + len(p.nodes)], p.size, p.mtime_ns))
+        sentence_texts = [p.doc.text[s:e] for p, spans in zip(pending, sentences, strict=True) for s, e in spans]
+        sentence_vectors = self._embed(sentence_texts, report, progress=False, sentences=True)
+        report.add_time("embed_sentences", time.perf_counter() - t)
+        t = time.perf_counter()
+        writes, offset, sent_offset = [], 0, 0
+        for p, spans in zip(pending, sentences, strict=True):
+            writes.append(DocumentWrite(
+                p.doc, p.nodes, vectors[offset : offset + len(p.nodes)], p.size, p.mtime_ns,
+                sentences=spans, sentence_vectors=sentence_vectors[sent_offset : sent_offset + len(spans)],
+            ))
             offset += len(p.nodes)
+            sent_offset += len(spans)
         store.write_documents(writes)
         for p in pending:
             if outcome == "rechunked":

@@ -45,8 +45,9 @@ from functools import lru_cache
 
 from rag.ingest import metadata as _metadata
 from rag.ingest.metadata import find_province
-from rag.records import AnswerType, Period
+from rag.records import AnswerType, Period, QuestionForm
 from rag.text.abbreviations import DOC_NUMBER_RE, Abbreviations, PhraseIndex, default_abbreviations
+from rag.text.gazetteer import provinces_by_places
 from rag.text.normalize import fold_diacritics, normalize_query, normalize_tone_marks
 from rag.text.provinces import COMMON_WORD_NAMES, PERSON_NAMES, name_variants
 from rag.text.tokenize import tokenize
@@ -83,6 +84,7 @@ class QueryAnalysis:
     doc_numbers: tuple[str, ...]  # "1631/QĐ-UBND", upper-case
     answer_type: AnswerType
     keywords: tuple[str, ...]  # content tokens, lower-case, without question/function words
+    form: QuestionForm = "fact"  # what shape the answer takes (see question_form)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,9 +317,13 @@ def _reaccent_word(m: re.Match[str]) -> str:
     return target
 
 
+# "tháng 8 2020", as keywords are typed, is "tháng 8/2020" (same length: the space becomes the slash).
+_MONTH_YEAR_RE = re.compile(r"\b(tháng|thang)(\s+\d{1,2}) ((?:19|20)\d\d)\b", re.IGNORECASE)
+
+
 def period_form(text: str) -> str:
     """``text`` with accent-free period words re-accented, tone-normalised; same length."""
-    out = _REACCENT_RE.sub(_reaccent_word, text)
+    out = _REACCENT_RE.sub(_reaccent_word, _MONTH_YEAR_RE.sub(r"\1\2/\3", text))
     toned = normalize_tone_marks(out)
     return toned if len(toned) == len(text) else out
 
@@ -411,13 +417,18 @@ _LONG_RUN_RE = re.compile(r"[^\W\d_]{13,}")
 
 
 def _find_province(text: str) -> str | None:
-    """metadata.find_province, then accent-free names ("ca mau" → "Cà Mau")."""
+    """metadata.find_province, then accent-free names ("ca mau" → "Cà Mau"); None when the question
+    names several ("hỗ trợ Thành phố Hồ Chí Minh và Bình Dương": places acted on, not the report's)."""
+    if len({canon for _, _, canon in province_mentions(text)}) > 1:
+        return None
     found = find_province(_LONG_RUN_RE.sub(" ", text))
     if found:
         return found
     for _, _, canon in province_mentions(text):
         return canon
-    return None
+    # "ở tỉnh có thị trấn Yên Minh": a district or town named with its title places the question
+    places = provinces_by_places(text)
+    return places.most_common(1)[0][0] if len(places) == 1 else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,6 +465,64 @@ def _unique(items: Iterable[object]) -> tuple:  # type: ignore[type-arg]
     return tuple(out)
 
 
+# ---------------------------------------------------------------------------------------------
+# Question form: one fact, a list, yes/no, a summary
+
+# Words that ask for a whole list: "những … nào", "các … gồm", "liệt kê".
+_LIST_OPENERS = ("những", "các", "mọi")
+_LIST_CUES = ("liệt kê", "kể tên", "gồm những", "bao gồm những", "gồm các", "những ai", "là những")
+# A summary asks for the content of a report section, not one fact: "tóm tắt", "những khó khăn",
+# "tồn tại, hạn chế". The nouns are the names of the sections every report template has.
+_SUMMARY_CUES = ("tóm tắt", "tóm lược", "khái quát", "tổng quan", "nêu khái quát", "điểm lại")
+_SECTION_NOUNS = (
+    "khó khăn", "tồn tại", "hạn chế", "vướng mắc", "bất cập", "nhiệm vụ", "giải pháp", "kết quả nổi bật",
+    "nguyên nhân", "yếu kém",
+)
+# Heads of the indicators reports give figures for: a keyword question naming one asks for its figure.
+_INDICATOR_HEADS = (
+    "thu ngân sách", "chi ngân sách", "thu nội địa", "kim ngạch", "tỷ lệ", "tỉ lệ", "tổng mức", "giá trị",
+    "sản lượng", "chỉ số", "tốc độ", "tăng trưởng", "doanh thu", "số lượng", "diện tích", "năng suất",
+    "vốn đầu tư", "giải ngân", "thu nhập", "dân số", "số ca", "số hộ", "số người", "số lượt", "lượt khách",
+    "tổng số", "tổng sản phẩm", "grdp", "cpi", "gdp", "pci",
+)
+
+
+def _has_phrase(tokens: list[_Tok], phrase: str) -> bool:
+    words = phrase.split()
+    return any(
+        all(_word_matches(tokens[i + j], w) for j, w in enumerate(words)) for i in range(len(tokens) - len(words) + 1)
+    )
+
+
+def question_form(text: str, answer_type: AnswerType) -> QuestionForm:
+    """"list" for "những … nào" / "các … gồm", "summary" for "tóm tắt" / "những khó khăn …",
+    "yesno" for a yes/no question, else "fact"."""
+    tokens = _tokens(text)
+    if answer_type == "yesno":
+        return "yesno"
+    if any(_has_phrase(tokens, cue) for cue in _SUMMARY_CUES):
+        return "summary"
+    plural = any(_word_matches(t, w) for t in tokens for w in _LIST_OPENERS)
+    if plural and any(_has_phrase(tokens, noun) for noun in _SECTION_NOUNS):
+        return "summary"
+    if any(_has_phrase(tokens, cue) for cue in _LIST_CUES):
+        return "list"
+    if plural and any(_word_matches(t, w) for t in tokens for w in ("nào", "gì", "gồm")):
+        return "list"
+    return "fact"
+
+
+def _keyword_type(text: str, answer_type: AnswerType) -> AnswerType:
+    """A question with no question word ("thu ngan sach 2021 ca mau") asks for the figure of the
+    indicator it names."""
+    if answer_type != "unknown":
+        return answer_type
+    tokens = _tokens(text)
+    if any(_has_phrase(tokens, head) for head in _INDICATOR_HEADS):
+        return "number"
+    return answer_type
+
+
 def analyze(question: str, abbreviations: Abbreviations | None = None) -> QueryAnalysis:
     """Analyse one question; never raises on odd input (empty, emoji, very long)."""
     text = normalize_query(question or "")
@@ -469,8 +538,13 @@ def analyze(question: str, abbreviations: Abbreviations | None = None) -> QueryA
         for m in _YEAR_RE.finditer(text)
         if not any(s <= m.start() < e for s, e in doc_spans)
     ]
+    if not periods:
+        periods = _bare_year(text, [(m.start(), m.end()) for m in _YEAR_RE.finditer(text)
+                                    if not any(s <= m.start() < e for s, e in doc_spans)])
     years += [(m.start, m.period.year) for m in mentions]
     phrase = question_phrase(text)
+    answer_type = _keyword_type(text, phrase[0] if phrase else "unknown")
+    form = question_form(text, answer_type)
 
     return QueryAnalysis(
         question=question,
@@ -483,6 +557,34 @@ def analyze(question: str, abbreviations: Abbreviations | None = None) -> QueryA
         years=_unique(y for _, y in sorted(years)),
         province=_find_province(text),
         doc_numbers=_unique(n for _, _, n in docs),
-        answer_type=phrase[0] if phrase else "unknown",
-        keywords=tuple(content_words(text)),
+        answer_type=answer_type,
+        keywords=tuple(w for w in content_words(text) if w not in _cue_tokens(text)),
+        form=form,
     )
+
+
+# Phrases that tell the assistant what to do with the answer ("tóm tắt", "liệt kê"), not what it is about.
+_CUE_PHRASES = ("tóm tắt", "tóm lược", "liệt kê", "kể tên", "hãy nêu", "nêu rõ", "cho biết")
+
+
+def _cue_tokens(text: str) -> set[str]:
+    """The tokens of cue phrases in ``text`` (as written, or accent-free), unless used elsewhere too."""
+    tokens = _tokens(text)
+    inside: set[int] = set()
+    for phrase in _CUE_PHRASES:
+        words = phrase.split()
+        for i in range(len(tokens) - len(words) + 1):
+            if all(_word_matches(tokens[i + j], w) for j, w in enumerate(words)):
+                inside.update(range(i, i + len(words)))
+    cue = {tokens[i].text for i in inside}
+    return {t for t in cue if all(k in inside for k, tok in enumerate(tokens) if tok.text == t)}
+# Before a bare year these make it a comparison or a bound, not the period asked ("so với 2020").
+_NOT_PERIOD_BEFORE = re.compile(r"\b(?:so voi|so|tu|den|toi|truoc|sau|cung ky)\s*$", re.IGNORECASE)  # accent-free
+
+
+def _bare_year(text: str, spans: list[tuple[int, int]]) -> tuple[Period, ...]:
+    """A keyword question's lone year ("thu ngan sach 2021 ca mau") is the period it asks about."""
+    asked = [int(text[s:e]) for s, e in spans
+             if not (s and text[s - 1] in "/-.")  # the year of a date ("ngày 26/8/2020") asks for no period
+             and not _NOT_PERIOD_BEFORE.search(fold_diacritics(text[:s]))]
+    return (Period("year", asked[0]),) if len(set(asked)) == 1 else ()

@@ -20,12 +20,12 @@ from rag.records import DocumentMetadata
 from rag.rerank.evidence import (
     KeywordMatcher,
     asked_unit,
-    holds_answer_type,
     period_match,
     province_match,
     proximity,
 )
 from rag.text.abbreviations import Abbreviations, load_abbreviations
+from rag.text.entities import holds_answer_type
 from rag.text.sentences import split_sentences
 
 

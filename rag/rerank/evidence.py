@@ -17,37 +17,21 @@ from functools import lru_cache
 
 from rag.ingest.metadata import find_period_mentions
 from rag.query.analyze import QueryAnalysis
-from rag.records import AnswerType, DocumentMetadata, Period
+from rag.records import DocumentMetadata, Period
 from rag.text.abbreviations import Abbreviations
+from rag.text.entities import capitalised_names
+from rag.text.gazetteer import covers
 from rag.text.normalize import fold_diacritics
 from rag.text.tokenize import tokenize, tokenize_folded
 
-_YEAR_RE = re.compile(r"^(19|20)\d\d$")
-_NUMBER_RE = re.compile(r"(?<![\w/])(?<![^\W\d_]-)\d+(?:[.,]\d+)*(?:\s?%)?(?![\w/])")
-_DATE_RE = re.compile(
-    r"\b\d{1,2}/\d{1,2}/\d{4}\b|\bngày\s+\d{1,2}(?:\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|/\d{1,2}(?:/\d{2,4})?)"
-    r"|\btháng\s+\d{1,2}(?:/|\s+năm\s+)\d{4}",
-    re.IGNORECASE,
-)
-_DOCREF_RE = re.compile(r"\b\d+/(?:\d{4}/)?[A-ZĐ][A-ZĐa-zđ]*(?:-[A-ZĐ][A-ZĐa-zđ]*)+\b")
-_UPPER = "A-ZÀ-ỸĐ"
-_NAME_WORD = rf"[{_UPPER}][a-zà-ỹđ]+"
-_PERSON_RE = re.compile(
-    rf"(?:(?:đồng chí|ông|bà|Chủ tịch|Phó Chủ tịch|Bí thư|Phó Bí thư|Giám đốc|Thủ tướng|Bộ trưởng)\s+)"
-    rf"({_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}})"
-)
-_NAME_LINE_RE = re.compile(rf"(?m)^\s*{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,3}}\s*$")
-_PLACE_RE = re.compile(rf"\b(?:xã|huyện|tỉnh|thành phố|thị xã|phường|thị trấn|ấp|khóm|quận)\s+{_NAME_WORD}")
+# When the provinces were merged (Resolution 202/2025/QH15, in force from 1 July 2025).
+MERGER_DATE = "2025-07-01"
+
 _CONTINUATION_RE = re.compile(
     r"^(?:vượt|tăng|giảm|đạt|bằng|chiếm|so với|so|trong đó|gồm|là|với|cao hơn|thấp hơn|xếp|đứng|tương đương|"
     r"ước|lũy kế|\(|cấp độ|thuộc|tại)\b",
     re.IGNORECASE,
 )
-
-
-def informative_numbers(text: str) -> list[str]:
-    """Numbers that can answer "bao nhiêu": figures and percentages, not bare years."""
-    return [m.group(0) for m in _NUMBER_RE.finditer(text) if not _YEAR_RE.match(m.group(0))]
 
 
 # What may follow "bao nhiêu" / "mấy" without being the unit counted.
@@ -68,29 +52,6 @@ def asked_unit(question: str) -> str | None:
     return fold_diacritics(word)
 
 
-def holds_number_with_unit(text: str, unit: str) -> bool:
-    """A figure followed (within one word) by the counted noun: "18.015 văn bản", "46 xã"."""
-    folded = fold_diacritics(text).lower()
-    return bool(re.search(rf"(?<![\w/])\d+(?:[.,/]\d+)*\s+(?:[^\W\d_]+\s+)?{re.escape(unit)}\b", folded))
-
-
-def holds_answer_type(text: str, answer_type: AnswerType, unit: str | None = None) -> bool:
-    """Whether ``text`` contains something of the kind the question asks for (with its unit)."""
-    if answer_type == "number":
-        if unit is not None:
-            return holds_number_with_unit(text, unit)
-        return bool(informative_numbers(text))
-    if answer_type == "date":
-        return bool(_DATE_RE.search(text))
-    if answer_type == "docref":
-        return bool(_DOCREF_RE.search(text))
-    if answer_type == "person":
-        return bool(_PERSON_RE.search(text) or _NAME_LINE_RE.search(text))
-    if answer_type == "place":
-        return bool(_PLACE_RE.search(text))
-    return True
-
-
 def continues_clause(clause: str) -> bool:
     """A clause that completes the previous one ("…, vượt 6,8% kế hoạch") rather than starting a fact."""
     return bool(_CONTINUATION_RE.match(clause.strip()))
@@ -106,6 +67,30 @@ def mentioned_years(text: str) -> set[int]:
             years.add(year + 1)
         elif not lead:
             years.add(year)
+    return years
+
+
+_STATED_YEAR_RE = re.compile(
+    r"(so với cùng kỳ|cùng kỳ|so với|so)?\s*\bnăm\s+((?:19|20)\d\d)(?:\s*[-–]\s*((?:19|20)\d\d))?\b",
+    re.IGNORECASE,
+)
+
+
+_DATE_BEFORE_RE = re.compile(r"tháng\s+\d{1,2}\s*$", re.IGNORECASE)
+
+
+def stated_years(sentence: str) -> set[int]:
+    """Years a sentence states its fact for ("năm 2019 xếp hạng 49", "năm 2019 - 2020"); comparisons
+    ("so với năm 2019") are not, and dates ("ngày 05/11/2019") name when, not what period."""
+    years: set[int] = set()
+    for m in _STATED_YEAR_RE.finditer(sentence):
+        if _DATE_BEFORE_RE.search(sentence, max(0, m.start() - 20), m.start() + 1):
+            continue  # "ngày 05 tháng 11 năm 2019" is a date
+        lead = (m.group(1) or "").lower()
+        if lead.endswith("cùng kỳ"):
+            years.add(int(m.group(2)) + 1)
+        elif not lead:
+            years.update(int(y) for y in m.groups()[1:] if y)
     return years
 
 
@@ -145,9 +130,31 @@ def period_match(analysis: QueryAnalysis, metadata: DocumentMetadata, passage: s
 
 
 def province_match(analysis: QueryAnalysis, metadata: DocumentMetadata) -> float:
+    """+1 the document is of the asked province, -1 of another one, 0 unknown.
+
+    After the 2025 merger a province's report covers the provinces it absorbed: a 2026 report of
+    Cà Mau answers for former Bạc Liêu (0.5), while a 2024 Cà Mau report does not.
+    """
     if analysis.province is None or metadata.province is None:
         return 0.0
-    return 1.0 if analysis.province == metadata.province else -1.0
+    if analysis.province == metadata.province:
+        return 1.0
+    if after_merger(metadata) and covers(metadata.province, analysis.province):
+        return 0.5
+    return -1.0
+
+
+def after_merger(metadata: DocumentMetadata) -> bool:
+    """Whether a report speaks of the provinces as merged: dated, or of a period ending, on or after
+    1 July 2025 (Resolution 202/2025/QH15)."""
+    if metadata.date:
+        return metadata.date >= MERGER_DATE
+    period = metadata.period
+    if period is None:
+        return False
+    last_month = {"month": period.value, "quarter": (period.value or 0) * 3, "half": (period.value or 0) * 6,
+                  "nine_months": 9, "year": 12}[period.kind] or 12
+    return f"{period.year:04d}-{last_month:02d}" >= MERGER_DATE[:7]
 
 
 # Words that set the context of a question (when, where) rather than its topic: the period and
@@ -173,6 +180,11 @@ class KeywordMatcher:
         context = set(_CONTEXT_WORDS)
         if analysis.province:
             context.update(tokenize_folded(analysis.province.lower()))
+        # a person named in a question that asks something else identifies the report ("tỉnh do ông
+        # Nguyễn Văn Sơn làm Chủ tịch"); the answer guard checks the report names them
+        if analysis.answer_type != "person":
+            for _, name in capitalised_names(analysis.text):
+                context.update(tokenize_folded(name.lower()))
         question_tokens = role_tokens(analysis.text)
         context.update(_filler_tokens(question_tokens))
         keywords: list[str] = []
@@ -183,7 +195,8 @@ class KeywordMatcher:
             context.add({"half": "6", "nine_months": "9"}.get(period.kind, str(period.value or "")))
         self.keywords = [k for k in dict.fromkeys(keywords) if k not in context and not _PERIOD_TOKEN_RE.match(k)]
         meanings = _abbreviation_meanings(analysis.text, abbreviations)
-        self.weights = {k: _meaning_idf(k, idf, meanings) * _focus(k, question_tokens) for k in self.keywords}
+        self.idf = {k: _meaning_idf(k, idf, meanings) for k in self.keywords}
+        self.weights = {k: self.idf[k] * _focus(k, question_tokens) for k in self.keywords}
         self.total = sum(self.weights.values())
         wanted = set(self.keywords)
         pairs = [(a, b) for a, b in zip(question_tokens, question_tokens[1:], strict=False) if a in wanted and b in wanted]
@@ -207,6 +220,30 @@ class KeywordMatcher:
         if not self.pair_total:
             return unigram
         return (unigram + share(self.pairs, adjacent, near_pairs) / self.pair_total) / 2
+
+    def rarest_missing(self, text: str, context: str | None = None) -> float:
+        """The IDF of the rarest question word found in neither ``text`` nor ``context``, over the
+        IDF of the rarest question word: 1.0 when the most specific word is missing, 0.0 when none is.
+
+        "nhập khẩu" asked and "xuất khẩu" written: the rare syllable "nhập" is missing, however
+        similar the two sentences read to an embedder.
+        """
+        if not self.idf:
+            return 0.0
+        present, _ = self._features(text)
+        near, _ = self._features(context) if context else (frozenset(), frozenset())
+        missing = [w for k, w in self.idf.items() if k not in present and k not in near]
+        top = max(self.idf.values())
+        return max(missing, default=0.0) / top if top > 0 else 0.0
+
+    def missing_mass(self, text: str, context: str | None = None) -> float:
+        """The share of the question's word weight (IDF) found in neither ``text`` nor ``context``."""
+        total = sum(self.idf.values())
+        if not total:
+            return 0.0
+        present, _ = self._features(text)
+        near, _ = self._features(context) if context else (frozenset(), frozenset())
+        return sum(w for k, w in self.idf.items() if k not in present and k not in near) / total
 
     def matched(self, text: str) -> list[str]:
         present, _ = self._features(text)

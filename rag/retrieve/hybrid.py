@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
@@ -58,6 +60,20 @@ class Searcher:
         self.store = store
         self.embedder = embedder
         self.settings = settings
+        # The last question's vector, per thread: the reader scores sentences against the vector the
+        # dense search of the same question just used, so one question is embedded once. Per thread
+        # and one deep, so a later question (or a benchmark's second pass) embeds anew.
+        self._last_query = threading.local()
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The normalised question's embedding, computed once per question."""
+        last = getattr(self._last_query, "value", None)
+        if last is not None and last[0] == query:
+            return last[1]
+        with stage("embed_query"):
+            vector = np.asarray(self.embedder.embed_queries([query])[0], dtype=np.float32)
+        self._last_query.value = (query, vector)
+        return vector
 
     @classmethod
     def open(cls, index_dir: Path | None, settings: Settings) -> Searcher:
@@ -93,8 +109,8 @@ class Searcher:
             return []
         dense = QueryBundle(query_str=query)
         if mode in ("hybrid", "dense") and (allowed_docs is None or allowed_docs):
-            with stage("embed_query"):  # embedded here so that dense_search times the vector search alone
-                dense.embedding = self.embedder.embed_queries([query])[0].tolist()
+            # embedded here so that dense_search times the vector search alone
+            dense.embedding = self.query_vector(query).tolist()
         candidates = max(k, self.settings.retrieval.candidates)
         retrievers = self.retrievers(candidates if mode == "hybrid" else k, allowed_docs)
         if mode != "hybrid":

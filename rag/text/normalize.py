@@ -123,8 +123,10 @@ def fold_whitespace(text: str) -> str:
 def normalize_text(text: str) -> str:
     """The document normal form: NFC, one tone-mark style, folded whitespace. Idempotent."""
     text = unicodedata.normalize("NFC", text)
-    text = normalize_tone_marks(text)
-    return fold_whitespace(text)
+    # whitespace first: a soft hyphen inside "E\xadÑ" hid the syllable from the tone-mark rule, which
+    # then moved the mark only on a second pass (not idempotent, found by the property test)
+    text = fold_whitespace(text)
+    return normalize_tone_marks(text)
 
 
 def normalize_query(text: str) -> str:

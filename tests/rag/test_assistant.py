@@ -117,3 +117,49 @@ def test_llamaindex_query_engine_returns_the_cited_answer(assistant: Assistant):
 
     response = query_engine(assistant).query("Tổng sản lượng thủy sản tháng 8 năm 2020 tăng bao nhiêu?")
     assert "1%" in str(response) and response.source_nodes
+
+
+def test_a_filter_that_leaves_no_document_says_which_filter_excluded_what(assistant: Assistant):
+    answer = assistant.ask("Thu ngân sách năm 2021 của Cà Mau đạt bao nhiêu?", filters=SearchFilters(year=1999))
+    assert not answer.found and answer.citations == []
+    assert "1999" in answer.text and answer.text != NOT_FOUND
+
+
+def test_a_province_filter_matches_without_diacritics(assistant: Assistant):
+    question = "Thu ngân sách năm 2021 của Cà Mau đạt bao nhiêu?"
+    plain = assistant.ask(question, filters=SearchFilters(province="ca mau"))
+    assert plain.found and "5.851 tỷ đồng" in plain.text
+
+
+def test_an_answer_leads_with_the_figure_and_quotes_the_whole_sentence(assistant: Assistant):
+    answer = assistant.ask("thu ngan sach 2021 ca mau")
+    assert answer.found and answer.text.startswith("5.851 tỷ đồng — ")
+    assert answer.confidence is not None and 0.0 < answer.confidence <= 1.0
+    quote = answer.citations[0].quote
+    assert "5.851 tỷ đồng" in quote and not quote.endswith(",")
+    _check_citations(assistant, answer)
+
+
+def test_a_list_question_gets_every_item_of_the_enumeration(tmp_path: Path, embedder):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "bao-cao.txt").write_text(
+        "BÁO CÁO tình hình kinh tế - xã hội tỉnh Bạc Liêu năm 2019\n\n"
+        "Năm 2019, tỉnh khởi công các công trình trọng điểm gồm: cầu Giá Rai mới; "
+        "đường ven biển Gành Hào; bệnh viện đa khoa khu vực Phước Long.\n"
+        "Thu ngân sách nhà nước đạt 2.850 tỷ đồng, vượt 5% dự toán.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(index={"dir": tmp_path / "index"})
+    Ingestor(settings, embedder=embedder).run([docs], progress=False)
+    answer = Assistant.open(tmp_path / "index", settings).ask("Những công trình trọng điểm nào được khởi công?")
+    assert answer.found
+    for item in ("cầu Giá Rai mới", "đường ven biển Gành Hào", "bệnh viện đa khoa khu vực Phước Long"):
+        assert item.lower() in answer.text.lower()  # each item is its own capitalised, cited sentence
+    assert len(answer.citations) == 3
+
+
+def test_a_near_miss_acronym_is_refused(assistant: Assistant):
+    # the reports give PCI and PAR INDEX; "PAPI" is in the abbreviation table but in no report
+    answer = assistant.ask("Chỉ số PAPI năm 2019 của Cà Mau xếp hạng mấy?")
+    assert not answer.found and answer.citations == []

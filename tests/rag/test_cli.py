@@ -80,7 +80,8 @@ def test_ask_prints_a_cited_answer_as_json_and_uses_history(tmp_path: Path, samp
                   "--index", str(index), "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"answer", "found", "citations", "timings_ms"}
+    assert set(data) == {"answer", "found", "confidence", "citations", "timings_ms"}
+    assert 0.0 <= data["confidence"] <= 1.0
     assert data["found"] and "846,6 tỷ đồng" in data["answer"]
     assert set(data["citations"][0]) == {"n", "doc", "title", "section", "start", "end", "quote"}
 

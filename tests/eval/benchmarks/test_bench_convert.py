@@ -41,7 +41,7 @@ def test_squad_to_gold(squad_file: Path, tmp_path: Path) -> None:
     assert by_id["q1"].evidence[0].quote == "Tỉnh có 9 đơn vị hành chính cấp huyện."
     assert by_id["q3"].evidence[0].doc == "Da_Nang-0.txt" and "2013" in by_id["q3"].evidence[0].quote
     mapping = json.loads((tmp_path / "out" / "mapping.json").read_text(encoding="utf-8"))
-    assert mapping["Da_Nang-0.txt"] == {"title": "Đà_Nẵng", "paragraph": 0}
+    assert mapping["Da_Nang-0.txt"] == {"title": "Đà_Nẵng", "paragraph": 0, "article": 1}
 
 
 def test_alqac_to_gold(alqac_files: tuple[Path, Path], tmp_path: Path) -> None:

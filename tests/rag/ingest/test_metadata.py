@@ -64,12 +64,14 @@ def test_sample_002_annual_review_conference() -> None:
     assert md.province == "Cà Mau"
 
 
-def test_sample_003_names_no_year_and_no_province() -> None:
+def test_sample_003_names_no_year_and_is_placed_by_its_towns() -> None:
     md = extract_metadata(_sample("003"), "003.txt")
     assert md.kind == "meeting"
     assert md.date is None  # "Sáng 31.8"
     assert md.period is None  # "phiên họp thường kỳ tháng 8", no year in the opening
-    assert md.province is None  # only "Thành phố Hồ Chí Minh và Bình Dương", "thủ đô Hà Nội" in passing
+    # it names no province of its own (only "Thành phố Hồ Chí Minh và Bình Dương", "thủ đô Hà Nội"
+    # in passing), but its towns "thị trấn Yên Minh" and "thị trấn Mèo Vạc" are in Hà Giang
+    assert md.province == "Hà Giang"
     assert md.title and md.title.startswith("UBND tỉnh tổ chức phiên họp thường kỳ tháng 8")
 
 

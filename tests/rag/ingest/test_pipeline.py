@@ -204,3 +204,16 @@ def test_discover_names_link_loops_dangling_links_and_non_utf8_names(tmp_path: P
     # a FIFO is found, given directly too (not called missing): reading it is what refuses it
     assert [f.doc_id for f in files] == ["pipe.txt"]
     assert [f.doc_id for f in discover([tmp_path / "pipe.txt"], [".txt"])[0]] == ["pipe.txt"]
+
+
+def test_every_chunk_sentence_gets_a_stored_vector_for_the_reader(sample_index: Path):
+    from rag.text.sentences import sentence_spans
+
+    store = IndexStore(sample_index, Settings(index={"dir": sample_index}))
+    chunk = next(iter(store.chunks().values()))
+    text = store.document_text(chunk.doc_id) or ""
+    vectors = store.sentence_vectors(chunk.doc_id, chunk.start, chunk.end)
+    spans = list(sentence_spans(text, chunk.start, chunk.end))
+    assert spans and all(span in vectors for span in spans)
+    assert all(v.shape == (384,) and abs(float((v * v).sum()) - 1.0) < 1e-2 for v in vectors.values())
+    assert store.manifest.count_sentences() >= len(spans)

@@ -65,8 +65,10 @@ ANSWER_TYPES = [
     ("tinh hinh dich benh dien bien nhu the nao", "phrase"),
     ("Tỉnh đã làm gì để thu hút đầu tư?", "phrase"),
     # unknown
-    ("Thu ngân sách tỉnh Cà Mau năm 2021", "unknown"),
-    ("thu ngan sach nam 2021", "unknown"),
+    # keywords naming an indicator ask for its figure; keywords naming an event ask nothing typed
+    ("Thu ngân sách tỉnh Cà Mau năm 2021", "number"),
+    ("Đại hội Đảng bộ tỉnh Cà Mau năm 2020", "unknown"),
+    ("thu ngan sach nam 2021", "number"),
 ]
 
 
@@ -254,3 +256,118 @@ def test_any_text_is_analysed(text: str):
     a = analyze(text)
     assert a.answer_type in {"number", "person", "date", "docref", "place", "phrase", "yesno", "unknown"}
     assert all(k == k.lower() for k in a.keywords)
+
+
+# ---------------------------------------------------------------------------------------------
+# Question form (issue 17): what shape the answer takes
+
+
+@pytest.mark.parametrize("question", [
+    "Những phó chủ tịch nào chủ trì phiên họp?",
+    "Các dự án gồm những gì?",
+    "Liệt kê các dự án trọng điểm của tỉnh",
+    "Kể tên các doanh nghiệp được hỗ trợ vay vốn",
+    "nhung pho chu tich nao du hop",
+])
+def test_list_questions(question: str):
+    assert analyze(question).form == "list"
+
+
+@pytest.mark.parametrize("question", [
+    "Tóm tắt tình hình tháng 8",
+    "Năm 2021 còn những tồn tại, hạn chế gì?",
+    "Những khó khăn của ngành nông nghiệp là gì?",
+    "tom tat tinh hinh kinh te thang 9",
+])
+def test_summary_questions(question: str):
+    assert analyze(question).form == "summary"
+
+
+@pytest.mark.parametrize("question", [
+    "Thu ngân sách năm 2021 có đạt kế hoạch không?",
+    "Giải ngân vốn đầu tư công đã hoàn thành chưa?",
+])
+def test_yes_no_questions(question: str):
+    assert analyze(question).form == "yesno"
+
+
+@pytest.mark.parametrize("question", [
+    "Thu ngân sách năm 2021 đạt bao nhiêu?",
+    "Ai chủ trì phiên họp?",
+    "thu ngan sach 2021 ca mau",
+    "",
+])
+def test_other_questions_ask_one_fact(question: str):
+    assert analyze(question).form == "fact"
+
+
+# ---------------------------------------------------------------------------------------------
+# Keyword questions (issue 17): no question word, an indicator named
+
+
+def test_a_keyword_question_naming_an_indicator_asks_for_a_number_of_the_bare_year():
+    a = analyze("thu ngan sach 2021 ca mau")
+    assert a.answer_type == "number"
+    assert a.periods == (Period("year", 2021),)
+    assert a.province == "Cà Mau"
+
+
+def test_other_indicator_heads_ask_for_numbers():
+    assert analyze("kim ngach xuat khau 2022").answer_type == "number"
+    assert analyze("ty le ho ngheo nam 2021").answer_type == "number"
+    assert analyze("Tổng mức bán lẻ hàng hóa tháng 9").answer_type == "number"
+
+
+def test_a_keyword_question_without_an_indicator_stays_unknown():
+    assert analyze("tinh hinh dich benh ca mau").answer_type == "unknown"
+
+
+def test_a_question_word_wins_over_the_indicator():
+    assert analyze("Thu ngân sách năm 2021 tăng hay giảm, vì sao?").answer_type == "phrase"
+
+
+def test_month_and_year_typed_as_keywords_are_the_month_period():
+    a = analyze("tong muc ban le thang 8 2020")
+    assert a.periods == (Period("month", 2020, 8),)
+    assert a.answer_type == "number"
+
+
+def test_a_compared_year_is_not_the_period():
+    assert analyze("Thu ngân sách tăng bao nhiêu so với 2020?").periods == ()
+    assert analyze("thu ngan sach so voi 2020").periods == ()
+    assert analyze("thu ngan sach 2021 so voi 2020").periods == (Period("year", 2021),)
+
+
+def test_two_bare_years_name_no_single_period():
+    assert analyze("thu ngan sach 2020 2021").periods == ()
+
+
+def test_a_document_number_is_not_an_indicator():
+    assert analyze("Nội dung Kế hoạch số 142/KH-UBND").answer_type != "number"
+
+
+def test_chat_luong_is_not_an_indicator():
+    assert analyze("chất lượng giáo dục Cà Mau").answer_type != "number"
+
+
+# ---------------------------------------------------------------------------------------------
+# Cue words and provinces (issue 17)
+
+
+def test_cue_words_are_not_keywords():
+    assert analyze("Tóm tắt kết quả thu ngân sách").keywords == ("kết", "quả", "thu", "ngân", "sách")
+    assert analyze("tom tat ket qua thu ngan sach").keywords == ("ket", "qua", "thu", "ngan", "sach")
+    assert analyze("Liệt kê các dự án trọng điểm").keywords == ("dự", "án", "trọng", "điểm")
+    assert analyze("liet ke cac du an giao thong").keywords == ("du", "an", "giao", "thong")
+
+
+def test_the_list_cue_ke_ten_is_treated_alike_with_and_without_accents():
+    accented = analyze("Kể tên các doanh nghiệp được hỗ trợ").keywords
+    plain = analyze("ke ten cac doanh nghiep duoc ho tro").keywords
+    assert len(accented) == len(plain)
+
+
+def test_a_question_naming_two_provinces_has_no_province():
+    assert analyze("Thu ngân sách của Cà Mau và Bạc Liêu đạt bao nhiêu?").province is None
+    assert analyze("So sánh thu ngân sách Cà Mau với Kiên Giang").province is None
+    assert analyze("Thu ngân sách của Cà Mau đạt bao nhiêu?").province == "Cà Mau"

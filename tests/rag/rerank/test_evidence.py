@@ -5,13 +5,13 @@ from rag.records import DocumentMetadata, Period
 from rag.rerank.evidence import (
     KeywordMatcher,
     asked_unit,
-    holds_answer_type,
-    informative_numbers,
     mentioned_years,
     period_match,
     province_match,
+    stated_years,
 )
 from rag.text.abbreviations import load_abbreviations
+from rag.text.entities import holds_answer_type, informative_numbers
 
 
 def _flat_idf(token: str) -> float:
@@ -88,3 +88,67 @@ def test_words_found_only_in_the_passage_count_half():
     alone = matcher.coverage("cài đặt và sử dụng Bluezone")
     with_context = matcher.coverage("cài đặt và sử dụng Bluezone", "khuyến cáo người dân dùng phần mềm truy vết")
     assert with_context > alone
+
+
+# --- stated_years (issue 17) ---------------------------------------------------------------------
+
+
+def test_a_sentence_states_the_year_of_its_fact():
+    assert stated_years("năm 2019 xếp hạng 49 cả nước") == {2019}
+    assert stated_years("Năm 2019, tỉnh xếp hạng 49") == {2019}
+    assert stated_years("giai đoạn năm 2019 - 2020 tăng 3 bậc") == {2019, 2020}
+
+
+def test_a_compared_year_is_not_stated():
+    assert stated_years("tăng 2 điểm so với năm 2018") == set()
+    assert stated_years("so với năm 2018, năm 2019 tăng 4 bậc") == {2019}
+
+
+def test_same_period_last_year_states_the_year_after():
+    assert stated_years("tăng 5% so với cùng kỳ năm 2020") == {2021}
+    assert stated_years("Tổng mức bán lẻ tăng 8,2% so cùng kỳ năm 2020") == {2021}
+
+
+def test_a_date_names_when_not_the_period():
+    assert stated_years("Kế hoạch ban hành ngày 05/11/2019") == set()
+    assert stated_years("thu ngân sách tăng mạnh") == set()
+
+
+def test_a_date_written_in_words_names_when_not_the_period():
+    assert stated_years("Kế hoạch ban hành ngày 05 tháng 11 năm 2019") == set()
+
+
+# --- province_match after the 2025 merger (issue 17) ---------------------------------------------
+
+
+def test_a_report_after_the_merger_answers_for_an_absorbed_province_with_half_weight():
+    question = analyze("Thu ngân sách của Bạc Liêu đạt bao nhiêu?")
+    assert question.province == "Bạc Liêu"
+    assert province_match(question, DocumentMetadata(province="Cà Mau", period=Period("year", 2026))) == 0.5
+    assert province_match(question, DocumentMetadata(province="Cà Mau", date="2026-03-01")) == 0.5
+
+
+def test_a_report_before_the_merger_does_not_answer_for_another_province():
+    question = analyze("Thu ngân sách của Bạc Liêu đạt bao nhiêu?")
+    assert province_match(question, DocumentMetadata(province="Cà Mau", period=Period("year", 2024))) == -1.0
+    assert province_match(question, DocumentMetadata(province="Cà Mau", date="2024-03-01")) == -1.0
+    assert province_match(question, DocumentMetadata(province="Cà Mau")) == -1.0  # no year: not covered
+
+
+def test_the_merger_covers_only_the_absorbed_provinces():
+    question = analyze("Thu ngân sách của Bạc Liêu đạt bao nhiêu?")
+    kien_giang = DocumentMetadata(province="Kiên Giang", period=Period("year", 2026))
+    assert province_match(question, kien_giang) == -1.0
+    assert province_match(question, DocumentMetadata(province="Bạc Liêu", period=Period("year", 2026))) == 1.0
+
+
+def test_an_absorbed_province_does_not_answer_for_the_one_that_absorbed_it():
+    question = analyze("Thu ngân sách của Cà Mau đạt bao nhiêu?")
+    bac_lieu = DocumentMetadata(province="Bạc Liêu", period=Period("year", 2026))
+    assert province_match(question, bac_lieu) == -1.0
+
+
+def test_a_report_of_early_2025_predates_the_merger():
+    question = analyze("Thu ngân sách của Bạc Liêu đạt bao nhiêu?")
+    march_2025 = DocumentMetadata(province="Cà Mau", period=Period("month", 2025, 3))
+    assert province_match(question, march_2025) == -1.0

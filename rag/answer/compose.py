@@ -1,0 +1,142 @@
+"""Writing the answer from the chosen sentences: the asked item first, then the whole sentence.
+
+A journalist prints the figure; a reader checks the sentence. So the answer leads with the item
+the question asks for when it can be pinned in the sentence (a figure with its unit, a person with
+their title, a document number, a date, a place), then quotes the cited sentence whole: never a
+clause cut out of it, which lost objects ("về phòng") and names before. Yes/no questions lead
+with "Có" or "Không" and the figure that decides it. Hand-written: these are rules of how
+Vietnamese reports state facts, not weights.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.query.analyze import QueryAnalysis
+from rag.rerank.evidence import KeywordMatcher, asked_unit
+from rag.text.entities import (
+    Item,
+    date_items,
+    docref_items,
+    figure_items,
+    holds_number_with_unit,
+    person_items,
+    place_items,
+    plan_share,
+)
+from rag.text.normalize import fold_diacritics
+
+
+def lead_item(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -> str | None:
+    """The item of ``sentence`` that answers the question, as written, or None when none can be pinned."""
+    kind = analysis.answer_type
+    if kind == "number":
+        return _figure(analysis, sentence, matcher)
+    if kind == "date":
+        items = date_items(sentence)
+    elif kind == "docref":
+        asked = {n.upper() for n in analysis.doc_numbers}
+        items = [i for i in docref_items(sentence) if i.text.upper() not in asked]
+    elif kind == "person":
+        items = _people(analysis, sentence)
+    elif kind == "place":
+        items = place_items(sentence)
+    else:
+        return None
+    if not items or len(items[0].text) >= len(sentence.strip()) - 2:
+        return None
+    return items[0].text
+
+
+def _figure(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -> str | None:
+    """The figure whose lead-in (the text since the previous figure) covers the question best."""
+    figures = figure_items(sentence)
+    unit = asked_unit(analysis.text)
+    if unit is not None:
+        figures = [f for f in figures if holds_number_with_unit(f.text, unit)] or figures
+    if not figures:
+        return None
+    best: tuple[float, int] | None = None
+    choice: Item = figures[0]
+    previous = 0
+    for i, item in enumerate(figures):
+        score = matcher.coverage(sentence[previous : item.end])
+        if best is None or score > best[0] + 1e-9:
+            best, choice = (score, i), item
+        previous = item.end
+    return choice.text
+
+
+def _people(analysis: QueryAnalysis, sentence: str) -> list[Item]:
+    """People with titles; those whose title words the question uses come first."""
+    people = person_items(sentence)
+    asked = set(fold_diacritics(analysis.text).lower().split())
+    return sorted(people, key=lambda p: -len(asked & set(fold_diacritics(p.text).lower().split()[:3])))
+
+
+_NEGATION = r"(?:chưa|không)\s+(?:\S+\s+){0,2}?"
+# "tăng" the verb, not the "tăng" of "tăng trưởng" (growth), which names an indicator.
+_UP = (r"\btăng\b(?!\s+trưởng)", r"\bvượt\b", r"\bcao hơn\b")
+_DOWN = (r"\bgiảm\b", r"\bthấp hơn\b", r"\bchậm\b")
+_PREDICATES = ("đạt", "hoàn thành", "tăng", "giảm", "thực hiện", "có", "được", "đủ", "vượt")
+_PLAN_WORDS = ("kế hoạch", "chỉ tiêu", "dự toán", "mục tiêu")
+
+
+def yes_or_no(analysis: QueryAnalysis, sentence: str) -> str:
+    """ "Có" or "Không" for a yes/no question, from what the sentence states.
+
+    A share of the plan decides a question about reaching it ("đạt 48,4% kế hoạch": Không);
+    the question's own predicate negated ("chưa đạt") says no; a sentence reporting a fall answers
+    a question about a rise with no (and the reverse); otherwise the sentence affirms.
+    """
+    question = analysis.text.lower()
+    text = sentence.lower()
+    if any(w in question for w in _PLAN_WORDS):
+        share = _plan_share(sentence)
+        if share is not None:
+            return "Có" if share >= 100 else "Không"
+    asked = [p for p in _PREDICATES if re.search(rf"\b{p}\b", question)]
+    subject = _clause_of(text, asked)
+    if any(re.search(rf"\b{_NEGATION}{p}\b", subject) for p in asked):
+        return "Không"
+    asks_up = any(re.search(p, question) for p in _UP)
+    asks_down = any(re.search(p, question) for p in _DOWN)
+    says_up = any(re.search(p, text) for p in _UP)
+    says_down = any(re.search(p, text) for p in _DOWN)
+    if asks_up and says_down and not says_up:
+        return "Không"
+    if asks_down and says_up and not says_down:
+        return "Không"
+    return "Có"
+
+
+def _clause_of(text: str, predicates: list[str]) -> str:
+    """The clause (between commas or semicolons) that holds the asked predicate, else the whole text:
+    "giảm 30%, không có ca tử vong" answers "có giảm không" in its first clause."""
+    for clause in re.split(r"[,;]", text):
+        if any(re.search(rf"\b{p}\b", clause) for p in predicates):
+            return clause
+    return text
+
+
+def _plan_item(sentence: str) -> Item | None:
+    """The percentage that is a share of the plan ("đạt 48,4% kế hoạch"), if the sentence has one."""
+    for item in figure_items(sentence):
+        if plan_share(sentence, item.start) is not None:
+            return item
+    return None
+
+
+def _plan_share(sentence: str) -> float | None:
+    item = _plan_item(sentence)
+    return plan_share(sentence, item.start) if item is not None else None
+
+
+def deciding_figure(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -> str | None:
+    """The figure a yes/no answer rests on: the share of the plan when the plan is asked about,
+    else the figure the question's words lead to."""
+    if any(w in analysis.text.lower() for w in _PLAN_WORDS):
+        item = _plan_item(sentence)
+        if item is not None:
+            return item.text
+    return _figure(analysis, sentence, matcher)

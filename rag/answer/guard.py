@@ -1,0 +1,146 @@
+"""The near-miss guard: a sentence answers only if it names what the question names.
+
+An embedder finds "kim ngạch xuất khẩu" close to "kim ngạch nhập khẩu", and the PCI sentence
+close to a SIPAS question. Semantic evidence is what makes paraphrases work, so a separate check
+keeps it honest: the named things of the question, an index or programme written as an acronym
+("SIPAS", "PAR INDEX"), an organisation ("Sở Y tế"), a person, a document number, must stand
+in the cited sentence, its section heading or its document's title. Words a reader may
+paraphrase ("hàng hóa bán ra nước ngoài" for exports) are left to the fitted model's
+``rare_missing`` and ``missing_mass`` features (trained on near misses). Hand-written: these are the rules of how reports name things.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rag.answer.candidates import Candidate
+from rag.query.analyze import QueryAnalysis
+from rag.text.abbreviations import Abbreviations
+from rag.text.entities import UPPER, capitalised_names
+from rag.text.normalize import fold_diacritics
+
+_WORD_RE = re.compile(r"[^\W_]+")
+# An acronym: two or more capitals (digits allowed after the first letter), e.g. SIPAS, PCI, PAPI.
+_ACRONYM_RE = re.compile(rf"(?<![\w-])[{UPPER}][{UPPER}0-9]{{1,9}}(?:\s+INDEX)?(?![\w-])")
+_ORG_RE = re.compile(
+    r"\b(?:Sở|Bộ|Cục|Chi cục|Ban|Trung tâm|Văn phòng|Thanh tra|Kho bạc|Ngân hàng)\s+"
+    rf"((?:[{UPPER}][^\s,.;:?!]*)(?:\s+(?:và\s+)?[^\s,.;:?!]+){{0,4}})"
+)
+# Words that end an organisation's name in a question ("Sở Y tế tỉnh Cà Mau", "Sở Y tế có …").
+_NAME_STOPS = frozenset(
+    "tỉnh thành huyện năm tháng quý là có đã được nào gì ai bao mấy đạt trong của ở tại về cho khi thì"
+    .split()
+)
+
+
+@dataclass(frozen=True)
+class NamedTerm:
+    """Something the question names that an answer must name too."""
+
+    text: str  # as written in the question
+    words: tuple[str, ...]  # its accent-free, lower-case words, all of which must be present
+    spelled_out: tuple[tuple[str, ...], ...] = ()  # or all words of one of these (an acronym's expansions)
+    document_wide: bool = False  # a person's name may identify the report anywhere in it, not the fact
+
+
+# An acronym in more than this share of the passages names the issuing body or a standing
+# programme ("UBND", "KT-XH"), which the answer sentence need not repeat; a rarer one ("SIPAS")
+# names the very thing asked.
+COMMON_SHARE = 0.2
+
+
+def named_terms(
+    analysis: QueryAnalysis,
+    abbreviations: Abbreviations,
+    share: Callable[[str], float] | None = None,
+) -> list[NamedTerm]:
+    """Acronyms (unless common in the index), organisation and person names, document numbers.
+
+    ``share(token)`` is the share of the index's passages holding an accent-free token; an
+    acronym the abbreviation table knows may also be present as one of its expansions.
+    """
+    text = analysis.text
+    terms: list[NamedTerm] = []
+    for m in _ACRONYM_RE.finditer(text):
+        token = m.group(0)
+        folded = fold_diacritics(token).lower()
+        words = tuple(folded.split())
+        if _is_roman(token) or (share is not None and max(share(w) for w in words) > COMMON_SHARE):
+            continue
+        expansions = tuple(
+            tuple(_WORD_RE.findall(fold_diacritics(e).lower())) for e in abbreviations.expansions_of(token)
+        )
+        terms.append(NamedTerm(token, words, expansions))
+    for m in _ORG_RE.finditer(text):
+        words = _organisation_name(m.group(1).split())
+        if words:
+            name = " ".join(words)
+            terms.append(NamedTerm(name, tuple(_WORD_RE.findall(fold_diacritics(name).lower()))))
+    province_words = set(fold_diacritics(analysis.province or "").lower().split())
+    for start, name in capitalised_names(text):
+        folded = tuple(fold_diacritics(name).lower().split())
+        if set(folded) <= province_words or _inside(start, terms, text):
+            continue
+        terms.append(NamedTerm(name, folded, document_wide=True))
+    for number in analysis.doc_numbers:
+        terms.append(NamedTerm(number, (fold_diacritics(number).lower(),)))
+    return terms
+
+
+def missing_terms(candidate: Candidate, terms: list[NamedTerm], document: str = "") -> list[str]:
+    """The named terms absent from the candidate's sentence, heading and document title (a person's
+    name: absent from the whole ``document``, where "tỉnh do ông X làm Chủ tịch" finds the report)."""
+    if not terms:
+        return []
+    near = _phrases(f"{candidate.text}\n{candidate.section}\n{candidate.meta.title or ''}")
+    anywhere = _phrases(f"{candidate.text}\n{document}") if any(t.document_wide for t in terms) else near
+    missing = []
+    for term in terms:
+        where, phrases = anywhere if term.document_wide else near
+        if len(term.words) == 1 and "/" in term.words[0]:  # a document number, whole: 142/… is not 1142/…
+            present = re.search(rf"(?<![\w/]){re.escape(term.words[0])}(?![\w])", where) is not None
+        else:  # the words in a row: "PAR INDEX" is not "chỉ số ... hành chính" scattered
+            present = any(f" {' '.join(option)} " in phrases for option in (term.words, *term.spelled_out))
+        if not present:
+            missing.append(term.text)
+    return missing
+
+
+def _organisation_name(words: list[str]) -> list[str]:
+    """The name after "Sở"/"Bộ"/...: capitalised words, each with at most one small syllable after it
+    (Vietnamese words are one or two syllables: "Tài chính", "Y tế", "Kế hoạch và Đầu tư"), so the
+    verb that follows ("Sở Tài chính đề xuất") is not taken for part of the name."""
+    out: list[str] = []
+    small = 0
+    for word in words:
+        if word.lower() in _NAME_STOPS:
+            break
+        if word[:1].isupper():
+            small = 0
+        elif word == "và" and out:
+            small = -1  # "và" joins the next capitalised word
+        else:
+            small += 1
+            if small > 1:
+                break
+        out.append(word)
+    while out and (out[-1] == "và" or not out[-1][:1].isupper() and len(out) > 1 and out[-2] == "và"):
+        out.pop()
+    return out
+
+
+def _phrases(text: str) -> tuple[str, str]:
+    """``text`` accent-free and lower-case, and its words joined by single spaces (padded)."""
+    folded = fold_diacritics(text).lower()
+    return folded, " " + " ".join(_WORD_RE.findall(folded)) + " "
+
+
+def _is_roman(token: str) -> bool:
+    return bool(re.fullmatch(r"[IVXLC]+", token))
+
+
+def _inside(pos: int, terms: list[NamedTerm], text: str) -> bool:
+    """Whether a capitalised run starts inside an organisation name already taken."""
+    return any(t.text in text and text.find(t.text) <= pos < text.find(t.text) + len(t.text) for t in terms)

@@ -1,0 +1,288 @@
+"""What answers are made of: figures with their units, dates, document numbers, people, places.
+
+One place for these recognisers: the reranker, the reader and the answer writer all ask "does
+this sentence hold a figure / a date / a name?" and "which one?", and must agree. Hand-written:
+no offline library tags Vietnamese report text this way (underthesea's NER is trained on news
+and misses "5.851 tỷ đồng" as a quantity).
+
+Vietnamese numbers: "." groups thousands and "," marks decimals ("5.851", "17,7%").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rag.text.abbreviations import DOC_NUMBER_RE
+from rag.text.normalize import fold_diacritics
+
+__all__ = [
+    "DOC_NUMBER_RE",
+    "Item",
+    "date_items",
+    "docref_items",
+    "figure_items",
+    "holds_answer_type",
+    "holds_number_with_unit",
+    "informative_numbers",
+    "person_items",
+    "place_items",
+]
+
+YEAR_RE = re.compile(r"^(19|20)\d\d$")
+_YEAR_IN_TEXT_RE = re.compile(r"(?<![\d.,/])(?:1[0-9]|20)\d\d(?![\d.,/])")
+NUMBER_RE = re.compile(r"(?<![\w/])(?<![^\W\d_]-)\d+(?:[.,]\d+)*(?:\s?%)?(?![\w/])")
+DATE_RE = re.compile(
+    r"\b\d{1,2}/\d{1,2}/\d{4}\b|\bngày\s+\d{1,2}(?:\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|/\d{1,2}(?:/\d{2,4})?)"
+    r"|\btháng\s+\d{1,2}(?:/|\s+năm\s+)\d{4}",
+    re.IGNORECASE,
+)
+# "1631/QĐ-UBND", "15/2020/NĐ-CP"; and the Party's style, "05-NQ/TU", "35-KL/TW".
+DOCREF_RE = re.compile(
+    r"\b\d+/(?:\d{4}/)?[A-ZĐ][A-ZĐa-zđ]*(?:-[A-ZĐ][A-ZĐa-zđ]*)+\b|\b\d+-[A-ZĐ]{1,4}/[A-ZĐ]{1,6}\b"
+)
+# A share written as a fraction: "12/22 chỉ tiêu", "xếp hạng 49/63" (not a date, not a document number).
+FRACTION_RE = re.compile(r"(?<![\w/.,])\d{1,4}/\d{1,4}(?![\w/]|\.\d)")
+
+
+def _latin_letters(capital: bool) -> str:
+    """Every Latin letter with its diacritics (Vietnamese: "Ạ", "Ữ", "Đ"), capitals or small ones.
+
+    A character range like "À-Ỹ" is no capital class: it holds the small letters coded between them.
+    """
+    kind = "LATIN CAPITAL" if capital else "LATIN SMALL"
+    return "".join(chr(c) for c in range(0xC0, 0x1EFA) if unicodedata.name(chr(c), "").startswith(kind))
+
+
+UPPER = "A-Z" + _latin_letters(capital=True)
+LOWER = "a-z" + _latin_letters(capital=False)
+NAME_WORD = rf"[{UPPER}][{LOWER}]+"
+TITLES = (
+    "đồng chí",
+    "ông",
+    "bà",
+    "Chủ tịch",
+    "Phó Chủ tịch",
+    "Bí thư",
+    "Phó Bí thư",
+    "Giám đốc",
+    "Phó Giám đốc",
+    "Thủ tướng",
+    "Phó Thủ tướng",
+    "Bộ trưởng",
+    "Thứ trưởng",
+    "Trưởng ban",
+    "Chánh Văn phòng",
+)
+PERSON_RE = re.compile(
+    rf"(?:(?:{'|'.join(sorted(TITLES, key=len, reverse=True))})\s+)(?:[^\s,;.]+\s+){{0,6}}?"
+    rf"({NAME_WORD}(?:\s+{NAME_WORD}){{1,3}})"
+)
+_PERSON_TIGHT_RE = re.compile(
+    rf"(?:(?:{'|'.join(sorted(TITLES, key=len, reverse=True))})\s+)({NAME_WORD}(?:\s+{NAME_WORD}){{1,3}})"
+)
+# First words of titles and bodies, as written ("Trưởng" opens a title, "Trương" is a surname): a
+# capitalised run opening with one is a title ("Phó Chủ tịch", "Ủy ban"), not a name.
+TITLE_OPENERS = frozenset(
+    "Phó Chủ Bí Giám Ủy Hội Thủ Bộ Sở Ban Tổng Trưởng Chánh Văn Mặt Tỉnh Thành Huyện Đại Quốc Nhà Chi Cục"
+    .split()
+)
+_CAPITALISED_RUN_RE = re.compile(rf"(?<!^)(?<![.?!]\s)\b({NAME_WORD}(?:\s+{NAME_WORD}){{1,3}})\b")
+
+
+def capitalised_names(text: str) -> list[tuple[int, str]]:
+    """``(start, name)`` of names written with diacritics in two to four capitalised syllables, not
+    opening the text and not a title: people ("Nguyễn Văn Sơn") and places ("Cà Mau")."""
+    out = []
+    for m in _CAPITALISED_RUN_RE.finditer(text):
+        name = m.group(1)
+        if name.split()[0] in TITLE_OPENERS or name == fold_diacritics(name):
+            continue
+        out.append((m.start(), name))
+    return out
+
+
+NAME_LINE_RE = re.compile(rf"(?m)^\s*{NAME_WORD}(?:\s+{NAME_WORD}){{1,3}}\s*$")
+PLACE_RE = re.compile(
+    r"\b(?:xã|huyện|tỉnh|thành phố|thị xã|phường|thị trấn|ấp|khóm|quận)\s+"
+    rf"{NAME_WORD}(?:\s+{NAME_WORD}){{0,2}}"
+)
+
+# Units a figure is written with in reports, longest first ("tỷ đồng" before "tỷ"). A unit makes
+# the pinned figure readable on its own: "5.851 tỷ đồng", not "5.851".
+UNITS = tuple(
+    sorted(
+        (
+            "%",
+            "tỷ đồng",
+            "triệu đồng",
+            "nghìn đồng",
+            "ngàn đồng",
+            "đồng",
+            "tỷ USD",
+            "triệu USD",
+            "nghìn USD",
+            "USD",
+            "tỷ",
+            "triệu",
+            "nghìn",
+            "ngàn",
+            "ha",
+            "hécta",
+            "tấn",
+            "nghìn tấn",
+            "triệu tấn",
+            "km",
+            "m",
+            "m2",
+            "m3",
+            "kW",
+            "MW",
+            "kWh",
+            "triệu kWh",
+            "người",
+            "lượt người",
+            "lượt khách",
+            "lượt",
+            "hộ",
+            "xã",
+            "huyện",
+            "phường",
+            "doanh nghiệp",
+            "dự án",
+            "văn bản",
+            "căn",
+            "căn nhà",
+            "con",
+            "cơ sở",
+            "trường",
+            "học sinh",
+            "lao động",
+            "bệnh nhân",
+            "ca",
+            "trường hợp",
+            "chỉ tiêu",
+            "điểm",
+            "lần",
+            "tháng",
+            "ngày",
+            "năm",
+            "hồ sơ",
+            "đơn vị",
+            "cuộc",
+            "vụ",
+            "mô hình",
+            "công trình",
+            "km2",
+            "giường",
+            "bác sĩ",
+            "thủ tục",
+            "sản phẩm",
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+_UNIT_RE = re.compile(r"\s?(" + "|".join(re.escape(u) for u in UNITS) + r")(?![^\W\d_])")
+_PLAN_RE = re.compile(r"\)?\s*(?:của\s+|so với\s+)?(?:kế hoạch|KH|chỉ tiêu|dự toán)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing a sentence says that can answer a question: its span and its text."""
+
+    start: int
+    end: int
+    text: str
+
+
+def informative_numbers(text: str) -> list[str]:
+    """Numbers that can answer "bao nhiêu": figures and percentages, not bare years."""
+    return [m.group(0) for m in NUMBER_RE.finditer(text) if not YEAR_RE.match(m.group(0))]
+
+
+def figure_items(text: str) -> list[Item]:
+    """Figures with their unit where one follows ("5.851 tỷ đồng", "17,7%", "46 xã"); years left out."""
+    out = []
+    blocked = [(m.start(), m.end()) for rx in (DATE_RE, DOCREF_RE) for m in rx.finditer(text)]
+    for m in FRACTION_RE.finditer(text):
+        if not any(s <= m.start() < e for s, e in blocked):
+            out.append(Item(m.start(), m.end(), m.group(0)))
+            blocked.append((m.start(), m.end()))
+    for m in NUMBER_RE.finditer(text):
+        if YEAR_RE.match(m.group(0)) or any(s <= m.start() < e for s, e in blocked):
+            continue
+        end = m.end()
+        if not m.group(0).endswith("%"):
+            unit = _UNIT_RE.match(text, end)
+            if unit:
+                end = unit.end()
+        out.append(Item(m.start(), end, text[m.start() : end]))
+    return sorted(out, key=lambda item: item.start)
+
+
+def holds_number_with_unit(text: str, unit: str) -> bool:
+    """A figure followed (within one word) by the counted noun: "18.015 văn bản", "46 xã"."""
+    folded = fold_diacritics(text).lower()
+    return bool(re.search(rf"(?<![\w/])\d+(?:[.,/]\d+)*\s+(?:[^\W\d_]+\s+)?{re.escape(unit)}\b", folded))
+
+
+def date_items(text: str) -> list[Item]:
+    return [Item(m.start(), m.end(), m.group(0)) for m in DATE_RE.finditer(text)]
+
+
+def docref_items(text: str) -> list[Item]:
+    return [Item(m.start(), m.end(), m.group(0)) for m in DOCREF_RE.finditer(text)]
+
+
+def person_items(text: str) -> list[Item]:
+    """People named with a title ("Phó Chủ tịch UBND tỉnh Lâm Văn Bi"): the title through the name."""
+    out = []
+    for m in PERSON_RE.finditer(text):
+        out.append(Item(m.start(), m.end(), m.group(0)))
+    return out
+
+
+def place_items(text: str) -> list[Item]:
+    return [Item(m.start(), m.end(), m.group(0)) for m in PLACE_RE.finditer(text)]
+
+
+_EXCEEDED_RE = re.compile(r"\bvượt\s*$", re.IGNORECASE)
+
+
+def plan_share(text: str, start: int) -> float | None:
+    """The percentage at ``start`` as a share of a plan ("đạt 48,4% kế hoạch" → 48.4, "vượt 1,1% kế
+    hoạch" → 101.1), or None when it is no share of a plan."""
+    m = NUMBER_RE.match(text, start)
+    if not m or not m.group(0).endswith("%") or not _PLAN_RE.match(text, m.end()):
+        return None
+    value = parse_number(m.group(0).rstrip("% "))
+    if value is not None and _EXCEEDED_RE.search(text, max(0, start - 12), start):
+        return 100.0 + value  # "vượt 1,1% kế hoạch": 101,1% of the plan
+    return value
+
+
+def parse_number(raw: str) -> float | None:
+    """A Vietnamese-written number as a float: "5.851" → 5851, "17,7" → 17.7."""
+    try:
+        return float(raw.replace(".", "").replace(",", "."))
+    except ValueError:
+        return None
+
+
+def holds_answer_type(text: str, answer_type: str, unit: str | None = None) -> bool:
+    """Whether ``text`` contains something of the kind the question asks for (with its unit)."""
+    if answer_type == "number":
+        if unit is not None:
+            return holds_number_with_unit(text, unit)
+        return bool(informative_numbers(text))
+    if answer_type == "date":  # "khi nào", "năm nào": a date, or the year alone
+        return bool(DATE_RE.search(text) or _YEAR_IN_TEXT_RE.search(text))
+    if answer_type == "docref":
+        return bool(DOCREF_RE.search(text))
+    if answer_type == "person":
+        return bool(_PERSON_TIGHT_RE.search(text) or NAME_LINE_RE.search(text))
+    if answer_type == "place":
+        return bool(PLACE_RE.search(text))
+    return True

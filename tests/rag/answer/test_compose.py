@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from rag.answer.compose import deciding_figure, lead_item, yes_or_no
+from rag.query.analyze import QueryAnalysis, analyze
+from rag.rerank.evidence import KeywordMatcher
+from rag.text.abbreviations import default_abbreviations
+
+TWO_FIGURES = "Kim ngạch xuất khẩu đạt 1.112,5 triệu USD, thu ngân sách năm 2021 đạt 5.851 tỷ đồng."
+
+
+def _asked(question: str) -> tuple[QueryAnalysis, KeywordMatcher]:
+    analysis = analyze(question)
+    return analysis, KeywordMatcher(analysis, lambda t: 1.0, default_abbreviations())
+
+
+def _lead(question: str, sentence: str) -> str | None:
+    analysis, matcher = _asked(question)
+    return lead_item(analysis, sentence, matcher)
+
+
+def _verdict(question: str, sentence: str) -> str:
+    analysis, _ = _asked(question)
+    assert analysis.form == "yesno"
+    return yes_or_no(analysis, sentence)
+
+
+# --- lead_item -----------------------------------------------------------------------------------
+
+
+def test_the_figure_whose_lead_in_covers_the_question_is_chosen():
+    assert _lead("Thu ngân sách năm 2021 đạt bao nhiêu?", TWO_FIGURES) == "5.851 tỷ đồng"
+    assert _lead("Kim ngạch xuất khẩu đạt bao nhiêu?", TWO_FIGURES) == "1.112,5 triệu USD"
+
+
+def test_a_keyword_question_naming_an_indicator_gets_its_figure():
+    assert _lead("thu ngan sach 2021 ca mau", TWO_FIGURES) == "5.851 tỷ đồng"
+
+
+def test_the_figure_keeps_its_unit():
+    assert _lead("Tỷ lệ hộ nghèo năm 2021 là bao nhiêu?", "Tỷ lệ hộ nghèo năm 2021 còn 2,35%.") == "2,35%"
+
+
+def test_a_figure_with_the_asked_unit_is_preferred():
+    sentence = "Có 1.200 người tham gia, 46 xã đạt chuẩn nông thôn mới."
+    assert _lead("Tỉnh có bao nhiêu xã đạt chuẩn nông thôn mới?", sentence) == "46 xã"
+
+
+def test_a_phrase_question_has_no_lead_item():
+    assert _lead("Tình hình thu ngân sách ra sao?", TWO_FIGURES) is None
+
+
+def test_no_figure_no_lead():
+    assert _lead("Thu ngân sách năm 2021 đạt bao nhiêu?", "Thu ngân sách năm 2021 đạt khá.") is None
+
+
+def test_a_person_is_led_with_their_title():
+    sentence = "Phó Chủ tịch UBND tỉnh Lâm Văn Bi chủ trì phiên họp thường kỳ tháng 8."
+    assert _lead("Ai chủ trì phiên họp?", sentence) == "Phó Chủ tịch UBND tỉnh Lâm Văn Bi"
+
+
+def test_a_date_is_led_without_the_document_number():
+    sentence = "Kế hoạch số 142/KH-UBND ngày 05/11/2019 về phòng, chống dịch bệnh."
+    assert _lead("Kế hoạch phòng chống dịch được ban hành khi nào?", sentence) == "ngày 05/11/2019"
+
+
+def test_the_asked_document_number_is_not_its_own_answer():
+    sentence = "Kế hoạch số 142/KH-UBND thực hiện Quyết định số 1631/QĐ-UBND của tỉnh."
+    assert _lead("Kế hoạch 142/KH-UBND thực hiện văn bản nào?", sentence) == "1631/QĐ-UBND"
+
+
+def test_an_item_that_is_the_whole_sentence_is_no_lead():
+    assert _lead("Kế hoạch ban hành khi nào?", "ngày 05/11/2019") is None
+
+
+# --- yes_or_no -----------------------------------------------------------------------------------
+
+
+def test_a_share_of_the_plan_below_100_is_no():
+    sentence = "Thu ngân sách đạt 2.850 tỷ đồng, đạt 48,4% kế hoạch."
+    assert _verdict("Thu ngân sách năm 2021 có đạt kế hoạch không?", sentence) == "Không"
+
+
+def test_exceeding_the_plan_is_yes_even_by_a_small_percentage():
+    sentence = "Thu ngân sách đạt 5.851 tỷ đồng, vượt 1,1% kế hoạch."
+    assert _verdict("Thu ngân sách năm 2021 có đạt kế hoạch không?", sentence) == "Có"
+
+
+def test_a_share_of_the_plan_of_100_or_more_is_yes():
+    sentence = "Thu ngân sách đạt 5.851 tỷ đồng, đạt 101,1% kế hoạch."
+    assert _verdict("Thu ngân sách năm 2021 có đạt kế hoạch không?", sentence) == "Có"
+
+
+def test_not_reaching_is_no():
+    sentence = "Giải ngân vốn đầu tư công chưa đạt kế hoạch đề ra."
+    assert _verdict("Giải ngân vốn đầu tư công có đạt kế hoạch không?", sentence) == "Không"
+
+
+def test_a_fall_asked_as_a_rise_is_no_and_the_reverse():
+    fell = "Kim ngạch xuất khẩu giảm 3,2% so với cùng kỳ."
+    assert _verdict("Kim ngạch xuất khẩu có tăng không?", fell) == "Không"
+    assert _verdict("Số ca mắc có giảm không?", "Số ca mắc tăng 12 ca so với tháng trước.") == "Không"
+
+
+def test_a_rise_asked_as_a_rise_is_yes():
+    rose = "Kim ngạch xuất khẩu tăng 3,2% so với cùng kỳ."
+    assert _verdict("Kim ngạch xuất khẩu có tăng không?", rose) == "Có"
+
+
+def test_the_deciding_figure_of_a_rate_of_change():
+    analysis, matcher = _asked("Kim ngạch xuất khẩu có tăng không?")
+    assert deciding_figure(analysis, "Kim ngạch xuất khẩu giảm 3,2% so với cùng kỳ.", matcher) == "3,2%"
+
+
+def test_the_deciding_figure_of_a_plan_question_is_the_share():
+    analysis, matcher = _asked("Thu ngân sách năm 2021 có đạt kế hoạch không?")
+    sentence = "Thu ngân sách đạt 2.850 tỷ đồng, đạt 48,4% kế hoạch."
+    assert deciding_figure(analysis, sentence, matcher) == "48,4%"
+
+
+def test_a_growth_rate_before_the_share_of_the_plan_does_not_decide():
+    sentence = "Thu ngân sách đạt 5.851 tỷ đồng, tăng 17,7% so với cùng kỳ, đạt 104% dự toán."
+    assert _verdict("Thu ngân sách có đạt dự toán không?", sentence) == "Có"
+
+
+def test_a_negation_in_another_clause_does_not_turn_the_answer():
+    sentence = "Số ca mắc giảm 30% so với tháng trước, không có ca tử vong."
+    assert _verdict("Số ca mắc có giảm không?", sentence) == "Có"
+
+
+def test_tang_truong_is_not_a_rise():
+    sentence = "Tốc độ tăng trưởng kinh tế giảm còn 3,2%."
+    assert _verdict("Tốc độ tăng trưởng kinh tế có tăng không?", sentence) == "Không"

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import pytest
+
+from rag.text.entities import (
+    LOWER,
+    UPPER,
+    figure_items,
+    holds_answer_type,
+    parse_number,
+    plan_share,
+)
+
+
+def _figures(text: str) -> list[str]:
+    return [item.text for item in figure_items(text)]
+
+
+# --- figure_items --------------------------------------------------------------------------------
+
+
+def test_figures_keep_their_unit_money_percent_and_counted_noun():
+    text = "Thu ngân sách đạt 5.851 tỷ đồng, tăng 17,7% so với năm 2020; có 46 xã đạt chuẩn."
+    assert _figures(text) == ["5.851 tỷ đồng", "17,7%", "46 xã"]
+
+
+def test_figure_items_spans_are_exact_slices_of_the_text():
+    text = "Kim ngạch xuất khẩu đạt 1.112,5 triệu USD, có 12 dự án mới."
+    items = figure_items(text)
+    assert [i.text for i in items] == ["1.112,5 triệu USD", "12 dự án"]
+    assert all(text[i.start : i.end] == i.text for i in items)
+
+
+def test_the_longest_unit_wins_ty_dong_over_ty():
+    assert _figures("chi 350 tỷ đồng cho đầu tư") == ["350 tỷ đồng"]
+    assert _figures("tổng vốn 350 tỷ, giải ngân chậm") == ["350 tỷ"]
+
+
+def test_a_figure_without_a_known_unit_is_the_bare_number():
+    assert _figures("xếp hạng 49 trên cả nước") == ["49"]
+
+
+def test_years_are_not_figures():
+    assert _figures("Năm 2021 và năm 2020 không có số liệu") == []
+    assert _figures("từ 2019 - 2020 có 2 huyện") == ["2 huyện"]
+
+
+def test_dates_are_not_figures():
+    assert _figures("ban hành ngày 05/11/2019") == []
+    assert _figures("ngày 26/8/2020 có 7 hồ sơ") == ["7 hồ sơ"]
+    assert _figures("trong tháng 8/2020 xảy ra 12 vụ") == ["12 vụ"]
+    assert _figures("ngày 5 tháng 11 năm 2019 tiếp nhận 7 hồ sơ") == ["7 hồ sơ"]
+
+
+def test_document_numbers_are_not_figures():
+    assert _figures("Kế hoạch số 142/KH-UBND ngày 05/11/2019 về phòng, chống dịch") == []
+    assert _figures("theo Nghị định số 15/2020/NĐ-CP") == []
+    assert _figures("theo Quyết định 1631/QĐ-UBND có 3 dự án") == ["3 dự án"]
+
+
+def test_party_style_document_numbers_are_not_figures():
+    assert _figures("thực hiện Nghị quyết số 05-NQ/TU của Tỉnh ủy") == []
+
+
+def test_a_hyphenated_code_like_covid_19_is_not_a_figure():
+    assert _figures("dịch COVID-19 có 3 ca") == ["3 ca"]
+
+
+# --- holds_answer_type ---------------------------------------------------------------------------
+
+
+def test_number_type_needs_a_figure_not_a_year():
+    assert holds_answer_type("có 46 xã đạt chuẩn", "number")
+    assert not holds_answer_type("trong năm 2021", "number")
+    assert not holds_answer_type("thu ngân sách tăng mạnh", "number")
+
+
+def test_number_type_with_an_asked_unit_needs_that_unit():
+    assert holds_answer_type("có 46 xã đạt chuẩn", "number", "xa")
+    assert not holds_answer_type("có 46 xã đạt chuẩn", "number", "nguoi")
+    assert holds_answer_type("có 1.200 người tham gia", "number", "nguoi")
+
+
+def test_date_type_accepts_a_full_date_and_a_bare_year():
+    assert holds_answer_type("ban hành ngày 05/11/2019", "date")
+    assert holds_answer_type("được thành lập năm 1990", "date")
+    assert not holds_answer_type("được thành lập sau khi tái lập tỉnh", "date")
+
+
+def test_person_type_needs_a_title_and_a_capitalised_name():
+    assert holds_answer_type("Phó Chủ tịch Nguyễn Tiến Hải phát biểu", "person")
+    assert holds_answer_type("đồng chí Lê Văn Sử dự họp", "person")
+    assert not holds_answer_type("Phó Chủ tịch phát biểu bế mạc", "person")
+    assert not holds_answer_type("ông nguyễn văn a dự họp", "person")
+
+
+def test_docref_and_unknown_types():
+    assert holds_answer_type("theo Quyết định số 1631/QĐ-UBND", "docref")
+    assert not holds_answer_type("không có số hiệu", "docref")
+    assert holds_answer_type("bất kỳ câu nào", "phrase")
+
+
+# --- plan_share and parse_number -----------------------------------------------------------------
+
+
+def test_plan_share_reads_the_percentage_of_the_plan():
+    text = "thu ngân sách đạt 48,4% kế hoạch"
+    assert plan_share(text, text.index("48")) == pytest.approx(48.4)
+    text = "đạt 104% dự toán"
+    assert plan_share(text, text.index("104")) == pytest.approx(104.0)
+
+
+def test_plan_share_is_none_for_a_percentage_not_of_a_plan_or_not_a_percentage():
+    text = "tỷ lệ hộ nghèo còn 2,5% trong toàn tỉnh"
+    assert plan_share(text, text.index("2,5")) is None
+    text = "đạt 5.851 tỷ đồng kế hoạch"
+    assert plan_share(text, text.index("5.851")) is None
+    assert plan_share("không có số", 0) is None
+
+
+def test_a_growth_rate_over_last_year_is_not_a_share_of_the_plan():
+    text = "thu ngân sách tăng 17,7% so với cùng kỳ năm 2020"
+    assert plan_share(text, text.index("17,7")) is None
+
+
+def test_parse_number_reads_vietnamese_grouping_and_decimals():
+    assert parse_number("5.851") == 5851.0
+    assert parse_number("17,7") == pytest.approx(17.7)
+    assert parse_number("1.112,5") == pytest.approx(1112.5)
+    assert parse_number("1.194.300") == 1194300.0
+    assert parse_number("46") == 46.0
+
+
+def test_parse_number_gives_none_for_text():
+    assert parse_number("abc") is None
+    assert parse_number("") is None
+
+
+# --- letter classes ------------------------------------------------------------------------------
+
+
+def test_upper_holds_vietnamese_capitals_and_no_small_letter():
+    for letter in "AZĐỮẠÂĂÊÔƠƯÁỸ":
+        assert letter in UPPER
+    letters = UPPER.replace("A-Z", "")
+    assert not any(c.islower() for c in letters)
+    assert "đ" not in UPPER and "ữ" not in UPPER
+
+
+def test_lower_holds_vietnamese_small_letters_and_no_capital():
+    for letter in "azđữạâăêôơưáỹ":
+        assert letter in LOWER
+    letters = LOWER.replace("a-z", "")
+    assert not any(c.isupper() for c in letters)
+    assert "Đ" not in LOWER and "Ữ" not in LOWER
