@@ -40,7 +40,7 @@ from rag.rerank.evidence import (
     stated_years,
 )
 from rag.text.abbreviations import Abbreviations
-from rag.text.entities import holds_answer_type
+from rag.text.entities import holds_a_number, holds_number_with_unit
 from rag.text.sentences import sentence_spans
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,8 @@ MAX_ITEMS = 5
 MAX_LIST_ITEMS = 12
 # Sentences of a list or summary besides the best one must be at least this likely relative to it.
 _COMPANION_RATIO = 0.5
+# A question half or more of whose words no passage holds is in another language: no word evidence.
+FOREIGN_SHARE = 0.5
 # period_match at or above this: the document or the passage is of the very period asked.
 _SAME_PERIOD = 0.75
 _WHOLE_YEAR = ("ca nam", "toan nam", "tron nam")
@@ -148,11 +150,7 @@ class ExtractiveAnswerer:
     def _foreign(self, matcher: KeywordMatcher) -> bool:
         """Whether most of the question's words never occur in the index: a question in another
         language ("Which contact-tracing app …?"), whose few chance matches are no word evidence."""
-        if not matcher.keywords:
-            return False
-        bm25 = self.store.bm25()
-        unseen = sum(1 for k in matcher.keywords if bm25.share(k, "folded") == 0.0)
-        return unseen * 2 >= len(matcher.keywords)
+        return self.store.bm25().unseen(matcher.keywords) >= FOREIGN_SHARE
 
     def answer(
         self,
@@ -334,8 +332,12 @@ def _strict_period(analysis: QueryAnalysis, candidate: Candidate) -> bool:
 
 
 def _holds_asked_type(analysis: QueryAnalysis, sentence: str) -> bool:
-    """The sentence holds the kind of thing asked: for "bao nhiêu", a figure (with the asked unit)."""
-    return holds_answer_type(sentence, analysis.answer_type, asked_unit(analysis.text))
+    """The sentence holds the kind of thing asked: for "bao nhiêu", a number, as a figure or a word
+    ("sáu vật thể"), with the counted noun when one is asked ("bao nhiêu người": "95,5%" is no count)."""
+    if analysis.answer_type != "number":
+        return True
+    unit = asked_unit(analysis.text)
+    return holds_number_with_unit(sentence, unit) if unit else holds_a_number(sentence)
 
 
 def _enumeration_first(scored: Scored, order: list[int], matcher: KeywordMatcher) -> list[int]:

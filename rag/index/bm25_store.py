@@ -88,6 +88,10 @@ class BM25Index:
         df = self._df(token, field)
         return float(np.log((n - df + 0.5) / (df + 0.5) + 1.0))
 
+    def unseen(self, tokens: list[str], field: str = "folded") -> float:
+        """The share of ``tokens`` no passage holds (1.0 for a question in a language the index lacks)."""
+        return sum(1 for t in tokens if self._df(t, field) == 0) / len(tokens) if tokens else 0.0
+
     def share(self, token: str, field: str = "folded") -> float:
         """The share of passages that hold ``token`` (0.0 in an empty index)."""
         return self._df(token, field) / len(self.ids) if self.ids else 0.0

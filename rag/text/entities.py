@@ -103,6 +103,11 @@ def capitalised_names(text: str) -> list[tuple[int, str]]:
     return out
 
 
+# Two to four capitalised syllables anywhere, the first not a title ("Nguyễn Du", "Luang Phrabang").
+_NAME_RUN_RE = re.compile(
+    rf"\b(?!(?:{'|'.join(sorted(TITLE_OPENERS))})\b){NAME_WORD}(?:\s+{NAME_WORD}){{1,3}}\b"
+)
+_AT_PLACE_RE = re.compile(rf"\b(?:ở|tại|đến|từ)\s+{NAME_WORD}")
 NAME_LINE_RE = re.compile(rf"(?m)^\s*{NAME_WORD}(?:\s+{NAME_WORD}){{1,3}}\s*$")
 PLACE_RE = re.compile(
     r"\b(?:xã|huyện|tỉnh|thành phố|thị xã|phường|thị trấn|ấp|khóm|quận)\s+"
@@ -197,6 +202,19 @@ class Item:
     text: str
 
 
+# Counts written as words ("sáu vật thể", "ba phương pháp", "hàng trăm người"). Left out, as more often
+# something else: "năm" (year), "một" ("một số": some), "tư" ("đầu tư"), and bare magnitudes ("tỷ lệ").
+NUMBER_WORDS_RE = re.compile(
+    r"\b(?:hai|ba|bốn|sáu|bảy|tám|chín|mười|vài|hàng chục|hàng trăm|hàng nghìn|hàng ngàn|hàng triệu)\b",
+    re.IGNORECASE,
+)
+
+
+def holds_a_number(text: str) -> bool:
+    """A figure or a number written as a word: what any "bao nhiêu" answer holds."""
+    return bool(informative_numbers(text) or FRACTION_RE.search(text) or NUMBER_WORDS_RE.search(text))
+
+
 def informative_numbers(text: str) -> list[str]:
     """Numbers that can answer "bao nhiêu": figures and percentages, not bare years."""
     return [m.group(0) for m in NUMBER_RE.finditer(text) if not YEAR_RE.match(m.group(0))]
@@ -222,10 +240,21 @@ def figure_items(text: str) -> list[Item]:
     return sorted(out, key=lambda item: item.start)
 
 
+_NUMBER_WORD_THEN_RE = re.compile(rf"{NUMBER_WORDS_RE.pattern}\s+(?:([^\W\d_]+)\s+)?([^\W\d_]+)", re.IGNORECASE)
+
+
 def holds_number_with_unit(text: str, unit: str) -> bool:
-    """A figure followed (within one word) by the counted noun: "18.015 văn bản", "46 xã"."""
+    """A number followed (within one word) by the counted noun: "18.015 văn bản", "46 xã", "sáu vật thể".
+
+    Number words are matched as written (with their diacritics): accent-free "tu", "sau", "tam"
+    are also "từ", "sau", "tâm"."""
     folded = fold_diacritics(text).lower()
-    return bool(re.search(rf"(?<![\w/])\d+(?:[.,/]\d+)*\s+(?:[^\W\d_]+\s+)?{re.escape(unit)}\b", folded))
+    if re.search(rf"(?<![\w/])\d+(?:[.,/]\d+)*\s+(?:[^\W\d_]+\s+)?{re.escape(unit)}\b", folded):
+        return True
+    for m in _NUMBER_WORD_THEN_RE.finditer(text):
+        if any(w and fold_diacritics(w).lower() == unit for w in m.groups()):
+            return True
+    return False
 
 
 def date_items(text: str) -> list[Item]:
@@ -281,8 +310,8 @@ def holds_answer_type(text: str, answer_type: str, unit: str | None = None) -> b
         return bool(DATE_RE.search(text) or _YEAR_IN_TEXT_RE.search(text))
     if answer_type == "docref":
         return bool(DOCREF_RE.search(text))
-    if answer_type == "person":
-        return bool(_PERSON_TIGHT_RE.search(text) or NAME_LINE_RE.search(text))
-    if answer_type == "place":
-        return bool(PLACE_RE.search(text))
+    if answer_type == "person":  # a titled name, a signature line, or a name written plainly ("Nguyễn Du")
+        return bool(_PERSON_TIGHT_RE.search(text) or NAME_LINE_RE.search(text) or _NAME_RUN_RE.search(text))
+    if answer_type == "place":  # "huyện Năm Căn", or a name after "ở" / "tại" ("tại Luang Phrabang")
+        return bool(PLACE_RE.search(text) or _AT_PLACE_RE.search(text))
     return True

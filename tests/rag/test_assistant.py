@@ -163,3 +163,12 @@ def test_a_near_miss_acronym_is_refused(assistant: Assistant):
     # the reports give PCI and PAR INDEX; "PAPI" is in the abbreviation table but in no report
     answer = assistant.ask("Chỉ số PAPI năm 2019 của Cà Mau xếp hạng mấy?")
     assert not answer.found and answer.citations == []
+
+
+def test_a_question_in_another_language_is_searched_by_meaning_not_by_words(assistant: Assistant):
+    english = assistant.understand("Which contact-tracing app were residents urged to install?")
+    vietnamese = assistant.understand("Thu ngân sách năm 2021 của Cà Mau đạt bao nhiêu?")
+    assert assistant._foreign(english) and not assistant._foreign(vietnamese)
+    answer = assistant.ask("Which contact-tracing app were residents urged to install?")
+    assert answer.confidence is not None  # answered or refused, by the cross-lingual reader
+    _check_citations(assistant, answer)

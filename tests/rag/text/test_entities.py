@@ -7,6 +7,7 @@ from rag.text.entities import (
     UPPER,
     figure_items,
     holds_answer_type,
+    holds_number_with_unit,
     parse_number,
     plan_share,
 )
@@ -153,3 +154,25 @@ def test_lower_holds_vietnamese_small_letters_and_no_capital():
     letters = LOWER.replace("a-z", "")
     assert not any(c.isupper() for c in letters)
     assert "Đ" not in LOWER and "Ữ" not in LOWER
+
+
+def test_a_count_written_in_words_holds_the_counted_noun():
+    assert holds_number_with_unit("Đã thu thập sáu vật thể trong hệ Mặt Trời.", "vat")
+    assert holds_number_with_unit("hàng trăm người dân tham gia", "nguoi")
+
+
+def test_a_rate_or_some_is_not_a_count():
+    # "tỷ lệ xã" is a rate of communes, "một số xã" some communes: neither counts communes
+    assert not holds_number_with_unit("tỷ lệ xã đạt chuẩn nông thôn mới còn thấp", "xa")
+    assert not holds_number_with_unit("một số xã chưa đạt chuẩn", "xa")
+    assert not holds_number_with_unit("đầu tư công đạt thấp, từ nay người dân", "nguoi")
+
+
+def test_a_person_may_be_named_without_a_title():
+    assert holds_answer_type("Nguyễn Du sinh năm 1765 tại Hà Tĩnh.", "person")
+    assert not holds_answer_type("Phó Chủ tịch Ủy ban nhân dân tỉnh phát biểu.", "person")
+
+
+def test_a_place_may_follow_o_or_tai():
+    assert holds_answer_type("Ông sinh tại Luang Phrabang.", "place")
+    assert not holds_answer_type("thu ngân sách đạt 5.851 tỷ đồng", "place")
