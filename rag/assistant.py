@@ -23,7 +23,7 @@ from typing import Any
 
 from llama_index.core.schema import NodeWithScore
 
-from rag.answer.extractive import FOREIGN_SHARE, Draft, ExtractiveAnswerer, Span
+from rag.answer.extractive import Draft, ExtractiveAnswerer, Span
 from rag.answer.injection import without_instructions
 from rag.answer.refusal import NOT_FOUND
 from rag.config import Settings, load_settings
@@ -34,7 +34,6 @@ from rag.rerank.domain import DomainReranker
 from rag.retrieve.filters import FilterReport, explain_filters, not_found_note
 from rag.retrieve.hybrid import Searcher, hits_from_nodes
 from rag.text.abbreviations import load_abbreviations
-from rag.text.tokenize import tokenize_folded
 from rag.timing import recording, stage
 
 logger = logging.getLogger(__name__)
@@ -97,8 +96,7 @@ class Assistant:
 
     def _foreign(self, analysis: QueryAnalysis) -> bool:
         """Whether most of the question's words occur in no passage ("Which contact-tracing app …?")."""
-        tokens = [t for word in analysis.keywords for t in tokenize_folded(word)]
-        return self.store.bm25().unseen(tokens) >= FOREIGN_SHARE
+        return self.extractive.foreign(self.reranker.matcher(analysis))
 
     def _cross_encode(self, question: str, nodes: list[NodeWithScore]) -> list[NodeWithScore]:
         if not self.settings.rerank.cross_encoder or not nodes:

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
+from rag.text.provinces import canonical_province_name, folded_words
+
 DocKind = Literal["report", "meeting", "dispatch", "plan", "decision", "news", "other"]
 PeriodKind = Literal["month", "quarter", "half", "nine_months", "year"]
 
@@ -195,7 +197,7 @@ class Answer:
     suggestions: list[SearchHit] = field(default_factory=list)  # closest passages when not found
     mode: str = "extractive"
     question: str = ""  # the question as understood (after follow-up condensing)
-    confidence: float | None = None  # the fitted reader's P(the quoted sentence answers); None for an LLM
+    confidence: float | None = None  # the fitted reader's P(the documents answer); None for an LLM
     reason: str = ""  # why the reports were judged not to answer (a refusal only)
 
     def to_json(self) -> dict[str, Any]:
@@ -211,51 +213,10 @@ class Answer:
         }
 
 
-_PROVINCE_PREFIXES: tuple[tuple[str, ...], ...] = (("tinh",), ("thanh", "pho"), ("tp",))
-
-
-def _folded_words(name: str) -> list[str]:
-    """Lower-case, diacritics-free words of ``name`` ("TP. Hồ Chí Minh" → tp, ho, chi, minh)."""
-    from rag.text.normalize import fold_diacritics, normalize_query
-
-    folded = fold_diacritics(normalize_query(name)).lower()
-    return "".join(c if c.isalnum() else " " for c in folded).split()
-
-
-@lru_cache(maxsize=1)
-def _provinces_by_folded_key() -> dict[str, str]:
-    from rag.text.provinces import name_variants
-
-    return {"".join(_folded_words(spelling)): canon for spelling, canon in name_variants()}
-
-
-@lru_cache(maxsize=4096)
-def canonical_province_name(name: str) -> str | None:
-    """The canonical province for what a user typed ("ca mau", "tỉnh Cà Mau", "TP HCM"), or None.
-
-    Filters come from people typing without diacritics or with an administrative title; the
-    documents' metadata holds canonical names (rag/text/provinces.py), so both meet there.
-    """
-    from rag.text.provinces import canonical_province
-
-    exact = canonical_province(name)
-    if exact is not None:
-        return exact
-    words = _folded_words(name)
-    table = _provinces_by_folded_key()
-    found = table.get("".join(words))
-    if found is not None:
-        return found
-    for prefix in _PROVINCE_PREFIXES:
-        if len(words) > len(prefix) and tuple(words[: len(prefix)]) == prefix:
-            return table.get("".join(words[len(prefix) :]))
-    return None
-
-
 @lru_cache(maxsize=4096)
 def _province_key(name: str) -> str:
     """Comparison key: the folded canonical name when known, else the folded spelling itself."""
-    return "".join(_folded_words(canonical_province_name(name) or name))
+    return "".join(folded_words(canonical_province_name(name) or name))
 
 
 @dataclass(frozen=True)

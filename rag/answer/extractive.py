@@ -18,6 +18,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 from llama_index.core.schema import NodeWithScore
@@ -134,20 +135,12 @@ class ExtractiveAnswerer:
         candidates = gather(self.store, nodes, self.top_passages, embed_missing)
         return candidates, featurize(analysis, candidates, question_vector, matcher)
 
-    def score(
-        self,
-        analysis: QueryAnalysis,
-        nodes: Sequence[NodeWithScore],
-        matcher: KeywordMatcher,
-        question_vector: np.ndarray | None,
-        embed_missing: EmbedPassages | None = None,
-    ) -> Scored:
-        """Every candidate sentence with its features and the reader's probability that it answers."""
-        candidates, rows = self.evidence(analysis, nodes, matcher, question_vector, embed_missing)
-        model = self.model.for_question(rows, foreign=self._foreign(matcher))
+    def _scored(self, candidates: list[Candidate], rows: np.ndarray, matcher: KeywordMatcher) -> Scored:
+        """The reader's probabilities for the candidates, by the model that fits the question."""
+        model = self.model.for_question(rows, foreign=self.foreign(matcher))
         return Scored(candidates, rows, model.sentence_probabilities(rows), model)
 
-    def _foreign(self, matcher: KeywordMatcher) -> bool:
+    def foreign(self, matcher: KeywordMatcher) -> bool:
         """Whether most of the question's words never occur in the index: a question in another
         language ("Which contact-tracing app …?"), whose few chance matches are no word evidence."""
         return self.store.bm25().unseen(matcher.keywords) >= FOREIGN_SHARE
@@ -166,7 +159,7 @@ class ExtractiveAnswerer:
             signed = self._signer(nodes)
             if signed is not None:
                 return Draft(spans=[signed], confidence=1.0)
-        scored = self.score(analysis, nodes, matcher, question_vector, embed_missing)
+        scored = self._scored(*self.evidence(analysis, nodes, matcher, question_vector, embed_missing), matcher)
         if not scored.candidates:
             return Draft(reason="không có đoạn văn nào (no passages)")
         allowed, reason = self._allowed(analysis, scored.candidates)
@@ -182,6 +175,9 @@ class ExtractiveAnswerer:
         """Indices of the candidates of the asked period and province that name what the question names."""
         bm25 = self.store.bm25()
         terms = named_terms(analysis, self.abbreviations, lambda token: bm25.share(token, "folded"))
+        # a person's name is looked for in the whole report: read each report once, and only then
+        document_wide = any(t.document_wide for t in terms)
+        documents = lru_cache(maxsize=None)(lambda doc_id: self.store.document_text(doc_id) or "")
         allowed: list[int] = []
         reasons: dict[str, int] = {}
         asked_years = {p.year for p in analysis.periods}
@@ -206,7 +202,8 @@ class ExtractiveAnswerer:
                 continue
             # a list or a summary spans its passage: "… Phó Chủ tịch HĐND; … Phó Chủ tịch MTTQ"
             where = replace(c, text=c.context) if analysis.form in ("list", "summary") else c
-            missing = missing_terms(where, terms, self.store.document_text(c.doc_id) or "")
+            document = documents(c.doc_id) if document_wide else ""
+            missing = missing_terms(where, terms, document)
             if missing:
                 reasons[f"không câu nào nêu {', '.join(missing)} (no sentence names it)"] = 1
                 continue

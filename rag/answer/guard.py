@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.answer.candidates import Candidate
 from rag.query.analyze import QueryAnalysis
@@ -95,17 +96,21 @@ def missing_terms(candidate: Candidate, terms: list[NamedTerm], document: str = 
     if not terms:
         return []
     near = _phrases(f"{candidate.text}\n{candidate.section}\n{candidate.meta.title or ''}")
-    anywhere = _phrases(f"{candidate.text}\n{document}") if any(t.document_wide for t in terms) else near
     missing = []
     for term in terms:
-        where, phrases = anywhere if term.document_wide else near
-        if len(term.words) == 1 and "/" in term.words[0]:  # a document number, whole: 142/… is not 1142/…
-            present = re.search(rf"(?<![\w/]){re.escape(term.words[0])}(?![\w])", where) is not None
-        else:  # the words in a row: "PAR INDEX" is not "chỉ số ... hành chính" scattered
-            present = any(f" {' '.join(option)} " in phrases for option in (term.words, *term.spelled_out))
+        present = _holds(near, term) or (term.document_wide and bool(document) and _holds(_phrases(document), term))
         if not present:
             missing.append(term.text)
     return missing
+
+
+def _holds(folded: tuple[str, str], term: NamedTerm) -> bool:
+    """Whether a text (as :func:`_phrases` gives it) names ``term``."""
+    where, phrases = folded
+    if len(term.words) == 1 and "/" in term.words[0]:  # a document number, whole: 142/… is not 1142/…
+        return re.search(rf"(?<![\w/]){re.escape(term.words[0])}(?![\w])", where) is not None
+    # the words in a row: "PAR INDEX" is not "chỉ số ... hành chính" scattered
+    return any(f" {' '.join(option)} " in phrases for option in (term.words, *term.spelled_out))
 
 
 def _organisation_name(words: list[str]) -> list[str]:
@@ -131,6 +136,7 @@ def _organisation_name(words: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=16)  # a report's text is folded once for all the candidates it holds
 def _phrases(text: str) -> tuple[str, str]:
     """``text`` accent-free and lower-case, and its words joined by single spaces (padded)."""
     folded = fold_diacritics(text).lower()

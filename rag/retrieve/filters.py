@@ -30,9 +30,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from rag.records import DocumentMetadata, SearchFilters, canonical_province_name, document_years
+from rag.records import DocumentMetadata, SearchFilters, document_years
 from rag.text.normalize import fold_diacritics
-from rag.text.provinces import PRE_2025_CITIES
+from rag.text.provinces import PRE_2025_CITIES, canonical_province_name
 
 logger = logging.getLogger(__name__)
 

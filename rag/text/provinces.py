@@ -13,8 +13,9 @@ prefix is an administrative title, like "tỉnh"). Matching code normalises tone
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from rag.text.normalize import normalize_tone_marks
+from rag.text.normalize import fold_diacritics, normalize_query, normalize_tone_marks
 
 # The five centrally-run cities before 2025.
 PRE_2025_CITIES: tuple[str, ...] = ("Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ")
@@ -137,4 +138,41 @@ def merged_into(name: str) -> str | None:
     for new, olds in MERGED_2025.items():
         if canon in olds:
             return new
+    return None
+
+
+# -- names as people type them (filters: "ca mau", "tỉnh Cà Mau", "TP HCM") ---------------------
+
+_PROVINCE_PREFIXES: tuple[tuple[str, ...], ...] = (("tinh",), ("thanh", "pho"), ("tp",))
+
+
+def folded_words(name: str) -> list[str]:
+    """Lower-case, diacritics-free words of ``name`` ("TP. Hồ Chí Minh" → tp, ho, chi, minh)."""
+    folded = fold_diacritics(normalize_query(name)).lower()
+    return "".join(c if c.isalnum() else " " for c in folded).split()
+
+
+@lru_cache(maxsize=1)
+def _provinces_by_folded_key() -> dict[str, str]:
+    return {"".join(folded_words(spelling)): canon for spelling, canon in name_variants()}
+
+
+@lru_cache(maxsize=4096)
+def canonical_province_name(name: str) -> str | None:
+    """The canonical province for what a user typed ("ca mau", "tỉnh Cà Mau", "TP HCM"), or None.
+
+    Filters come from people typing without diacritics or with an administrative title; the
+    documents' metadata holds canonical names, so both meet here.
+    """
+    exact = canonical_province(name)
+    if exact is not None:
+        return exact
+    words = folded_words(name)
+    table = _provinces_by_folded_key()
+    found = table.get("".join(words))
+    if found is not None:
+        return found
+    for prefix in _PROVINCE_PREFIXES:
+        if len(words) > len(prefix) and tuple(words[: len(prefix)]) == prefix:
+            return table.get("".join(words[len(prefix) :]))
     return None

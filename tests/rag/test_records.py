@@ -6,7 +6,8 @@ import unicodedata
 
 import pytest
 
-from rag.records import DocumentMetadata, Period, SearchFilters, canonical_province_name
+from rag.records import DocumentMetadata, Period, SearchFilters
+from rag.text.provinces import canonical_province_name
 
 CA_MAU = DocumentMetadata(province="Cà Mau", date="2021-12-20", period=Period("year", 2021))
 HCM = DocumentMetadata(province="Hồ Chí Minh", date="2020-08-05")
