@@ -11,6 +11,8 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 CHROMIUM := /usr/bin/chromium
+# Tesseract and its Vietnamese model read scanned pages and photos offline (Debian packages)
+TESSERACT_VIE := /usr/share/tesseract-ocr/5/tessdata/vie.traineddata
 
 .PHONY: demo ui test setup clean
 
@@ -30,18 +32,22 @@ $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then S=; else S=sudo; fi; \
 	$$S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$S apt-get install -y -qq chromium
 
-demo: $(STAMP)
+$(TESSERACT_VIE):
+	@if [ "$$(id -u)" = 0 ]; then S=; else S=sudo; fi; \
+	$$S apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$S apt-get install -y -qq tesseract-ocr tesseract-ocr-vie
+
+demo: $(STAMP) $(TESSERACT_VIE)
 	$(BIN)/baocao ingest data/sample_reports --index $(DEMO_INDEX)
 	$(BIN)/baocao docs --index $(DEMO_INDEX)
 	$(BIN)/baocao ask "$(DEMO_QUESTION)" --index $(DEMO_INDEX)
 	@echo "Giao diện web (web page): http://127.0.0.1:7860  (Ctrl-C để dừng / to stop)"
 	$(BIN)/baocao ui --index $(DEMO_INDEX)
 
-ui: $(STAMP)
+ui: $(STAMP) $(TESSERACT_VIE)
 	$(BIN)/baocao ingest data/sample_reports --index $(DEMO_INDEX)
 	$(BIN)/baocao ui --index $(DEMO_INDEX)
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(TESSERACT_VIE)
 	$(BIN)/python -m pytest
 
 clean:

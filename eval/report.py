@@ -14,6 +14,10 @@ def _mean(values: list[Any]) -> float | None:
     return round(sum(vals) / len(vals), 3) if vals else None
 
 
+def _share(flags: list[bool]) -> float | None:
+    return round(sum(flags) / len(flags), 3) if flags else None
+
+
 def percentile(values: list[float], q: float) -> float | None:
     """Nearest-rank ``q`` quantile (0..1), rounded to 0.1; ``None`` for no values."""
     if not values:
@@ -49,7 +53,10 @@ def _metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "precision": round(sum(cited) / len(cited), 3) if cited else None,
             "recall": _mean([r["citation_recall"] for r in rows]),
             "quote_mismatches": sum(r["quote_mismatches"] for r in rows),
+            # citations of documents with pages (PDF, scan, image) that name their page
+            "with_page": _share([ok for r in rows for ok in r.get("citations_paged", [])]),
         },
+        "evidence_missing": sum(r.get("evidence_missing", 0) for r in rows),
         "grounding": {"numbers_supported": round(supported / total_numbers, 3) if total_numbers else None},
         "latency_ms": {"p50": percentile([r["latency_ms"] for r in rows], 0.5),
                        "p95": percentile([r["latency_ms"] for r in rows], 0.95)},
@@ -91,6 +98,14 @@ def markdown(results: list[dict[str, Any]]) -> str:
                  r["refusal"]["answerable_refused"], r["citations"]["precision"], r["citations"]["recall"],
                  r["grounding"]["numbers_supported"], r["latency_ms"]["p50"], r["latency_ms"]["p95"]]
         lines.append("| " + " | ".join(_fmt(c) for c in cells) + " |")
+    lines.append("")
+    for r in results:
+        paged, missing = r["citations"].get("with_page"), r.get("evidence_missing", 0)
+        if paged is not None:
+            lines.append(f"{r['config']['name']}: citations of paged documents (PDF, scan) naming their page: {paged:.3f}")
+        if missing:
+            lines.append(f"{r['config']['name']}: {missing} gold evidence spans not in the indexed text "
+                         "(document not indexed, or its extracted text differs)")
     lines.append("")
     with_min = max((r["facts"]["with_min_facts"] for r in results), default=0)
     if with_min:

@@ -33,16 +33,31 @@ class EvalError(ValueError):
 
 
 def _evidence(q: GoldQuestion, texts: dict[str, str]) -> list[tuple[str, int, int]]:
+    """The gold evidence spans found in the indexed texts.
+
+    A document that failed to ingest (a scan without OCR) or a quote its extracted text does not
+    hold (an OCR misreading) loses that span only: the question is still scored on its answer,
+    and the row says how many spans are missing (``evidence_missing``). A document absent from
+    --docs is a broken gold file, refused by :func:`check_gold` before anything runs.
+    """
     spans = []
     for ev in q.evidence:
         text = texts.get(ev.doc)
-        if text is None:
-            raise EvalError(f"{q.id}: evidence document {ev.doc!r} is not in --docs")
-        span = locate(ev.quote, text)
+        span = locate(ev.quote, text) if text is not None else None
         if span is None:
-            raise EvalError(f"{q.id}: evidence quote not found in {ev.doc}: {ev.quote[:60]!r}")
+            why = "is not indexed" if text is None else f"does not contain {ev.quote[:60]!r}"
+            logger.warning("%s: evidence document %s %s", q.id, ev.doc, why)
+            continue
         spans.append((ev.doc, *span))
     return spans
+
+
+def check_gold(questions: list[GoldQuestion], docs: Path) -> None:
+    """Refuse a gold file whose evidence names a document that is not in ``docs``."""
+    for q in questions:
+        for ev in q.evidence:
+            if not (docs / ev.doc).is_file():
+                raise EvalError(f"{q.id}: evidence document {ev.doc!r} is not in --docs")
 
 
 def facts_right(found: list[bool], required: int, refused: bool) -> bool:
@@ -62,12 +77,12 @@ def score_question(
     """Every metric of one question, plus what was retrieved and answered (for the failure list)."""
     spans = _evidence(q, texts) if q.evidence else []
     rel = relevance(retrieved, spans)
+    has_evidence = bool(spans)
     refused = (not answer.found) or is_refusal(answer.text)
     found = facts_found(q.must_include, answer.text) if not refused else [False] * len(q.must_include)
     mismatches = [c for c in answer.citations if texts.get(c.doc, "")[c.start : c.end] != c.quote]
     good = [c for c in answer.citations if c not in mismatches]
     covered = [any(c.doc == d and c.start < e and s < c.end for c in good) for d, s, e in spans]
-    has_evidence = bool(spans)
     return {
         "id": q.id, "tags": q.tags, "answerable": q.answerable, "question": q.question,
         "understood": answer.question, "answer": answer.text, "refused": refused,
@@ -89,6 +104,7 @@ def score_question(
         "quote_mismatches": len(mismatches),
         "numbers": numbers_supported(answer.text, [c.quote for c in good]) if not refused else None,
         "latency_ms": latency_ms,
+        "evidence_missing": len(q.evidence) - len(spans),
         "retrieved": [f"{d}[{s}:{e}]" for d, s, e in retrieved[:5]],
     }
 
@@ -98,6 +114,7 @@ def _run_assistant(config: str, questions: list[GoldQuestion], index: Path, sett
 
     assistant = Assistant.open(index, settings)
     texts = {d.doc_id: assistant.store.document_text(d.doc_id) or "" for d in assistant.store.documents()}
+    paged = {doc_id for doc_id in texts if assistant.store.pages(doc_id)}
     chunks = [(c.doc_id, c.start, c.end) for c in assistant.store.chunks().values()]
     assistant.ask("khởi động")  # load the model before timing anything
     rows = []
@@ -109,7 +126,9 @@ def _run_assistant(config: str, questions: list[GoldQuestion], index: Path, sett
         answer = assistant.ask(q.question, history=q.history, retrieval=config)
         latency = (time.perf_counter() - start) * 1000
         n_rel = sum(relevance(chunks, _evidence(q, texts))) if q.evidence else 0
-        rows.append(score_question(q, answer, retrieved, texts, n_rel, latency))
+        row = score_question(q, answer, retrieved, texts, n_rel, latency)
+        row["citations_paged"] = [c.page is not None for c in answer.citations if c.doc in paged]
+        rows.append(row)
     return rows
 
 
@@ -145,6 +164,7 @@ def run(gold: Path, docs: Path, index: Path | None, out: Path, configs: list[str
     if not docs.is_dir():
         raise EvalError(f"documents folder not found: {docs}")
     questions = load_gold(gold)
+    check_gold(questions, docs)
     out.mkdir(parents=True, exist_ok=True)
     index = index or out / "index"
     settings = Settings(index={"dir": index})

@@ -29,7 +29,7 @@ from rag.answer.refusal import NOT_FOUND
 from rag.config import Settings, load_settings
 from rag.query.analyze import QueryAnalysis, analyze
 from rag.query.followup import condense
-from rag.records import Answer, Citation, SearchFilters
+from rag.records import Answer, Citation, SearchFilters, page_at
 from rag.rerank.domain import DomainReranker
 from rag.retrieve.filters import FilterReport, explain_filters, not_found_note
 from rag.retrieve.hybrid import Searcher, hits_from_nodes
@@ -213,10 +213,12 @@ class Assistant:
         row = self.store.manifest.document(doc_id)
         chunk = self.store.chunks().get(chunk_id or "")
         meta = row.metadata if row else None
+        page = page_at(self.store.pages(doc_id), start)
         return Citation(
             n=n, doc=doc_id, title=meta.title if meta else None, section=chunk.section if chunk else "",
             start=start, end=end, quote=text[start:end], chunk_id=chunk_id,
             period=meta.period.label if meta and meta.period else None,
+            page=page.number if page else None, ocr=bool(page and page.ocr),
         )
 
     def _write(self, draft: Draft) -> tuple[str, list[Citation]]:

@@ -85,6 +85,7 @@ def ingest(
     console.print(
         f"Đã nạp (indexed): {len(report.indexed)} tệp, {report.chunks} đoạn, {report.words} từ · "
         f"không đổi (unchanged): {len(report.unchanged)} · lỗi (failed): {len(report.failed)}"
+        + (f" · bỏ qua (skipped): {len(report.ignored)}" if report.ignored else "")
         + (f" · đã xoá (removed): {len(report.removed)}" if report.removed else "")
         + (f" · cắt lại theo cách chia mới (re-chunked): {len(report.rechunked)}" if report.rechunked else "")
         + f" · {report.seconds:.1f} s",
@@ -96,6 +97,10 @@ def ingest(
         )
     for problem in report.failed:
         err.print(f"[yellow]LỖI[/yellow] {escape(str(problem))}", soft_wrap=True, highlight=False, emoji=False)
+    for problem in report.notes:
+        err.print(f"[cyan]LƯU Ý[/cyan] {escape(str(problem))}", soft_wrap=True, highlight=False, emoji=False)
+    for problem in report.ignored:
+        err.print(f"BỎ QUA {escape(str(problem))}", soft_wrap=True, highlight=False, emoji=False)
     if report.failed:
         raise typer.Exit(2)
 
@@ -206,7 +211,8 @@ def _open_assistant(settings: Settings):  # noqa: ANN202 - lazy import keeps `ba
 def _print_answer(answer) -> None:  # noqa: ANN001
     console.print(answer.text, markup=False, highlight=False)
     for c in answer.citations:
-        console.print(f"\n[bold][{c.n}][/bold] {c.doc} · {c.section or '—'} · [{c.start}:{c.end}]")
+        page = f" · trang {c.page}{' (OCR)' if c.ocr else ''}" if c.page else ""
+        console.print(f"\n[bold][{c.n}][/bold] {c.doc}{page} · {c.section or '—'} · [{c.start}:{c.end}]")
         console.print(f"    “{c.quote}”", markup=False, highlight=False)
     if not answer.found and answer.suggestions:
         console.print("\nĐoạn gần nhất (không phải câu trả lời / closest passages, not an answer):")

@@ -45,7 +45,9 @@ class IndexSettings(_Section):
 
 class IngestSettings(_Section):
     max_file_mb: float = Field(default=100.0, gt=0, description="files larger than this are refused")
-    extensions: tuple[str, ...] = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
+    extensions: tuple[str, ...] = (
+        ".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".png", ".jpg", ".jpeg", ".tif", ".tiff",
+    )
     min_text_chars: int = Field(default=20, ge=1, description="a file with less text is reported as empty")
     max_text_chars: int = Field(
         default=2_000_000, gt=0, description="a file with more text is refused (about 800 pages)"
@@ -55,6 +57,21 @@ class IngestSettings(_Section):
     )
     file_timeout_s: float = Field(default=60.0, gt=0, description="isolate: a file taking longer is refused")
     file_memory_mb: int = Field(default=2048, gt=0, description="isolate: memory one file's parsing may add")
+
+
+class OcrSettings(_Section):
+    """Reading scanned pages and image files with Tesseract (Debian: tesseract-ocr tesseract-ocr-vie)."""
+
+    enabled: bool = Field(default=True, description="read scanned PDF pages and image files with Tesseract")
+    lang: str = Field(default="vie", description="Tesseract language(s), e.g. 'vie' or 'vie+eng'")
+    dpi: int = Field(default=300, ge=150, le=600, description="PDF pages are rendered at this resolution")
+    page_timeout_s: float = Field(default=120.0, gt=0, description="a page taking longer is left unread")
+    min_confidence: float = Field(
+        default=70.0, ge=0, le=100, description="pages read with a lower mean word confidence are flagged"
+    )
+    cache_dir: Path | None = Field(
+        default=None, description="pages already read, by file hash; default <embeddings.cache_dir>/ocr"
+    )
 
 
 class ChunkingSettings(_Section):
@@ -181,6 +198,7 @@ class Settings(BaseSettings):
 
     index: IndexSettings = IndexSettings()
     ingest: IngestSettings = IngestSettings()
+    ocr: OcrSettings = OcrSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     embeddings: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()

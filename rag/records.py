@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -111,6 +113,32 @@ class DocumentMetadata:
 
 
 @dataclass(frozen=True)
+class PageSpan:
+    """One page of a paged source (a PDF, a scan, an image): ``document_text[start:end]``.
+
+    ``ocr`` marks text read from the page image by Tesseract, with its mean word ``confidence``
+    (0-100); a page whose text layer was read has neither.
+    """
+
+    number: int  # 1-based, as printed on the paper original
+    start: int
+    end: int
+    ocr: bool = False
+    confidence: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"page": self.number, "start": self.start, "end": self.end, "ocr": self.ocr,
+                "confidence": self.confidence}
+
+
+def page_at(pages: Sequence[PageSpan], offset: int) -> PageSpan | None:
+    """The page holding ``offset`` of its document's text (None for a document without pages)."""
+    starts = [p.start for p in pages]
+    i = bisect_right(starts, offset) - 1
+    return pages[i] if 0 <= i < len(pages) else None
+
+
+@dataclass(frozen=True)
 class LoadedDocument:
     """A source file after loading and normalisation; ``text`` is what every offset points into."""
 
@@ -118,9 +146,11 @@ class LoadedDocument:
     path: str  # absolute path of the source file
     text: str  # normalised text (NFC, one tone-mark style, folded whitespace)
     content_hash: str  # sha256 of the raw file bytes
-    format: str  # "txt", "md", "docx", "pdf", "html"
-    encoding: str  # how the bytes were decoded ("utf-8", "cp1258", "tcvn3", ...)
+    format: str  # "txt", "md", "docx", "pdf", "html", "image"
+    encoding: str  # how the bytes were decoded ("utf-8", "cp1258", "tcvn3", "pdf+ocr", ...)
     metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
+    pages: tuple[PageSpan, ...] = ()  # in order; empty for a source without pages
+    notes: tuple[str, ...] = ()  # what the ingest summary should say of it (a page OCR read poorly)
 
 
 def visible(text: str) -> str:
@@ -152,11 +182,12 @@ class SearchHit:
     end: int
     score: float
     text: str
+    page: int | None = None  # the page of a PDF or scan the chunk starts on
 
     def to_json(self) -> dict[str, Any]:
         return {
             "doc": self.doc, "title": self.title, "section": self.section, "start": self.start,
-            "end": self.end, "score": round(self.score, 6), "text": self.text,
+            "end": self.end, "score": round(self.score, 6), "text": self.text, "page": self.page,
         }
 
 
@@ -178,11 +209,14 @@ class Citation:
     quote: str
     chunk_id: str | None = None
     period: str | None = None  # period label of the document, for display
+    page: int | None = None  # the page of the paper original the quote starts on (PDF, scan, image)
+    ocr: bool = False  # the quote was read from a page image by OCR
 
     def to_json(self) -> dict[str, Any]:
         return {
             "n": self.n, "doc": self.doc, "title": self.title, "section": self.section,
-            "start": self.start, "end": self.end, "quote": self.quote,
+            "start": self.start, "end": self.end, "quote": self.quote, "page": self.page,
+            "ocr": self.ocr,
         }
 
 

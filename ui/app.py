@@ -38,6 +38,7 @@ from rag.index.lock import IndexLock, IndexLocked  # noqa: E402
 from rag.records import Answer, SearchFilters  # noqa: E402
 from ui import views  # noqa: E402
 from ui.access import LoginGate, private_paths  # noqa: E402
+from ui.page_image import page_image_data_uri  # noqa: E402
 from ui.security import Credentials, check_bind, parse_auth  # noqa: E402
 from ui.uploads import UploadRejected, save_upload  # noqa: E402
 
@@ -67,6 +68,9 @@ CSS = """
 mark.bc-mark { background: #ffe066; color: #111; padding: 0 2px; border-radius: 3px;
   outline: 2px solid #f59f00; scroll-margin: 4rem; }
 mark.bc-mark-near { background: #dbe4ff; outline-color: #748ffc; }
+table.bc-cited-table { margin: 0 0 12px 0; }
+.bc-scan-img { max-width: 100%; border: 1px solid var(--border-color-primary); margin: .3rem 0 .6rem; }
+table.bc-cited-table tr.bc-row-cited td { background: #ffe066; color: #111; font-weight: 600; }
 .bc-source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .5rem .75rem;
   margin-bottom: .5rem; }
 .bc-near { border-style: dashed; }
@@ -212,6 +216,7 @@ class BaocaoUI:
                 named = {name for name, _ in results}
                 results += [(Path(p.file).name, f"failed: {p.reason}") for p in report.failed
                             if Path(p.file).name not in named]
+                results += [(Path(p.file).name, f"note: {p.reason}") for p in report.notes]
                 summary = (f"Đã nạp {len(report.indexed)} tệp ({report.chunks} đoạn), không đổi "
                            f"{len(report.unchanged)}, lỗi {len(report.failed)} · {report.seconds:.1f} s")
         logger.info("upload: %s", results)
@@ -299,8 +304,14 @@ class BaocaoUI:
         text = self.store.document_text(source.doc)
         if text is None:
             return views.empty_document_html(f"Tài liệu {source.doc} không còn trong chỉ mục.")
+        image = None
+        if source.ocr and source.page is not None:
+            row = self.store.manifest.document(source.doc)
+            if row is not None:
+                image = page_image_data_uri(self.settings, row.path, row.content_hash, source.page, source.quote)
         return views.document_html(text, source.start, source.end, source.anchor, source.title, source.doc,
-                                   near=source.kind == "near", token=uuid.uuid4().hex[:8])
+                                   near=source.kind == "near", token=uuid.uuid4().hex[:8], page=source.page_label,
+                                   page_image=image)
 
     def export(self, turns: Turns) -> Any:
         """The conversation as a Markdown file for the download button."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rag.answer.refusal import NOT_FOUND
 from rag.index.manifest import DocumentRow
 from rag.records import Answer, Citation, SearchHit
+from rag.text.table_rows import CAPTION_PREFIX, parse_record
 
 NOT_AN_ANSWER = "Không phải câu trả lời — các đoạn gần nhất"
 
@@ -55,6 +56,14 @@ class Source:
     end: int
     quote: str
     period: str | None = None
+    page: int | None = None  # the page of the paper original (PDF, scan, image)
+    ocr: bool = False
+
+    @property
+    def page_label(self) -> str | None:
+        if self.page is None:
+            return None
+        return f"trang {self.page}" + (" (OCR)" if self.ocr else "")
 
     @property
     def key(self) -> str:
@@ -66,11 +75,11 @@ class Source:
 
     @classmethod
     def from_citation(cls, c: Citation) -> Source:
-        return cls("cite", c.n, c.doc, c.title, c.section, c.start, c.end, c.quote, c.period)
+        return cls("cite", c.n, c.doc, c.title, c.section, c.start, c.end, c.quote, c.period, c.page, c.ocr)
 
     @classmethod
     def from_hit(cls, n: int, h: SearchHit) -> Source:
-        return cls("near", n, h.doc, h.title, h.section, h.start, h.end, h.text)
+        return cls("near", n, h.doc, h.title, h.section, h.start, h.end, h.text, page=h.page)
 
 
 def answer_sources(answer: Answer, max_near: int = 3) -> list[Source]:
@@ -89,6 +98,8 @@ def source_label(source: Source) -> str:
     bits = [f"{prefix} {title}"]
     if source.period:
         bits.append(source.period)
+    if source.page_label:
+        bits.append(source.page_label)
     if source.section:
         bits.append(source.section[:40])
     return " · ".join(bits)
@@ -115,7 +126,7 @@ def sources_html(answer: Answer | None, sources: Sequence[Source]) -> str:
     for s in sources:
         cls = "bc-source" if s.kind == "cite" else "bc-source bc-near"
         head = f"[{s.n}]" if s.kind == "cite" else f"Đoạn gần nhất {s.n}"
-        meta = " · ".join(esc(x) for x in (s.period, s.section or None, s.doc) if x)
+        meta = " · ".join(esc(x) for x in (s.period, s.page_label, s.section or None, s.doc) if x)
         quote = _clip(s.quote) if s.kind == "near" else s.quote
         parts.append(
             f'<div class="{cls}"><div class="bc-source-head"><span class="bc-n">{esc(head)}</span> '
@@ -130,17 +141,67 @@ def sources_html(answer: Answer | None, sources: Sequence[Source]) -> str:
     return "".join(parts)
 
 
+def _line_bounds(text: str, at: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return start, len(text) if end < 0 else end
+
+
+def cited_table_html(text: str, start: int) -> str:
+    """The table whose row (a record line, rag/text/table_rows.py) holds ``start``, drawn as a table
+    with that row highlighted; "" when the cited text is not a table row."""
+    line_start, line_end = _line_bounds(text, start)
+    if parse_record(text[line_start:line_end]) is None:
+        return ""
+    first = last = (line_start, line_end)
+    while first[0] > 0 and text[first[0] - 2 : first[0]] != "\n\n":  # rows above, up to a blank line
+        above = _line_bounds(text, first[0] - 1)
+        if parse_record(text[above[0] : above[1]]) is None:
+            break
+        first = above
+    while last[1] < len(text) and text[last[1] : last[1] + 2] != "\n\n":
+        below = _line_bounds(text, last[1] + 1)
+        if parse_record(text[below[0] : below[1]]) is None:
+            break
+        last = below
+    caption = ""
+    if first[0] > 0:
+        above = _line_bounds(text, first[0] - 1)
+        if text[above[0] : above[1]].startswith(CAPTION_PREFIX):
+            caption = f"<caption>{esc(text[above[0] + len(CAPTION_PREFIX) : above[1]])}</caption>"
+    rows: list[tuple[bool, dict[str, str]]] = []
+    at = first[0]
+    while at <= last[0]:
+        bounds = _line_bounds(text, at)
+        rows.append((bounds[0] == line_start, dict(parse_record(text[bounds[0] : bounds[1]]) or [])))
+        at = bounds[1] + 1
+    columns = list(dict.fromkeys(label for _, row in rows for label in row))
+    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
+    body = "".join(
+        ('<tr class="bc-row-cited">' if cited else "<tr>")
+        + "".join(f"<td>{esc(row.get(c, ''))}</td>" for c in columns) + "</tr>"
+        for cited, row in rows
+    )
+    return (f'<table class="bc-table bc-cited-table">{caption}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
+
+
 def document_html(
     text: str, start: int | None = None, end: int | None = None, anchor: str = "cite-1",
-    title: str | None = None, doc_id: str = "", near: bool = False, token: str = "",
+    title: str | None = None, doc_id: str = "", near: bool = False, token: str = "", page: str | None = None,
+    page_image: str | None = None,
 ) -> str:
     """The whole document, escaped, with ``text[start:end]`` wrapped in ``<mark id=anchor>``.
 
     Offsets are clamped to the text; without them the document is shown unmarked. ``token`` goes
-    into ``data-r`` so the page can tell a fresh render from the previous one.
+    into ``data-r`` so the page can tell a fresh render from the previous one. A cited table row
+    is also shown in its table, highlighted; ``page`` names the page of the paper original, and
+    ``page_image`` (a data: URI, ui/page_image.py) shows a scanned page with the cited words boxed.
     """
+    where = " · ".join(esc(x) for x in (page, doc_id) if x)
     head = (f'<div class="bc-doc-head"><strong>{esc(title or doc_id)}</strong>'
-            f'<span class="bc-meta"> · {esc(doc_id)}</span></div>')
+            f'<span class="bc-meta"> · {where}</span></div>')
+    table = ""
     if start is None or end is None:
         body = esc(text)
     else:
@@ -149,7 +210,12 @@ def document_html(
         cls = "bc-mark bc-mark-near" if near else "bc-mark"
         mark = f'<mark id="{esc(anchor)}" class="{cls}" data-r="{esc(token)}">'
         body = f"{esc(text[:start])}{mark}{esc(text[start:end])}</mark>{esc(text[end:])}"
-    return f'<div class="bc-doc">{head}<div class="bc-doc-text">{body}</div></div>'
+        table = cited_table_html(text, start)
+    scan = ""
+    if page_image and page_image.startswith("data:image/png;base64,"):
+        scan = (f'<details class="bc-scan" open><summary>Ảnh trang gốc (scanned page, cited words boxed)</summary>'
+                f'<img class="bc-scan-img" alt="{esc(page or "")}" src="{esc(page_image)}"></details>')
+    return f'<div class="bc-doc">{head}{table}{scan}<div class="bc-doc-text">{body}</div></div>'
 
 
 def empty_document_html(message: str = "Bấm vào một nguồn để xem nguyên văn tài liệu.") -> str:
@@ -181,9 +247,11 @@ OUTCOME_LABELS = {"indexed": "Đã nạp", "unchanged": "Không đổi", "remove
 
 
 def outcome_label(outcome: str) -> str:
-    """'indexed' → 'Đã nạp (indexed)'; 'failed: reason' → 'Lỗi (failed): reason'."""
+    """'indexed' → 'Đã nạp (indexed)'; 'failed: reason' → 'Lỗi (failed): reason'; 'note: …' → 'Lưu ý (note): …'."""
     if outcome.startswith("failed"):
         return f"Lỗi (failed): {outcome.partition(':')[2].strip()}"
+    if outcome.startswith("note"):
+        return f"Lưu ý (note): {outcome.partition(':')[2].strip()}"
     return f"{OUTCOME_LABELS.get(outcome, outcome)} ({outcome})"
 
 
@@ -210,7 +278,8 @@ def conversation_markdown(turns: Sequence[tuple[str, Answer]], when: dt.datetime
         if answer.citations:
             out += ["**Nguồn:**", ""]
             for c in answer.citations:
-                where = ", ".join(x for x in (c.period, c.section, f"{c.doc} [{c.start}:{c.end}]") if x)
+                page = f"trang {c.page}" if c.page else None
+                where = ", ".join(x for x in (c.period, page, c.section, f"{c.doc} [{c.start}:{c.end}]") if x)
                 out += [f"- [{c.n}] {md_escape(c.title or c.doc)} — {md_escape(where)}",
                         f"  > {md_escape(c.quote)}"]
             out.append("")

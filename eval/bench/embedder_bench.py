@@ -48,7 +48,7 @@ def chunk_texts(docs: Path, limit: int, settings: Settings) -> list[str]:
     """The first ``limit`` texts an ingest of ``docs`` would embed (real loader, normaliser and chunker)."""
     from rag.chunk.chunker import chunk_document, embedding_text
     from rag.ingest.loaders import LoadError
-    from rag.ingest.pipeline import SourceFile, load_document
+    from rag.ingest.parse import SourceFile, load_document
 
     def documents() -> Any:
         if is_jsonl(docs):

@@ -25,11 +25,17 @@ from rag.text.entities import (
     plan_share,
 )
 from rag.text.normalize import fold_diacritics
+from rag.text.table_rows import is_plan_label, is_unit_label, label_unit, parse_record, row_unit
+from rag.text.tokenize import tokenize_folded
 
 
 def lead_item(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -> str | None:
     """The item of ``sentence`` that answers the question, as written, or None when none can be pinned."""
     kind = analysis.answer_type
+    if kind in ("number", "unknown", "phrase"):
+        cell = table_cell(analysis, sentence, matcher)
+        if cell is not None:
+            return cell
     if kind == "number":
         return _figure(analysis, sentence, matcher)
     if kind == "date":
@@ -67,6 +73,42 @@ def _figure(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -> 
     return choice.text
 
 
+def table_cell(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -> str | None:
+    """The cell of a table row (rag/text/table_rows.py) the question asks for, named by its column:
+    "Thực hiện 6 tháng: 97.212 triệu đồng (Kế hoạch 2023: 186.000)".
+
+    The column is the one whose header (and cell words, "tăng 11,4") the question's words cover
+    best ("kế hoạch", "thực hiện", "so với cùng kỳ"); with nothing to tell them apart, what was
+    done comes before the plan. The plan is added in brackets when another column is quoted.
+    """
+    pairs = parse_record(sentence)
+    if pairs is None:
+        return None
+    cells = [(i, label, value) for i, (label, value) in enumerate(pairs)
+             if i > 0 and not is_unit_label(label) and figure_items(value)]
+    if not cells:
+        return None
+    _, label, value = max(cells, key=lambda c: (round(matcher.coverage(f"{c[1]} {c[2]}"), 6),
+                                               _label_precision(c[1], matcher), not is_plan_label(c[1]), -c[0]))
+    unit = row_unit(pairs)
+    if unit and not label_unit(label) and not value.endswith(unit):
+        value = f"{value} {unit}"
+    plans = [(lbl, val) for _, lbl, val in cells if is_plan_label(lbl) and lbl != label]
+    if plans and not is_plan_label(label):
+        return f"{label}: {value} ({plans[0][0]}: {plans[0][1]})"
+    return f"{label}: {value}"
+
+
+def _label_precision(label: str, matcher: KeywordMatcher) -> float:
+    """The share of a header's words that the question uses: "Kế hoạch năm 2022" is named by
+    "kế hoạch …" more tightly than "So với kế hoạch (%)" is (numbers and period words aside)."""
+    words = [w for w in tokenize_folded(label.lower()) if w.isalpha() and w not in _PERIOD_WORDS]
+    if not words:
+        return 0.0
+    asked = set(matcher.keywords)
+    return sum(w in asked for w in words) / len(words)
+
+
 def _people(analysis: QueryAnalysis, sentence: str) -> list[Item]:
     """People with titles; those whose title words the question uses come first."""
     people = person_items(sentence)
@@ -74,6 +116,7 @@ def _people(analysis: QueryAnalysis, sentence: str) -> list[Item]:
     return sorted(people, key=lambda p: -len(asked & set(fold_diacritics(p.text).lower().split()[:3])))
 
 
+_PERIOD_WORDS = frozenset({"nam", "thang", "quy", "ky", "dau", "cuoi"})
 _NEGATION = r"(?:chưa|không)\s+(?:\S+\s+){0,2}?"
 # "tăng" the verb, not the "tăng" of "tăng trưởng" (growth), which names an indicator.
 _UP = (r"\btăng\b(?!\s+trưởng)", r"\bvượt\b", r"\bcao hơn\b")

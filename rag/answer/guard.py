@@ -36,6 +36,12 @@ _NAME_STOPS = frozenset(
 )
 
 
+# the level word before a place name: "huyện Tân Phước", "tỉnh Cà Mau", "xã Phú Mỹ"
+_PLACE_LEVEL_BEFORE_RE = re.compile(
+    r"\b(huyện|quận|thị xã|thành phố|tỉnh|xã|phường|thị trấn|TP\.?)\s+$", re.IGNORECASE
+)
+
+
 @dataclass(frozen=True)
 class NamedTerm:
     """Something the question names that an answer must name too."""
@@ -43,7 +49,10 @@ class NamedTerm:
     text: str  # as written in the question
     words: tuple[str, ...]  # its accent-free, lower-case words, all of which must be present
     spelled_out: tuple[tuple[str, ...], ...] = ()  # or all words of one of these (an acronym's expansions)
-    document_wide: bool = False  # a person's name may identify the report anywhere in it, not the fact
+    # a person's name may identify the report anywhere in it, not the fact; a document number
+    # is the report's own when its header states it
+    document_wide: bool = False
+    place_level: str | None = None  # "huyện" of "huyện Tân Phước": a place, named after its level word
 
 
 # An acronym in more than this share of the passages names the issuing body or a standing
@@ -84,9 +93,11 @@ def named_terms(
         folded = tuple(fold_diacritics(name).lower().split())
         if set(folded) <= province_words or _inside(start, terms, text):
             continue
-        terms.append(NamedTerm(name, folded, document_wide=True))
+        level = _PLACE_LEVEL_BEFORE_RE.search(text, max(0, start - 12), start)
+        terms.append(NamedTerm(name, folded, document_wide=True,
+                               place_level=level.group(1).lower() if level else None))
     for number in analysis.doc_numbers:
-        terms.append(NamedTerm(number, (fold_diacritics(number).lower(),)))
+        terms.append(NamedTerm(number, (fold_diacritics(number).lower(),), document_wide=True))
     return terms
 
 
@@ -98,10 +109,35 @@ def missing_terms(candidate: Candidate, terms: list[NamedTerm], document: str = 
     near = _phrases(f"{candidate.text}\n{candidate.section}\n{candidate.meta.title or ''}")
     missing = []
     for term in terms:
-        present = _holds(near, term) or (term.document_wide and bool(document) and _holds(_phrases(document), term))
-        if not present:
+        if _is_number(term):  # a document number: stated near the fact, or the report's own number
+            present = _holds(near, term) or _own_number(document, term)
+        else:
+            present = _holds(near, term) or (term.document_wide and bool(document) and _holds(_phrases(document), term))
+        if not present and not (term.place_level and not _names_a_place(document, term.place_level)):
             missing.append(term.text)
     return missing
+
+
+def _is_number(term: NamedTerm) -> bool:
+    return len(term.words) == 1 and "/" in term.words[0]
+
+
+# how far into a report its own "Số: 214/QĐ-UBND" line may stand (the header block)
+_OWN_NUMBER_CHARS = 600
+
+
+def _own_number(document: str, term: NamedTerm) -> bool:
+    """Whether ``document`` is the document numbered ``term``: a header line starts "Số: 214/QĐ-UBND".
+    Every sentence of a decision answers for it; a report that only cites the number does not."""
+    head = fold_diacritics(document[:_OWN_NUMBER_CHARS]).lower()
+    return re.search(rf"(?m)^\s*so\s*:?\s*{re.escape(term.words[0])}(?![\w])", head) is not None
+
+
+def _names_a_place(document: str, level: str) -> bool:
+    """Whether a report names a place of that level ("huyện Cái Bè"). One that names none, like a
+    notice that says only "Chủ tịch UBND huyện", cannot contradict the district a question names;
+    the place filters and the metadata check a report whose place is known."""
+    return re.search(rf"(?i:\b{re.escape(level)})\s+[{UPPER}]", document) is not None
 
 
 def _holds(folded: tuple[str, str], term: NamedTerm) -> bool:

@@ -7,7 +7,9 @@ removes the orphans. The ``generation`` counter changes with every committed cha
 state (the BM25 index) knows when it is stale.
 
 Sentence vectors (the reader's semantic evidence) are rows of the same transaction as their
-document: a sentence is ``(doc_id, start, end)`` and its vector is stored as float16 bytes.
+document: a sentence is ``(doc_id, start, end)`` and its vector is stored as float16 bytes. So are
+the pages of a PDF or a scan (their spans of the text, and whether OCR read them), which give a
+citation its page number.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.index.faults import fault_point
-from rag.records import DocumentMetadata
+from rag.records import DocumentMetadata, PageSpan
 
 SCHEMA_VERSION = 1
 
@@ -55,6 +57,15 @@ CREATE TABLE IF NOT EXISTS sentences (
     end INTEGER NOT NULL,
     vector BLOB NOT NULL,
     PRIMARY KEY (doc_id, start, end)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pages (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    ocr INTEGER NOT NULL,
+    confidence REAL,
+    PRIMARY KEY (doc_id, number)
 ) WITHOUT ROWID;
 """
 
@@ -146,8 +157,9 @@ class Manifest:
         chunks: list[ChunkRow],
         sentences: Sequence[tuple[int, int]] = (),
         sentence_vectors: np.ndarray | None = None,
+        pages: Sequence[PageSpan] = (),
     ) -> list[str]:
-        """Replace ``doc_id``, its chunks and its sentence vectors atomically; return its old chunk ids."""
+        """Replace ``doc_id``, its chunks, sentence vectors and pages atomically; return its old chunk ids."""
         with self._db:
             old = [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
             self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
@@ -169,6 +181,11 @@ class Manifest:
                     "INSERT OR REPLACE INTO sentences VALUES (?, ?, ?, ?)",
                     [(doc_id, s, e, vectors[i].tobytes()) for i, (s, e) in enumerate(sentences)],
                 )
+            self._db.execute("DELETE FROM pages WHERE doc_id = ?", (doc_id,))
+            self._db.executemany(
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?)",
+                [(doc_id, p.number, p.start, p.end, int(p.ocr), p.confidence) for p in pages],
+            )
             self._bump()
             fault_point("manifest_commit_open")
         return old
@@ -187,6 +204,7 @@ class Manifest:
             old = [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
             self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             self._db.execute("DELETE FROM sentences WHERE doc_id = ?", (doc_id,))
+            self._db.execute("DELETE FROM pages WHERE doc_id = ?", (doc_id,))
             self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
             self._bump()
             fault_point("manifest_delete_open")
@@ -217,6 +235,28 @@ class Manifest:
     def document_text(self, doc_id: str) -> str | None:
         row = self._db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
+
+    def all_pages(self) -> dict[str, tuple[PageSpan, ...]]:
+        """The pages of every document that has them, by document id (one read for the chunk cache)."""
+        out: dict[str, list[PageSpan]] = {}
+        try:
+            rows = self._db.execute("SELECT doc_id, number, start, end, ocr, confidence FROM pages ORDER BY doc_id, number")
+            for d, n, s, e, o, c in rows:
+                out.setdefault(d, []).append(PageSpan(n, s, e, bool(o), c))
+        except sqlite3.OperationalError:  # an index written before pages were kept, opened read-only
+            return {}
+        return {d: tuple(pages) for d, pages in out.items()}
+
+    def pages(self, doc_id: str) -> tuple[PageSpan, ...]:
+        """The pages of ``doc_id`` in order (none for a document without pages, or an index written
+        before pages were kept and opened read-only, so without the table)."""
+        try:
+            rows = self._db.execute(
+                "SELECT number, start, end, ocr, confidence FROM pages WHERE doc_id = ? ORDER BY number", (doc_id,)
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return ()
+        return tuple(PageSpan(n, s, e, bool(o), c) for n, s, e, o, c in rows)
 
     def chunks(self) -> Iterator[ChunkRow]:
         """All chunks, grouped by document, in reading order."""

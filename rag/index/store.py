@@ -25,7 +25,7 @@ from rag.index.chroma_store import LOCAL_CLIENTS, ChromaStore, chroma_path, make
 from rag.index.errors import probe_folder, require_free_space
 from rag.index.faults import fault_point
 from rag.index.manifest import ChunkRow, DocumentRow, Manifest
-from rag.records import DocumentMetadata, LoadedDocument, SearchFilters
+from rag.records import DocumentMetadata, LoadedDocument, PageSpan, SearchFilters, page_at
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class StoredChunk:
     section: str
     text: str
     document: DocumentRow
+    page: int | None = None  # the page of a PDF or scan the chunk starts on
 
     @property
     def contextual_text(self) -> str:
@@ -69,6 +70,7 @@ def chunk_node(chunk: StoredChunk) -> TextNode:
             "chunk_index": chunk.idx,
             "start": chunk.start,
             "end": chunk.end,
+            **({"page": chunk.page} if chunk.page is not None else {}),
         },
     )
 
@@ -163,13 +165,18 @@ class IndexStore:
     def document_text(self, doc_id: str) -> str | None:
         return self.manifest.document_text(doc_id)
 
+    def pages(self, doc_id: str) -> tuple[PageSpan, ...]:
+        """Where each page of a PDF or a scan stands in its text (none for other documents)."""
+        return self.manifest.pages(doc_id)
+
     def loaded_document(self, row: DocumentRow) -> LoadedDocument:
         """A stored document as the loader made it (text and metadata), to chunk again without its file."""
         text = self.manifest.document_text(row.doc_id)
         if text is None:
             raise KeyError(f"{row.doc_id} is not in the index {self.dir}")
         return LoadedDocument(
-            row.doc_id, row.path, text, row.content_hash, row.format, row.encoding, row.metadata
+            row.doc_id, row.path, text, row.content_hash, row.format, row.encoding, row.metadata,
+            pages=self.manifest.pages(row.doc_id),
         )
 
     def sentence_vectors(self, doc_id: str, start: int, end: int) -> dict[tuple[int, int], np.ndarray]:
@@ -187,6 +194,7 @@ class IndexStore:
         generation = self.manifest.generation
         if self._chunks is None or generation != self._chunks_generation:
             docs = self.documents_by_id()
+            pages = self.manifest.all_pages()
             texts: dict[str, str] = {}
             chunks: dict[str, StoredChunk] = {}
             for row in self.manifest.chunks():
@@ -195,9 +203,10 @@ class IndexStore:
                 text = texts.get(row.doc_id)
                 if text is None:
                     text = texts[row.doc_id] = self.manifest.document_text(row.doc_id) or ""
+                page = page_at(pages.get(row.doc_id, ()), row.start)
                 chunks[row.chunk_id] = StoredChunk(
                     row.chunk_id, row.doc_id, row.idx, row.start, row.end, row.section,
-                    text[row.start : row.end], docs[row.doc_id],
+                    text[row.start : row.end], docs[row.doc_id], page.number if page else None,
                 )
             self._chunks, self._chunks_generation = chunks, generation
         return self._chunks
@@ -249,7 +258,7 @@ class IndexStore:
                     doc_id=doc.doc_id, path=doc.path, content_hash=doc.content_hash, size=write.size,
                     mtime_ns=write.mtime_ns, format=doc.format, encoding=doc.encoding, text=doc.text,
                     metadata=doc.metadata, chunks=rows, sentences=write.sentences,
-                    sentence_vectors=write.sentence_vectors,
+                    sentence_vectors=write.sentence_vectors, pages=doc.pages,
                 )
                 fault_point("manifest_committed")
                 stale += sorted(set(old_ids) - {r.chunk_id for r in rows})

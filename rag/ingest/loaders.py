@@ -22,10 +22,14 @@ import docx
 from docx.oxml.ns import qn
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
-from pypdf import PasswordType, PdfReader
 from selectolax.lexbor import LexborHTMLParser
 
-from rag.ingest.encodings import EncodingProblem, decode_bytes, repair_legacy_text
+from rag.ingest.encodings import EncodingProblem, decode_bytes
+from rag.ingest.loaded import LoadedText, LoadError, repair_strings
+from rag.ingest.paged import IMAGE_SUFFIXES, load_image, load_pdf
+from rag.ingest.table_grids import docx_table_rows, html_table_rows, html_text
+from rag.ingest.tables import record_table, table_block, table_records, unit_line
+from rag.text.table_rows import reads_as_caption
 
 logger = logging.getLogger(__name__)
 
@@ -36,31 +40,7 @@ MAX_DOCX_MEMBERS = 10_000
 _RATIO_CHECK_FROM = 1024 * 1024
 
 
-class LoadError(Exception):
-    """A file that cannot be turned into text; ``reason`` is meant for the person ingesting."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class LoadedText:
-    text: str  # raw text, paragraphs separated by "\n\n", line breaks inside kept as "\n"
-    format: str  # "txt" | "md" | "docx" | "pdf" | "html"
-    encoding: str  # e.g. "utf-8", "cp1258", "utf-8+tcvn3", "docx", "docx+tcvn3", "pdf"
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def _repair(text: str, label: str) -> tuple[str, str]:
-    """Convert legacy-font (TCVN3/VNI) text found inside an extracted document."""
-    try:
-        fixed, legacy = repair_legacy_text(text)
-    except EncodingProblem as exc:
-        raise LoadError(str(exc)) from exc
-    return fixed, f"{label}+{legacy}" if legacy else label
 
 
 def _unix_newlines(text: str) -> str:
@@ -128,29 +108,120 @@ def _check_zip(data: bytes) -> None:
         )
 
 
-def _row_text(row: object, table: object) -> str:
-    """One table row as one line, cells joined by " | " (a merged cell counted once)."""
-    cells = (" ".join(_Cell(tc, table).text.split()) for tc in row._tr.tc_lst)  # type: ignore[attr-defined]
-    return " | ".join(c for c in cells if c)
+def _row_text(row: object, table: object) -> list[str]:
+    """One table row's cell texts as written (a merged cell counted once), for the plain rendering."""
+    return [" ".join(_Cell(tc, table).text.split()) for tc in row._tr.tc_lst]  # type: ignore[attr-defined]
 
 
-def _docx_blocks(document: object) -> Iterator[str]:
-    """Paragraph texts and tables in body order (content controls are looked into)."""
+@dataclass(frozen=True)
+class _DocxTable:
+    """A Word table kept as cells until the legacy-font repair, which must see the whole document."""
+
+    rows: list[list[str]]  # merged cells repeated (rag/ingest/tables.py)
+    header_rows: int | None  # rows marked "repeat as header row"
+    caption: str | None
+    plain: list[list[str]]  # each row's cells written once, for a table that is not a table of records
+
+    def strings(self) -> list[str]:
+        cells = [c for row in self.rows + self.plain for c in row]
+        return [*cells, self.caption] if self.caption else cells
+
+    def text(self, fixed: dict[str, str]) -> str:
+        rows = [[fixed[c] for c in row] for row in self.rows]
+        table = record_table(rows, fixed[self.caption] if self.caption else None, self.header_rows)
+        if table is None:  # page layout: "cell | cell" lines as before
+            lines = (" | ".join(fixed[c] for c in row if c) for row in self.plain)
+            return "\n".join(line for line in lines if line)
+        return table_block(table)
+
+
+_CAPTION_START = re.compile(r"(?:bảng|biểu)\b", re.IGNORECASE)
+_MAX_CAPTION_CHARS = 200
+
+
+def _body_elements(document: object) -> list[object]:
+    """The body's paragraphs and tables in order (content controls are looked into)."""
     body = document.element.body  # type: ignore[attr-defined]
+    elements: list[object] = []
     pending = list(body.iterchildren())
     pending.reverse()
     while pending:
         element = pending.pop()
-        if element.tag == qn("w:p"):
-            yield _unix_newlines(Paragraph(element, document).text).strip()  # type: ignore[arg-type]
-        elif element.tag == qn("w:tbl"):
-            table = Table(element, document)  # type: ignore[arg-type]
-            rows = (_row_text(row, table) for row in table.rows)
-            yield "\n".join(r for r in rows if r)
+        if element.tag in (qn("w:p"), qn("w:tbl")):
+            elements.append(element)
         elif element.tag == qn("w:sdt"):
             content = element.find(qn("w:sdtContent"))
             if content is not None:
                 pending.extend(reversed(list(content.iterchildren())))
+    return elements
+
+
+def _paragraph_text(element: object, document: object) -> str:
+    return _unix_newlines(Paragraph(element, document).text).strip()  # type: ignore[arg-type]
+
+
+def _is_caption_style(element: object) -> bool:
+    """Word's "Insert Caption" paragraphs carry the built-in style whose id is "Caption"."""
+    style = element.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")  # type: ignore[attr-defined]
+    return style is not None and (style.get(qn("w:val")) or "").lower().startswith("caption")
+
+
+def _neighbour_paragraph(elements: list[object], index: int, step: int) -> int | None:
+    """The nearest non-empty paragraph before (step -1) or after (+1) ``index``, not past a table."""
+    position = index + step
+    while 0 <= position < len(elements) and elements[position].tag == qn("w:p"):  # type: ignore[attr-defined]
+        if "".join(elements[position].itertext()).strip():  # type: ignore[attr-defined]
+            return position
+        position += step
+    return None
+
+
+def _docx_caption(elements: list[object], index: int, document: object) -> str | None:
+    """The caption of the table at ``index``, by the first rule that applies.
+
+    1. the paragraph just before it is styled Caption or starts "Bảng"/"Biểu";
+    2. the paragraph just after it is styled Caption (Word puts captions below tables too);
+    3. the paragraph just before it is short (<= 200 characters), one sentence that does not end
+       with "." (a heading such as "2. Thu ngân sách" or a lead-in ending with ":").
+    A unit line ("Đơn vị tính: triệu đồng") between the caption and the table is passed along with
+    it, for the records. Empty paragraphs are skipped; the search never crosses another table.
+    """
+    before = _neighbour_paragraph(elements, index, -1)
+    unit = None
+    if before is not None and unit_line(_paragraph_text(elements[before], document)):
+        unit = _paragraph_text(elements[before], document)
+        before = _neighbour_paragraph(elements, before, -1)
+    after = _neighbour_paragraph(elements, index, 1)
+    text = _paragraph_text(elements[before], document) if before is not None else ""
+    caption = None
+    if before is not None and (_is_caption_style(elements[before]) or _CAPTION_START.match(text)):
+        caption = text
+    elif after is not None and _is_caption_style(elements[after]):
+        caption = _paragraph_text(elements[after], document)
+    elif reads_as_caption(text, _MAX_CAPTION_CHARS):
+        caption = text
+    lines = [line for line in (caption, unit) if line]
+    return "\n".join(lines) or None
+
+
+def _docx_table(element: object, caption: str | None, document: object) -> _DocxTable:
+    table = Table(element, document)  # type: ignore[arg-type]
+    rows, header_rows = docx_table_rows(table)
+    plain = [_row_text(row, table) for row in table.rows]
+    return _DocxTable(rows, header_rows, caption, plain)
+
+
+def _docx_blocks(document: object) -> Iterator[str | _DocxTable]:
+    """Paragraph texts and tables (as cells, with their captions) in body order.
+
+    A caption paragraph stays a block of its own as well: it is text of the report.
+    """
+    elements = _body_elements(document)
+    for index, element in enumerate(elements):
+        if element.tag == qn("w:p"):  # type: ignore[attr-defined]
+            yield _paragraph_text(element, document)
+        else:
+            yield _docx_table(element, _docx_caption(elements, index, document), document)
 
 
 def _load_docx(data: bytes) -> LoadedText:
@@ -158,62 +229,14 @@ def _load_docx(data: bytes) -> LoadedText:
     try:
         document = docx.Document(io.BytesIO(data))
         blocks = [b for b in _docx_blocks(document) if b]
+        strings = [s for b in blocks for s in (b.strings() if isinstance(b, _DocxTable) else [b])]
+        fixed, encoding = repair_strings(strings, "docx")
+        texts = [b.text(fixed) if isinstance(b, _DocxTable) else fixed[b] for b in blocks]
     except LoadError:
         raise
     except Exception as exc:  # python-docx / lxml raise many types for damaged files
         raise LoadError(f"tệp .docx bị hỏng (damaged .docx: {type(exc).__name__}: {exc})") from exc
-    text, encoding = _repair("\n\n".join(blocks), "docx")
-    return LoadedText(text, "docx", encoding)
-
-
-# --------------------------------------------------------------------------- pdf
-
-
-def _open_pdf(data: bytes) -> PdfReader:
-    reader = PdfReader(io.BytesIO(data), strict=False)
-    if reader.is_encrypted:
-        try:
-            unlocked = reader.decrypt("") != PasswordType.NOT_DECRYPTED
-        except Exception as exc:  # unsupported algorithm or missing crypto dependency
-            raise LoadError(f"PDF được mã hoá (encrypted; cannot decrypt: {exc})") from exc
-        if not unlocked:
-            raise LoadError("PDF được mã hoá (encrypted; a password is needed to read it)")
-    return reader
-
-
-def _pdf_pages(reader: object) -> list[str]:
-    """Text of each page; a page that fails is skipped with a warning, all failing is an error."""
-    pages: list[str] = []
-    failures = 0
-    for number, page in enumerate(reader.pages, start=1):  # type: ignore[attr-defined]
-        try:
-            pages.append(_unix_newlines(page.extract_text() or "").strip())
-        except Exception as exc:  # one bad content stream should not lose the whole report
-            failures += 1
-            logger.warning("PDF page %d skipped: %s: %s", number, type(exc).__name__, exc)
-    if not pages and failures:
-        raise LoadError("tệp PDF bị hỏng (damaged PDF: no page could be read)")
-    if not pages:
-        raise LoadError("PDF không có trang nào (PDF has no pages)")
-    return pages
-
-
-def _load_pdf(data: bytes) -> LoadedText:
-    if b"%PDF-" not in data[:1024]:
-        raise LoadError("không phải tệp PDF (not a PDF: no %PDF header)")
-    if b"%%EOF" not in data[-8192:]:
-        raise LoadError("tệp PDF bị cắt cụt (truncated PDF: no %%EOF marker at the end)")
-    try:
-        reader = _open_pdf(data)
-        pages = _pdf_pages(reader)
-    except LoadError:
-        raise
-    except Exception as exc:  # pypdf raises many types for malformed files
-        raise LoadError(f"tệp PDF bị hỏng (damaged PDF: {type(exc).__name__}: {exc})") from exc
-    if not any(pages):
-        raise LoadError("PDF không có lớp văn bản (no text layer; scanned image?)")
-    text, encoding = _repair("\n\n".join(p for p in pages if p), "pdf")
-    return LoadedText(text, "pdf", encoding)
+    return LoadedText("\n\n".join(t for t in texts if t), "docx", encoding)
 
 
 # --------------------------------------------------------------------------- html
@@ -344,6 +367,75 @@ def _assemble(flat: str) -> str:
     return "\n\n".join(paragraphs)
 
 
+_TABLE = "\ue003"  # followed by a number: where a table's records go once the text is repaired
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+@dataclass(frozen=True)
+class _HtmlTable:
+    """A table of records taken out of the page, kept as cells until the legacy-font repair."""
+
+    rows: list[list[str]]  # rowspan/colspan repeated (rag/ingest/tables.py)
+    header_rows: int | None  # leading <thead> / all-<th> rows
+    caption: str | None  # its <caption>, else the nearest heading before it
+
+    def strings(self) -> list[str]:
+        cells = [c for row in self.rows for c in row]
+        return [*cells, self.caption] if self.caption else cells
+
+    def text(self, fixed: dict[str, str]) -> str:
+        rows = [[fixed[c] for c in row] for row in self.rows]
+        caption = fixed[self.caption] if self.caption else None
+        return table_block(table_records(rows, caption, self.header_rows))
+
+
+def _inside_table(node: object) -> bool:
+    parent = node.parent  # type: ignore[attr-defined]
+    while parent is not None:
+        if parent.tag == "table":
+            return True
+        parent = parent.parent
+    return False
+
+
+def _table_caption(table: object, heading: str | None) -> str | None:
+    for child in table.iter():  # type: ignore[attr-defined]
+        if child.tag == "caption" and html_text(child):
+            return html_text(child)
+    return heading
+
+
+def _take_tables(root: object) -> list[_HtmlTable]:
+    """Replace each outermost table of records by a placeholder paragraph; layout tables stay.
+
+    The placeholder (sentinels in a text node) survives flattening as a paragraph of its own.
+    """
+    found: list[tuple[object, str | None]] = []
+    heading = None
+    for node in root.traverse():  # type: ignore[attr-defined]
+        if node.tag in _HEADINGS and not _inside_table(node):
+            heading = html_text(node) or heading
+        elif node.tag == "table" and not _inside_table(node):
+            found.append((node, heading))
+    tables: list[_HtmlTable] = []
+    for node, heading in found:  # decided first, replaced after: the walk must not see a changing tree
+        rows, header_rows = html_table_rows(node)
+        caption = _table_caption(node, heading)
+        if record_table(rows, caption, header_rows) is None:
+            continue
+        node.replace_with(f"{_PARA}{_TABLE}{len(tables)}{_PARA}")  # type: ignore[attr-defined]
+        tables.append(_HtmlTable(rows, header_rows, caption))
+    return tables
+
+
+def _put_tables(text: str, tables: list[_HtmlTable], fixed: dict[str, str]) -> str:
+    def block(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return tables[index].text(fixed) if index < len(tables) else ""
+
+    return re.sub(_TABLE + r"(\d+)", block, text)
+
+
 def _decode_html(data: bytes) -> tuple[str, str]:
     """Decode by BOM, then the declared meta charset, then by detection."""
     if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
@@ -380,14 +472,17 @@ def _load_html(data: bytes) -> LoadedText:
         if root is None:
             return LoadedText("", "html", encoding)
         _drop_boilerplate(root)
+        tables = _take_tables(root)
         text = _assemble(_flatten(root))
     except Exception as exc:  # the parser is tolerant; this is a last guard
         reason = f"không đọc được trang HTML (cannot parse HTML: {type(exc).__name__}: {exc})"
         raise LoadError(reason) from exc
+    strings = [text, *(s for table in tables for s in table.strings())]
     if "+" in encoding:  # decode_bytes already converted legacy-font text
-        return LoadedText(text, "html", encoding)
-    text, encoding = _repair(text, encoding)
-    return LoadedText(text, "html", encoding)
+        fixed = {s: s for s in strings}
+    else:
+        fixed, encoding = repair_strings(strings, encoding)
+    return LoadedText(_put_tables(fixed[text], tables, fixed), "html", encoding)
 
 
 # --------------------------------------------------------------------------- dispatch
@@ -396,7 +491,8 @@ _LOADERS: dict[str, Callable[[bytes], LoadedText]] = {
     ".txt": lambda data: _load_plain(data, "txt"),
     ".md": lambda data: _load_plain(data, "md"),
     ".docx": _load_docx,
-    ".pdf": _load_pdf,
+    ".pdf": load_pdf,
+    **{suffix: load_image for suffix in IMAGE_SUFFIXES},
     ".html": _load_html,
     ".htm": _load_html,
 }

@@ -25,6 +25,7 @@ from rag.records import DocKind, DocumentMetadata, Period
 from rag.text.normalize import normalize_tone_marks
 from rag.text.provinces import COMMON_WORD_NAMES, PERSON_NAMES, canonical_province, name_variants
 from rag.text.sentences import sentence_spans, trim_span
+from rag.text.table_rows import CAPTION_PREFIX, parse_record
 
 __all__ = [
     "extract_metadata",
@@ -251,8 +252,10 @@ class _Doc:
         for para in self.paragraphs:
             first_line = self._first_line(para)
             line = self.slice(first_line).strip()
-            if self.is_meta_line(first_line) or _CAPTION_RE.match(line):
+            if self.is_meta_line(first_line) or _CAPTION_RE.match(line) or parse_record(line) is not None:
                 continue
+            if line.startswith(CAPTION_PREFIX):  # a table's caption, the only heading a data sheet has
+                return _clean(line[len(CAPTION_PREFIX):]), "headline", first_line
             if (
                 first_line.end == para.end
                 and len(line) < _HEADLINE_MAX

@@ -29,12 +29,10 @@ from rag.index.errors import IndexWriteError, one_line, write_failure_reason
 from rag.index.faults import fault_point
 from rag.index.lock import IndexLock
 from rag.index.store import DocumentWrite, IndexStore
-from rag.ingest.encodings import EncodingProblem
-from rag.ingest.loaders import LoadError, load_bytes, read_regular_file
-from rag.ingest.metadata import extract_metadata
-from rag.ingest.sandbox import ParsePool, run_bounded
+from rag.ingest.loaders import LoadError, read_regular_file
+from rag.ingest.parse import Parsed, SourceFile, start_parse
+from rag.ingest.sandbox import ParsePool
 from rag.records import FileProblem, LoadedDocument
-from rag.text.normalize import normalize_text
 
 logger = logging.getLogger(__name__)
 
@@ -42,14 +40,10 @@ logger = logging.getLogger(__name__)
 _EMBED_BATCH_CHUNKS = 256
 # manifest meta key: the chunking signature every stored document was cut with
 CHUNKING_META = "chunking"
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    """A file found under an ingested path, with the id it will have in the index."""
-
-    doc_id: str
-    path: Path
+# manifest meta key: the version of the text extraction every stored document was read with.
+# 2: tables as records with their headers, PDF pages kept, scans and images read by OCR.
+EXTRACTION_META = "extraction"
+EXTRACTION_VERSION = "2"
 
 
 @dataclass
@@ -59,9 +53,10 @@ class IngestReport:
     indexed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[FileProblem] = field(default_factory=list)
+    notes: list[FileProblem] = field(default_factory=list)  # indexed, with something to check (a page OCR read poorly)
     removed: list[str] = field(default_factory=list)
     rechunked: list[str] = field(default_factory=list)  # stored documents re-cut after a chunking change
-    ignored: int = 0  # files with an unsupported extension
+    ignored: list[FileProblem] = field(default_factory=list)  # files of a type baocao does not read
     chunks: int = 0
     words: int = 0
     chunks_embedded: int = 0
@@ -80,15 +75,19 @@ class IngestReport:
         self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
 
 
-def discover(paths: Iterable[Path], extensions: Sequence[str]) -> tuple[list[SourceFile], list[FileProblem], int]:
-    """Files to ingest under ``paths`` (folders recurse, links are not followed into loops).
+def discover(
+    paths: Iterable[Path], extensions: Sequence[str]
+) -> tuple[list[SourceFile], list[FileProblem], list[FileProblem]]:
+    """Files to ingest under ``paths`` (folders recurse, links are not followed into loops), the
+    files that cannot be taken, and those of a type baocao does not read: each is named, so the
+    summary accounts for every file.
 
     A document's id is its path relative to the folder that was given, or its file name when a
     file was given directly.
     """
     found: dict[str, SourceFile] = {}
     problems: list[FileProblem] = []
-    ignored = 0
+    ignored: list[FileProblem] = []
     exts = {e.lower() for e in extensions}
     for root in paths:
         root = Path(root)
@@ -101,7 +100,9 @@ def discover(paths: Iterable[Path], extensions: Sequence[str]) -> tuple[list[Sou
             continue
         for doc_id, path in candidates:
             if path.suffix.lower() not in exts:
-                ignored += 1
+                kind = path.suffix or "(không đuôi / no extension)"
+                reason = f"định dạng không hỗ trợ {kind} (unsupported file type)"
+                ignored.append(FileProblem(_readable_name(doc_id), reason))
                 continue
             reason = _unopenable(doc_id, path)
             if reason:
@@ -153,66 +154,6 @@ def _unopenable(doc_id: str, path: Path) -> str | None:
             return "liên kết vòng (symbolic link loop)"
         return "liên kết hỏng (broken symbolic link)"
     return None
-
-
-def load_document(source: SourceFile, data: bytes, settings: Settings) -> LoadedDocument:
-    """Decode, extract, normalise and describe one file; raises LoadError with a reason."""
-    try:
-        loaded = load_bytes(data, source.path.suffix, settings.ingest.max_text_chars)
-    except EncodingProblem as exc:
-        raise LoadError(str(exc)) from exc
-    text = normalize_text(loaded.text)
-    if len(text) < settings.ingest.min_text_chars:
-        raise LoadError("tệp không có nội dung văn bản (no text content)")
-    return LoadedDocument(
-        doc_id=source.doc_id,
-        path=str(source.path.resolve()),
-        text=text,
-        content_hash=hashlib.sha256(data).hexdigest(),
-        format=loaded.format,
-        encoding=loaded.encoding,
-        metadata=extract_metadata(text, source.path.name),
-    )
-
-
-Parsed = tuple[LoadedDocument, list[TextNode]]
-
-
-def load_and_chunk(source: SourceFile, data: bytes, settings: Settings) -> Parsed:
-    """All the CPU work on one file: load, normalise, describe, chunk."""
-    doc = load_document(source, data, settings)
-    return doc, chunk_document(doc, settings.chunking)
-
-
-def parse_file(source: SourceFile, data: bytes, settings: Settings) -> Parsed:
-    """:func:`load_and_chunk` of one file in a worker of its own under the per-file limits
-    (an ingest shares one worker through :func:`start_parse`). ``ingest.isolate = false`` runs it
-    in-process (no limits; for debugging a parser).
-    """
-    limits = settings.ingest
-    if not limits.isolate:
-        return load_and_chunk(source, data, settings)
-    return run_bounded(load_and_chunk, source, data, settings, timeout_s=limits.file_timeout_s,
-                       memory_mb=limits.file_memory_mb)
-
-
-def start_parse(source: SourceFile, data: bytes, settings: Settings, pool: ParsePool | None) -> Callable[[], Parsed]:
-    """Start parsing one file in ``pool``'s worker; the returned call waits for the result.
-
-    Without isolation (or pool) the file is parsed now, and the call returns or raises at once.
-    """
-    if settings.ingest.isolate and pool is not None:
-        return pool.submit(load_and_chunk, source, data, settings)
-    try:
-        parsed = load_and_chunk(source, data, settings)
-    except LoadError as exc:
-        error = exc
-
-        def failed() -> Parsed:
-            raise error
-
-        return failed
-    return lambda: parsed
 
 
 # Files parsed while earlier ones are embedded: about one embedding batch of documents, bounded in bytes.
@@ -290,9 +231,14 @@ class Ingestor:
             t = time.perf_counter()
             store.reconcile(lambda texts: self._embed(texts, report, progress=False))
             report.add_time("reconcile", time.perf_counter() - t)
-            self._ingest_files(store, sources, report, progress, on_file)
+            reread = store.manifest.get_meta(EXTRACTION_META) != EXTRACTION_VERSION
+            self._ingest_files(store, sources, report, progress, on_file, reread)
             if prune:
                 self._prune(store, sources, report, on_file)
+            # every stored document read again (or tried: a file that now fails keeps its old text
+            # and its line in the summary, and does not make every later ingest read all again)
+            if reread and {d.doc_id for d in store.documents()} <= {*report.indexed, *(p.file for p in report.failed)}:
+                store.manifest.set_meta(EXTRACTION_META, EXTRACTION_VERSION)
             self._rechunk_stale(store, report)
             t = time.perf_counter()
             store.save_bm25()
@@ -307,8 +253,11 @@ class Ingestor:
         report: IngestReport,
         progress: bool,
         on_file: Callable[[str, str], None] | None,
+        reread: bool = False,
     ) -> None:
-        known = {d.doc_id: d for d in store.documents()}
+        """Parse, embed and store the new and changed files; with ``reread``, every file (the
+        stored text was extracted by older loaders: tables without headers, scans unread)."""
+        known = {} if reread else {d.doc_id: d for d in store.documents()}
         max_bytes = int(self.settings.ingest.max_file_mb * 1024 * 1024)
         pending: list[_Pending] = []
         bar = tqdm(sources, desc="Đang nạp tài liệu", unit="tệp", disable=not progress)
@@ -333,8 +282,9 @@ class Ingestor:
                 return
             finally:
                 report.add_time("load+chunk", time.perf_counter() - t)
-            if "+" in doc.encoding or doc.encoding in ("tcvn3", "vni"):
+            if any(legacy in doc.encoding for legacy in ("tcvn3", "vni")):
                 report.repaired[source.doc_id] = 1
+            report.notes.extend(FileProblem(source.doc_id, note) for note in doc.notes)
             pending.append(_Pending(doc, nodes, stat.st_size, stat.st_mtime_ns))
             fault_point("file_loaded")
             if sum(len(p.nodes) for p in pending) >= _EMBED_BATCH_CHUNKS:

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
-from rag.ingest.loaders import LoadError
+from rag.ingest.loaded import LoadError
 from rag.proc_status import proc_status_kib
 
 logger = logging.getLogger(__name__)
@@ -122,6 +122,18 @@ def _ready(outcome: tuple[str, Any], limits: _Limits) -> Callable[[], Any]:
     return result
 
 
+def _warm_parent() -> None:
+    """Build the parsers' data tables (the gazetteer of districts) in this process before forking.
+
+    Every worker then shares them (copy on write) instead of building them again each time one
+    starts; and a worker forked from a busy test process (a Chroma server client, many threads)
+    was seen to stall building the gazetteer itself until its file's deadline.
+    """
+    from rag.text.gazetteer import warm
+
+    warm()
+
+
 class ParsePool:
     """One parsing worker for many files; use as a context manager so the worker is always stopped."""
 
@@ -131,6 +143,7 @@ class ParsePool:
 
     def _worker(self) -> ProcessPool:
         if self._pool is None:
+            _warm_parent()
             self._pool = ProcessPool(
                 max_workers=1, max_tasks=_FILES_PER_WORKER, initializer=_start_worker,
                 context=multiprocessing.get_context("fork"),
@@ -144,12 +157,15 @@ class ParsePool:
         raises LoadError for a failed file (its reason kept when ``fn`` raised LoadError).
         ``fn``'s result must pickle.
         """
+        return self.submit_within(self.limits.timeout_s, fn, *args)
+
+    def submit_within(self, timeout_s: float, fn: Callable[..., T], *args: Any) -> Callable[[], T]:
+        """:meth:`submit` with a deadline of its own (an OCR page), under the same memory limit."""
+        limits = _Limits(timeout_s, self.limits.memory_mb)
         if not hasattr(os, "fork"):
-            return _ready(_outcome(fn, args, None), self.limits)
-        future = self._worker().schedule(
-            _outcome, args=(fn, args, self.limits), timeout=self.limits.timeout_s
-        )
-        return lambda: _result(future, self.limits)
+            return _ready(_outcome(fn, args, None), limits)
+        future = self._worker().schedule(_outcome, args=(fn, args, limits), timeout=timeout_s)
+        return lambda: _result(future, limits)
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` computed in the worker under the limits; failures raise LoadError."""

@@ -47,7 +47,7 @@ def hits_from_nodes(nodes: Sequence[NodeWithScore]) -> list[SearchHit]:
             SearchHit(
                 chunk_id=node.node_id, doc=meta["doc_id"], title=meta.get("title"),
                 section=meta.get("section", ""), start=meta["start"], end=meta["end"],
-                score=float(item.score or 0.0), text=node.get_content(),
+                score=float(item.score or 0.0), text=node.get_content(), page=meta.get("page"),
             )
         )
     return hits

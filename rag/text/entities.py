@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from rag.text.abbreviations import DOC_NUMBER_RE
 from rag.text.normalize import fold_diacritics
+from rag.text.table_rows import label_unit, parse_record, row_unit
 
 __all__ = [
     "DOC_NUMBER_RE",
@@ -243,13 +244,34 @@ def figure_items(text: str) -> list[Item]:
 _NUMBER_WORD_THEN_RE = re.compile(rf"{NUMBER_WORDS_RE.pattern}\s+(?:([^\W\d_]+)\s+)?([^\W\d_]+)", re.IGNORECASE)
 
 
+def _record_counts_in(text: str, unit: str) -> bool:
+    """A table row (rag/text/table_rows.py) whose unit column, or a figure's header, is ``unit``:
+    "Chỉ tiêu: Diện tích lúa · ĐVT: ha · Kế hoạch: 12.400" counts in ha, "Số hộ nghèo: 86" in hộ."""
+    pairs = parse_record(text)
+    if pairs is None:
+        return False
+    units = [row_unit(pairs)] + [label_unit(label) for label, value in pairs if NUMBER_RE.search(value)]
+    # the asked unit is one syllable ("trieu" of "bao nhiêu triệu đồng"): compare the unit's first
+    if any(u is not None and fold_diacritics(u).lower().split()[:1] == [unit] for u in units):
+        return True
+    # a column that counts the noun: "Số hộ nghèo: 86" answers "bao nhiêu hộ" ("Tỷ lệ (%)" does not)
+    return any(
+        NUMBER_RE.search(value) and label_unit(label) is None
+        and unit in re.findall(r"[^\W\d_]+", fold_diacritics(label).lower())
+        for label, value in pairs[1:]
+    )
+
+
 def holds_number_with_unit(text: str, unit: str) -> bool:
-    """A number followed (within one word) by the counted noun: "18.015 văn bản", "46 xã", "sáu vật thể".
+    """A number followed (within one word) by the counted noun: "18.015 văn bản", "46 xã", "sáu vật thể";
+    or a table row counted in that unit.
 
     Number words are matched as written (with their diacritics): accent-free "tu", "sau", "tam"
     are also "từ", "sau", "tâm"."""
     folded = fold_diacritics(text).lower()
     if re.search(rf"(?<![\w/])\d+(?:[.,/]\d+)*\s+(?:[^\W\d_]+\s+)?{re.escape(unit)}\b", folded):
+        return True
+    if _record_counts_in(text, unit):
         return True
     for m in _NUMBER_WORD_THEN_RE.finditer(text):
         if any(w and fold_diacritics(w).lower() == unit for w in m.groups()):

@@ -144,6 +144,11 @@ class _Table:
     longest: int  # most words in a name
 
 
+def warm() -> None:
+    """Load the gazetteer now (it loads lazily, once per process, on first use)."""
+    _table()
+
+
 @cache
 def _table() -> _Table:
     ref = resources.files("rag") / "data" / "gazetteer.tsv"

@@ -41,7 +41,7 @@ def test_ingest_docs_and_search_from_the_command_line(tmp_path: Path, sample_dir
     assert out.returncode == 0, out.stderr
     hits = json.loads(out.stdout)
     assert len(hits) == 5
-    assert set(hits[0]) == {"doc", "title", "section", "start", "end", "score", "text"}
+    assert set(hits[0]) == {"doc", "title", "section", "start", "end", "score", "text", "page"}
     from rag.index.manifest import Manifest
 
     manifest = Manifest(index / "manifest.sqlite", read_only=True)
@@ -83,7 +83,8 @@ def test_ask_prints_a_cited_answer_as_json_and_uses_history(tmp_path: Path, samp
     assert set(data) == {"answer", "found", "confidence", "citations", "timings_ms"}
     assert 0.0 <= data["confidence"] <= 1.0
     assert data["found"] and "846,6 tỷ đồng" in data["answer"]
-    assert set(data["citations"][0]) == {"n", "doc", "title", "section", "start", "end", "quote"}
+    assert set(data["citations"][0]) == {"n", "doc", "title", "section", "start", "end", "quote", "page", "ocr"}
+    assert data["citations"][0]["page"] is None  # a .txt report has no pages
 
     history = tmp_path / "history.json"
     history.write_text(json.dumps([

@@ -225,6 +225,48 @@ def test_an_uploaded_docx_is_indexed_and_answered_and_report_markup_stays_text(p
 
 
 
+def test_a_scanned_notice_and_a_table_are_cited_with_the_page_image_and_the_row_highlighted(
+    page: Any, tmp_path: Path
+):
+    import docx
+    from playwright.sync_api import expect
+
+    from tests.rag.ingest.fixtures_build import png_bytes
+
+    notice = tmp_path / "thong-bao-tuyen-dung.png"
+    notice.write_bytes(png_bytes(["THÔNG BÁO TUYỂN DỤNG VIÊN CHỨC", "Hạn nộp hồ sơ dự tuyển là ngày 25/4/2024."]))
+    sheet = tmp_path / "chi-tieu-2023.docx"
+    document = docx.Document()
+    document.add_paragraph("Kết quả thực hiện các chỉ tiêu kinh tế năm 2023")
+    table = document.add_table(rows=3, cols=4)
+    for r, row in enumerate([["Chỉ tiêu", "ĐVT", "Kế hoạch 2023", "Thực hiện 2023"],
+                             ["Sản lượng lúa", "tấn", "410.000", "426.350"],
+                             ["Diện tích rừng trồng mới", "ha", "1.200", "1.315"]]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    document.save(sheet)
+
+    page.get_by_role("tab", name="Tài liệu").click()
+    page.locator("#bc-upload input[type=file]").set_input_files([str(notice), str(sheet)])
+    expect(page.locator("#bc-upload-result")).to_contain_text("Đã nạp 2 tệp", timeout=180_000)
+
+    page.get_by_role("tab", name="Hỏi đáp").click()
+    _ask(page, "Hạn nộp hồ sơ dự tuyển viên chức là ngày nào?")
+    expect(page.locator("#bc-chat")).to_contain_text("25/4/2024", timeout=ANSWER_MS)
+    expect(page.locator("#bc-sources")).to_contain_text("trang 1 (OCR)")
+    expect(_open_source(page, "[1]")).to_contain_text("25/4/2024")
+    expect(page.locator("#bc-doc-view img.bc-scan-img")).to_have_count(1)  # the page, cited words boxed
+
+    _ask(page, "Sản lượng lúa thực hiện năm 2023 là bao nhiêu tấn?")
+    expect(page.locator("#bc-chat")).to_contain_text("Thực hiện 2023: 426.350 tấn", timeout=ANSWER_MS)
+    _open_source(page, "[1]")
+    cited = page.locator("#bc-doc-view table.bc-cited-table tr.bc-row-cited")
+    expect(cited).to_have_count(1)
+    expect(cited).to_contain_text("Sản lượng lúa")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "table-row-cited.png"), full_page=True)
+
+
 def test_an_oversized_or_unsupported_upload_is_refused_with_a_message_and_not_indexed(
     page: Any, tmp_path: Path
 ):

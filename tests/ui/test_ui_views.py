@@ -116,3 +116,38 @@ def test_document_rows_follow_the_headers():
 def test_upload_results_are_escaped_and_labelled():
     out = views.upload_results_html([("<b>a.docx", "indexed"), ("b.txt", "failed: tệp rỗng")], "xong")
     assert "&lt;b&gt;a.docx" in out and "Đã nạp (indexed)" in out and "Lỗi (failed): tệp rỗng" in out
+
+
+TABLE_TEXT = (
+    "Kết quả các chỉ tiêu chủ yếu.\n\n"
+    "Bảng: CHỈ TIÊU CHỦ YẾU 6 THÁNG\n"
+    "Chỉ tiêu: Diện tích lúa · ĐVT: ha · Kế hoạch 2023: 12.400 · Thực hiện 6 tháng: 6.905\n"
+    "Chỉ tiêu: Thu ngân sách · ĐVT: triệu đồng · Kế hoạch 2023: 186.000 · Thực hiện 6 tháng: 97.212\n\n"
+    "Đoạn sau bảng."
+)
+
+
+def test_a_cited_table_row_is_shown_in_its_table_with_the_row_highlighted():
+    start = TABLE_TEXT.index("Chỉ tiêu: Thu ngân sách")
+    page = views.document_html(TABLE_TEXT, start, TABLE_TEXT.index("\n\nĐoạn"), title="Báo cáo", doc_id="bc.docx")
+    table = page[page.index("<table") : page.index("</table>")]
+    assert "<caption>CHỈ TIÊU CHỦ YẾU 6 THÁNG</caption>" in table
+    assert re.findall(r"<th>(.*?)</th>", table) == ["Chỉ tiêu", "ĐVT", "Kế hoạch 2023", "Thực hiện 6 tháng"]
+    assert re.findall(r'<tr class="bc-row-cited">(.*?)</tr>', table) == [
+        "<td>Thu ngân sách</td><td>triệu đồng</td><td>186.000</td><td>97.212</td>"
+    ]
+    assert table.count("<tr>") == 2  # the header row and the other data row
+
+
+def test_prose_citations_draw_no_table_and_pages_are_named():
+    page = views.document_html(TABLE_TEXT, 0, 10, doc_id="bc.pdf", page="trang 2 (OCR)")
+    assert "<table" not in page and "trang 2 (OCR)" in page
+
+
+def test_a_citation_with_a_page_names_it_in_the_sources_panel_and_export():
+    citation = Citation(1, "cv.pdf", "Công văn", "", 0, 5, "Võ Th", page=3, ocr=True)
+    answer = Answer("Võ Th [1].", [citation], True)
+    panel = views.sources_html(answer, views.answer_sources(answer))
+    assert "trang 3 (OCR)" in panel
+    assert "trang 3" in views.conversation_markdown([("Ai ký?", answer)])
+    assert citation.to_json()["page"] == 3

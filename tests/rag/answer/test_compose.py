@@ -130,3 +130,32 @@ def test_a_negation_in_another_clause_does_not_turn_the_answer():
 def test_tang_truong_is_not_a_rise():
     sentence = "Tốc độ tăng trưởng kinh tế giảm còn 3,2%."
     assert _verdict("Tốc độ tăng trưởng kinh tế có tăng không?", sentence) == "Không"
+
+
+# --- table rows ------------------------------------------------------------------------------------
+
+BUDGET_ROW = ("Chỉ tiêu: Thu ngân sách nhà nước · Đơn vị tính: tỷ đồng · Kế hoạch năm 2022: 4.120 · "
+              "Thực hiện 9 tháng: 3.275,6 · So với kế hoạch (%): 79,5")
+
+
+def test_a_table_row_answers_with_the_done_column_its_unit_and_the_plan():
+    assert _lead("Thu ngân sách nhà nước 9 tháng năm 2022 đạt bao nhiêu?", BUDGET_ROW) == (
+        "Thực hiện 9 tháng: 3.275,6 tỷ đồng (Kế hoạch năm 2022: 4.120)"
+    )
+
+
+def test_a_question_naming_the_plan_column_gets_the_plan():
+    assert _lead("Kế hoạch thu ngân sách nhà nước năm 2022 là bao nhiêu?", BUDGET_ROW) == (
+        "Kế hoạch năm 2022: 4.120 tỷ đồng"
+    )
+
+
+def test_a_question_naming_a_comparison_column_gets_that_column():
+    row = "Chỉ tiêu: Doanh thu bán lẻ (tỷ đồng) · Quý III/2023: 1.142 · So cùng kỳ (%): tăng 11,4"
+    assert _lead("Doanh thu bán lẻ quý III tăng bao nhiêu so với cùng kỳ?", row) == "So cùng kỳ (%): tăng 11,4"
+    assert _lead("Doanh thu bán lẻ quý III/2023 đạt bao nhiêu tỷ đồng?", row) == "Quý III/2023: 1.142 tỷ đồng"
+
+
+def test_prose_with_a_middle_dot_is_not_read_as_a_table_row():
+    sentence = "Thu ngân sách · tăng mạnh, đạt 5.851 tỷ đồng."
+    assert _lead("Thu ngân sách đạt bao nhiêu?", sentence) == "5.851 tỷ đồng"

@@ -184,3 +184,31 @@ def test_a_document_number_with_d_stroke_is_found_in_the_sentence_that_cites_it(
     other = _candidate("Theo Quyết định số 1632/QĐ-UBND ngày 05/8/2020 của Ủy ban nhân dân tỉnh.")
     assert missing_terms(cited, terms) == []
     assert missing_terms(other, terms) == ["1631/QĐ-UBND"]
+
+
+# --- places ----------------------------------------------------------------------------------------
+
+
+def test_a_district_named_in_the_question_is_a_place_term():
+    [term] = _terms("Chủ tịch huyện Tân Phước tiếp công dân vào ngày nào?")
+    assert term.text == "Tân Phước" and term.place_level == "huyện"
+
+
+def test_a_report_naming_no_district_cannot_miss_the_asked_one():
+    terms = _terms("Chủ tịch huyện Tân Phước tiếp công dân vào ngày nào?")
+    notice = "Chủ tịch UBND huyện tiếp công dân định kỳ vào ngày 15/9/2023."
+    assert missing_terms(_candidate(notice), terms, document=notice) == []
+
+
+def test_a_report_of_another_district_misses_the_asked_one():
+    terms = _terms("Chủ tịch huyện Tân Phước tiếp công dân vào ngày nào?")
+    notice = "UBND huyện Cái Bè thông báo: Chủ tịch UBND huyện tiếp công dân vào ngày 15/9/2023."
+    assert missing_terms(_candidate(notice), terms, document=notice) == ["Tân Phước"]
+
+
+def test_a_document_number_is_held_by_every_sentence_of_the_document_it_numbers():
+    terms = named_terms(analyze("Quyết định 214/QĐ-UBND hỗ trợ bao nhiêu hộ?"), default_abbreviations())
+    decision = "ỦY BAN NHÂN DÂN THỊ XÃ NGÃ NĂM\nSố: 214/QĐ-UBND\nQUYẾT ĐỊNH\nĐiều 1. Hỗ trợ 37 hộ gia đình."
+    citing = "Báo cáo tháng 3.\nThực hiện Quyết định số 214/QĐ-UBND, đã hỗ trợ 37 hộ.\nThu ngân sách tăng."
+    assert missing_terms(_candidate("Điều 1. Hỗ trợ 37 hộ gia đình."), terms, document=decision) == []
+    assert missing_terms(_candidate("Thu ngân sách tăng."), terms, document=citing) == ["214/QĐ-UBND"]

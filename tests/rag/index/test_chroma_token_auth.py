@@ -75,6 +75,7 @@ def test_ingest_and_search_over_http_with_the_token(
 
     settings = Settings(index={"dir": tmp_path / "index", "chroma_url": token_server, "chroma_token": TOKEN})
     report = Ingestor(settings, embedder=embedder).run([sample_dir], progress=False)
+    assert not report.failed, [str(p) for p in report.failed]
     assert len(report.indexed) == 5
     assert not (tmp_path / "index" / "chroma").exists()  # the vectors went to the server
     store = IndexStore(settings.index.dir, settings)

@@ -6,6 +6,7 @@ import io
 import unicodedata
 import zipfile
 from pathlib import Path
+from typing import Any
 
 REPORT_LINE = "Thu ngân sách nhà nước đạt 5.851 tỷ đồng, vượt 6,8%"
 REPORT_TEXT = (
@@ -150,6 +151,49 @@ def pdf_bytes(pages: list[str]) -> bytes:
     return bytes(pdf.output())
 
 
+def scan_image(lines: list[str], dpi: int = 200, size_pt: int = 12) -> Any:
+    """A clean "scan" of an A4 page holding ``lines`` (Pillow, DejaVuSans): what a flatbed scanner gives."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    width, height = round(8.27 * dpi), round(11.69 * dpi)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(find_dejavu()), round(size_pt * dpi / 72))
+    y = round(1.2 * dpi)
+    for line in lines:
+        draw.text((round(0.9 * dpi), y), line, fill=0, font=font)
+        y += round(size_pt * dpi / 72 * 1.8)
+    return image
+
+
+def scanned_pdf(pages: list[list[str]], dpi: int = 200) -> bytes:
+    """An image-only PDF (no text layer), one scanned page per item of ``pages``."""
+    images = [scan_image(lines, dpi) for lines in pages]
+    buffer = io.BytesIO()
+    images[0].save(buffer, "PDF", resolution=dpi, save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+def mixed_pdf(text: str, scan_lines: list[str], dpi: int = 200) -> bytes:
+    """A PDF whose first page has a text layer and whose second page is a scanned image."""
+    import fpdf
+
+    pdf = fpdf.FPDF()
+    pdf.add_font("DejaVu", fname=str(find_dejavu()))
+    pdf.set_font("DejaVu", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, text)
+    pdf.add_page()
+    pdf.image(scan_image(scan_lines, dpi), x=0, y=0, w=pdf.w, h=pdf.h)
+    return bytes(pdf.output())
+
+
+def png_bytes(lines: list[str], dpi: int = 200) -> bytes:
+    buffer = io.BytesIO()
+    scan_image(lines, dpi).save(buffer, "PNG", dpi=(dpi, dpi))
+    return buffer.getvalue()
+
+
 def encrypt_pdf(data: bytes, user_password: str, owner_password: str = "owner") -> bytes:
     from pypdf import PdfReader, PdfWriter
 
@@ -194,5 +238,5 @@ NEWS_PAGE_TEXT = (
     "Thu ngân sách nhà nước đạt 5.851 tỷ đồng, vượt 6,8% & tăng mạnh.\n\n"
     "Dòng một\nDòng hai\n\n"
     "Công nghiệp tăng 5%\nNông nghiệp ổn định\n\n"
-    "Chỉ tiêu | Kết quả\nThu ngân sách | 5.851 tỷ"
+    "Bảng: Kinh tế tháng 6 khởi sắc\nChỉ tiêu: Thu ngân sách · Kết quả: 5.851 tỷ"
 )

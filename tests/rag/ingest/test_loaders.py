@@ -95,7 +95,7 @@ def test_docx_keeps_body_order_with_heading_paragraphs_and_table_rows(tmp_path: 
         "BÁO CÁO TÌNH HÌNH KINH TẾ - XÃ HỘI\n\n"
         f"{REPORT_LINE} so với dự toán.\n\n"
         "Ủy ban nhân dân tỉnh Cà Mau.\n\n"
-        "Chỉ tiêu | Kết quả\nThu ngân sách | 5.851 tỷ đồng\n\n"
+        "Chỉ tiêu: Thu ngân sách · Kết quả: 5.851 tỷ đồng\n\n"
         "Nơi nhận: UBND tỉnh."
     )
     assert (loaded.format, loaded.encoding) == ("docx", "docx")
@@ -152,7 +152,8 @@ def test_docx_zip_bomb_by_size_is_refused_before_parsing(tmp_path: Path) -> None
 def test_pdf_vietnamese_text_round_trips_with_pages_separated(tmp_path: Path) -> None:
     page_two = "Trang hai: người dân được hưởng lợi."
     loaded = load_file(write(tmp_path, "bao-cao.pdf", pdf_bytes([REPORT_LINE + ".", page_two])))
-    assert loaded == LoadedText(f"{REPORT_LINE}.\n\n{page_two}", "pdf", "pdf")
+    assert (loaded.text, loaded.format, loaded.encoding) == (f"{REPORT_LINE}.\n\n{page_two}", "pdf", "pdf")
+    assert [(p.number, p.text, p.scanned) for p in loaded.pages] == [(1, f"{REPORT_LINE}.", False), (2, page_two, False)]
 
 
 def test_pdf_encrypted_with_a_password_is_refused(tmp_path: Path) -> None:

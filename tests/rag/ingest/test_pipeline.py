@@ -89,6 +89,19 @@ def test_an_index_without_a_chunking_signature_is_recut_once_from_the_embedding_
     assert Ingestor(settings, embedder=embedder).run([corpus], progress=False).rechunked == []
 
 
+def test_an_index_read_by_older_loaders_rereads_every_file_once(corpus: Path, settings: Settings, embedder):
+    from rag.ingest.pipeline import EXTRACTION_META
+
+    Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    store = IndexStore(settings.index.dir, settings)
+    store.manifest.set_meta(EXTRACTION_META, "1")  # as an index written before tables kept their headers
+    store.close()
+    again = Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    assert sorted(again.indexed) == sorted(p.name for p in corpus.iterdir()) and not again.unchanged
+    third = Ingestor(settings, embedder=embedder).run([corpus], progress=False)
+    assert third.indexed == [] and len(third.unchanged) == len(again.indexed)
+
+
 def test_touched_but_identical_file_is_not_reindexed(corpus: Path, settings: Settings, embedder):
     first = Ingestor(settings, embedder=embedder).run([corpus], progress=False)
     assert first.ok and len(first.indexed) == 5, first.failed
@@ -127,11 +140,12 @@ def test_bad_files_are_reported_by_name_and_good_ones_indexed(tmp_path: Path, se
     (folder / "rac.txt").write_bytes(bytes(range(256)) * 40)
     (folder / "hong.pdf").write_bytes(b"%PDF-1.4 truncated")
     (folder / "anh.png").write_bytes(b"\x89PNG")
+    (folder / "bang.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     report = Ingestor(settings, embedder=embedder).run([folder], progress=False)
     assert report.indexed == ["sub/tot.txt"]
-    assert sorted(p.file for p in report.failed) == ["hong.pdf", "rac.txt", "rong.txt"]
+    assert sorted(p.file for p in report.failed) == ["anh.png", "hong.pdf", "rac.txt", "rong.txt"]
     assert all(p.reason for p in report.failed)
-    assert report.ignored == 1
+    assert [(p.file, ".xls" in p.reason) for p in report.ignored] == [("bang.xls", True)]
 
 
 def test_a_failed_ingest_loses_nothing_already_indexed(corpus: Path, settings: Settings, embedder):

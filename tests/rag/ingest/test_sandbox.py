@@ -14,7 +14,7 @@ import pytest
 
 from rag.config import Settings
 from rag.ingest.loaders import LoadError
-from rag.ingest.pipeline import SourceFile, parse_file
+from rag.ingest.parse import SourceFile, parse_file
 from rag.ingest.sandbox import ParsePool, run_bounded
 from tests.rag.ingest.fixtures_build import REPORT_TEXT
 

@@ -176,3 +176,15 @@ def test_a_person_may_be_named_without_a_title():
 def test_a_place_may_follow_o_or_tai():
     assert holds_answer_type("Ông sinh tại Luang Phrabang.", "place")
     assert not holds_answer_type("thu ngân sách đạt 5.851 tỷ đồng", "place")
+
+
+def test_a_table_row_counts_in_the_unit_of_its_unit_column_or_label():
+    from rag.text.entities import holds_number_with_unit
+
+    row = "Chỉ tiêu: Diện tích gieo trồng lúa · ĐVT: ha · Kế hoạch 2023: 12.400 · Thực hiện 6 tháng: 6.905"
+    assert holds_number_with_unit(row, "ha")
+    assert not holds_number_with_unit(row, "tan")
+    assert holds_number_with_unit("Chỉ tiêu: Sản lượng khóm (tấn) · Quý III/2023: 58.300", "tan")
+    poverty = "Xã: Vĩnh Bình · Năm 2024 - Số hộ nghèo: 86 · Năm 2024 - Tỷ lệ (%): 2,1"
+    assert holds_number_with_unit(poverty, "ho")
+    assert not holds_number_with_unit("Xã: Vĩnh Bình · Tỷ lệ hộ nghèo (%): 2,1", "ho")
