@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from rag.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from rag.records import Citation
 
 app = typer.Typer(
     help="baocao: hỏi đáp có trích dẫn trên các báo cáo của cơ quan nhà nước (offline).",
@@ -208,11 +211,20 @@ def _open_assistant(settings: Settings):  # noqa: ANN202 - lazy import keeps `ba
         raise typer.Exit(1) from exc
 
 
+def citation_line(c: Citation) -> str:
+    """What a reader needs to find a cited passage: the report's title and period first, then the
+    section and page, then the file (offsets are for ``--json``)."""
+    from rag.records import visible
+
+    page = f"trang {c.page}" + (" (OCR)" if c.ocr else "") if c.page else None
+    parts = [c.title or c.doc, c.period, c.section or None, page, c.doc if c.title else None]
+    return " · ".join(visible(p) for p in parts if p)
+
+
 def _print_answer(answer) -> None:  # noqa: ANN001
     console.print(answer.text, markup=False, highlight=False)
     for c in answer.citations:
-        page = f" · trang {c.page}{' (OCR)' if c.ocr else ''}" if c.page else ""
-        console.print(f"\n[bold][{c.n}][/bold] {c.doc}{page} · {c.section or '—'} · [{c.start}:{c.end}]")
+        console.print(f"\n[bold][{c.n}][/bold] {escape(citation_line(c))}", soft_wrap=True, highlight=False)
         console.print(f"    “{c.quote}”", markup=False, highlight=False)
     if not answer.found and answer.suggestions:
         console.print("\nĐoạn gần nhất (không phải câu trả lời / closest passages, not an answer):")
@@ -233,6 +245,9 @@ def ask(
     config: ConfigOpt = None,
 ) -> None:
     """Hỏi một câu, nhận câu trả lời có trích dẫn (ask one question)."""
+    if not question.strip():
+        err.print("[red]Hãy nhập một câu hỏi (the question is empty).[/red]")
+        raise typer.Exit(2)
     settings = _settings(config, index)
     turns = []
     if history is not None:

@@ -112,6 +112,9 @@ def _clip(text: str, limit: int = 320) -> str:
     return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
+_MODE_LABELS = {"extractive": "trích nguyên văn", "openai": "mô hình ngôn ngữ (máy chủ)", "gguf": "mô hình ngôn ngữ (cục bộ)"}
+
+
 def sources_html(answer: Answer | None, sources: Sequence[Source]) -> str:
     """The source panel of the last answer: each source's title, period, section and quoted span."""
     if answer is None:
@@ -131,12 +134,13 @@ def sources_html(answer: Answer | None, sources: Sequence[Source]) -> str:
         parts.append(
             f'<div class="{cls}"><div class="bc-source-head"><span class="bc-n">{esc(head)}</span> '
             f'<span class="bc-title">{esc(s.title or s.doc)}</span></div>'
-            f'<div class="bc-meta">{meta} · ký tự {s.start}–{s.end}</div>'
+            f'<div class="bc-meta" title="ký tự {s.start}–{s.end}">{meta}</div>'
             f'<blockquote class="bc-quote">{esc(quote)}</blockquote></div>'
         )
     total = answer.timings_ms.get("total")
     if total is not None:
-        parts.append(f'<div class="bc-meta">Chế độ: {esc(answer.mode)} · {total / 1000:.2f} s</div>')
+        mode = _MODE_LABELS.get(answer.mode, answer.mode)
+        parts.append(f'<div class="bc-meta">Cách trả lời: {esc(mode)} · {total / 1000:.2f} giây</div>')
     parts.append("</div>")
     return "".join(parts)
 
@@ -268,6 +272,12 @@ def upload_results_html(results: Sequence[tuple[str, str]], summary: str = "") -
             f"<th>Kết quả</th></tr></thead><tbody>{rows}</tbody></table></div>")
 
 
+def _md_quote(text: str) -> str:
+    """A quote as a Markdown block under its list item: every line of a several-paragraph quote
+    stays inside the block (a bare line would read as the next source)."""
+    return "\n".join(f"  > {md_escape(line)}" if line.strip() else "  >" for line in text.split("\n"))
+
+
 def conversation_markdown(turns: Sequence[tuple[str, Answer]], when: dt.datetime | None = None) -> str:
     """The conversation as Markdown, every answer followed by its citations (quoted verbatim)."""
     when = when or dt.datetime.now()
@@ -281,13 +291,13 @@ def conversation_markdown(turns: Sequence[tuple[str, Answer]], when: dt.datetime
                 page = f"trang {c.page}" if c.page else None
                 where = ", ".join(x for x in (c.period, page, c.section, f"{c.doc} [{c.start}:{c.end}]") if x)
                 out += [f"- [{c.n}] {md_escape(c.title or c.doc)} — {md_escape(where)}",
-                        f"  > {md_escape(c.quote)}"]
+                        _md_quote(c.quote)]
             out.append("")
         elif not answer.found and answer.suggestions:
             out += [f"*{NOT_AN_ANSWER}:*", ""]
             for h in answer.suggestions:
                 out += [f"- {md_escape(h.title or h.doc)} — {md_escape(h.doc)} [{h.start}:{h.end}]",
-                        f"  > {md_escape(h.text)}"]
+                        _md_quote(h.text)]
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 

@@ -151,3 +151,21 @@ def test_a_citation_with_a_page_names_it_in_the_sources_panel_and_export():
     assert "trang 3 (OCR)" in panel
     assert "trang 3" in views.conversation_markdown([("Ai ký?", answer)])
     assert citation.to_json()["page"] == 3
+
+
+def test_a_several_paragraph_quote_stays_inside_its_quote_block_in_the_export():
+    citation = Citation(1, "a.txt", "Báo cáo", "", 0, 30, "Dòng một.\n\nDòng hai.\n- gạch đầu dòng")
+    exported = views.conversation_markdown([("Hỏi?", Answer("Đáp [1].", [citation], True))])
+    block = exported.split("**Nguồn:**", 1)[1].strip().split("\n")
+    assert block[0].startswith("- [1] ")
+    assert all(line.startswith("  >") for line in block[1:]), block
+
+
+def test_the_sources_panel_speaks_vietnamese_and_keeps_offsets_out_of_sight():
+    answer = Answer("Đáp [1].", [Citation(1, "a.txt", "Báo cáo", "", 12, 30, "Thu ngân sách")], True,
+                    timings_ms={"total": 1200.0})
+    panel = views.sources_html(answer, views.answer_sources(answer))
+    shown = re.sub(r' title="[^"]*"', "", panel)  # the offsets stay in a hover title only
+    assert "Chế độ" not in shown and "extractive" not in shown and "ký tự" not in shown
+    assert 'title="ký tự 12–30"' in panel
+    assert "trích nguyên văn" in panel and "1.20 giây" in panel
