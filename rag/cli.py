@@ -47,6 +47,10 @@ def _settings(config: Path | None, index: Path | None = None, chroma_url: str | 
         settings.index.dir = index
     if chroma_url is not None:
         settings.index.chroma_url = chroma_url
+    folder = Path(settings.index.dir)
+    if folder.exists() and not folder.is_dir():
+        _fail(f"Chỉ mục phải là một thư mục, nhưng {folder} là một tệp (the index path is a file: "
+              f"give a folder, e.g. --index .baocao/index)")
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     return settings
 

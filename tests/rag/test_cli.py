@@ -134,3 +134,13 @@ def test_ask_replies_to_odd_questions_without_a_traceback(sample_index: Path, ki
     assert "Traceback" not in out.stderr
     data = json.loads(out.stdout)
     assert isinstance(data["answer"], str) and data["answer"]
+
+
+@pytest.mark.parametrize("command", [["ingest", "."], ["ask", "thu ngân sách"], ["docs"]])
+def test_an_index_path_that_is_a_file_is_refused_with_what_to_give_instead(tmp_path: Path, command: list[str]):
+    not_a_folder = tmp_path / "README.md"
+    not_a_folder.write_text("# readme", encoding="utf-8")
+    out = _baocao(*command, "--index", str(not_a_folder))
+    assert out.returncode == 1 and "là một tệp" in out.stderr and "give a folder" in out.stderr
+    assert "Errno" not in out.stderr and "baocao ingest PATH" not in out.stderr
+    assert not_a_folder.read_text(encoding="utf-8") == "# readme"
