@@ -19,7 +19,7 @@ from functools import lru_cache
 from rag.answer.candidates import Candidate
 from rag.query.analyze import QueryAnalysis
 from rag.text.abbreviations import Abbreviations
-from rag.text.entities import UPPER, capitalised_names
+from rag.text.entities import PLACE_LEVEL, UPPER, capitalised_names
 from rag.text.normalize import fold_diacritics
 
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -36,10 +36,8 @@ _NAME_STOPS = frozenset(
 )
 
 
-# the level word before a place name: "huyện Tân Phước", "tỉnh Cà Mau", "xã Phú Mỹ"
-_PLACE_LEVEL_BEFORE_RE = re.compile(
-    r"\b(huyện|quận|thị xã|thành phố|tỉnh|xã|phường|thị trấn|TP\.?)\s+$", re.IGNORECASE
-)
+# the level word before a place name (rag/text/entities.py), or the "TP." of "TP. Hồ Chí Minh"
+_PLACE_LEVEL_BEFORE_RE = re.compile(rf"\b({PLACE_LEVEL}|TP\.?)\s+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

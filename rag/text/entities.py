@@ -110,10 +110,9 @@ _NAME_RUN_RE = re.compile(
 )
 _AT_PLACE_RE = re.compile(rf"\b(?:ở|tại|đến|từ)\s+{NAME_WORD}")
 NAME_LINE_RE = re.compile(rf"(?m)^\s*{NAME_WORD}(?:\s+{NAME_WORD}){{1,3}}\s*$")
-PLACE_RE = re.compile(
-    r"\b(?:xã|huyện|tỉnh|thành phố|thị xã|phường|thị trấn|ấp|khóm|quận)\s+"
-    rf"{NAME_WORD}(?:\s+{NAME_WORD}){{0,2}}"
-)
+# the words that give a place's level before its name ("huyện Tân Phước", "xã Phú Mỹ")
+PLACE_LEVEL = r"(?:xã|huyện|tỉnh|thành phố|thị xã|phường|thị trấn|ấp|khóm|quận)"
+PLACE_RE = re.compile(rf"\b{PLACE_LEVEL}\s+{NAME_WORD}(?:\s+{NAME_WORD}){{0,2}}")
 
 # Units a figure is written with in reports, longest first ("tỷ đồng" before "tỷ"). A unit makes
 # the pinned figure readable on its own: "5.851 tỷ đồng", not "5.851".
