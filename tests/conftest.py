@@ -14,6 +14,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+# The user's own settings never reach a test: no BAOCAO_* variable of the shell, and an empty TOML
+# file in place of a ./baocao.toml in the folder pytest runs from (tests that need a TOML file pass
+# --config or set BAOCAO_CONFIG themselves).
+for _name in [k for k in os.environ if k.startswith("BAOCAO_")]:
+    del os.environ[_name]
+_EMPTY_CONFIG = Path(tempfile.mkdtemp(prefix="baocao-test-config-")) / "baocao.toml"
+_EMPTY_CONFIG.write_text("# settings for the tests: the defaults\n", encoding="utf-8")
+os.environ["BAOCAO_CONFIG"] = str(_EMPTY_CONFIG)
+
 # Offline, no telemetry, and an embedding cache that never touches the user's home.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"

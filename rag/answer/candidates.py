@@ -4,7 +4,8 @@ The reader judges sentences, not passages: an answer quotes one sentence whole. 
 carries what the features need (its passage's rank and score, its document's metadata, the
 heading it stands under) and the vector stored for it at ingest, so no sentence is embedded
 while a question waits. Sentences that address the reader instead of reporting a fact are
-dropped here, before anything can score them (document text is data, never a command).
+dropped here, before anything can score them (document text is data, never a command), and so is
+text that is not language (rag.answer.injection.is_statement).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from llama_index.core.schema import NodeWithScore
 
-from rag.answer.injection import looks_like_instruction
+from rag.answer.injection import is_statement
 from rag.index.store import IndexStore
 from rag.records import DocumentMetadata
 from rag.text.sentences import sentence_spans
@@ -65,7 +66,7 @@ def gather(
         vectors = store.sentence_vectors(doc_id, p_start, p_end)
         for position, (s, e) in enumerate(sentence_spans(text, p_start, p_end)):
             sentence = text[s:e]
-            if (doc_id, s, e) in seen or looks_like_instruction(sentence):
+            if (doc_id, s, e) in seen or not is_statement(sentence):
                 continue
             seen.add((doc_id, s, e))
             out.append(

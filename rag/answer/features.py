@@ -17,7 +17,7 @@ import numpy as np
 from rag.answer.candidates import Candidate
 from rag.query.analyze import QueryAnalysis
 from rag.rerank.evidence import KeywordMatcher, asked_unit
-from rag.text.entities import holds_answer_type, informative_numbers
+from rag.text.entities import holds_answer_type, informative_numbers, without_given
 
 # Question types that name the kind of thing the answer is: a sentence without one cannot answer.
 SPECIFIC_TYPES = frozenset({"number", "date", "docref", "person", "place"})
@@ -40,6 +40,7 @@ FEATURES: tuple[str, ...] = (
     "passage_semantic",  # the question's similarity to its passage (the mean of the passage's sentences)
     "window_lexical",  # word coverage of the sentence with the one before it ("Nó ..." refers back)
     "missing_mass",  # the share of the question's word weight absent from the sentence and its heading
+    "type_new",  # it holds the asked kind of item in words the question does not already write
 )
 
 
@@ -60,6 +61,13 @@ def featurize(
     unit = asked_unit(analysis.text)
     held = np.array(
         [float(specific and holds_answer_type(c.text, analysis.answer_type, unit)) for c in candidates],
+        dtype=np.float32,
+    )
+    new = np.array(
+        [
+            float(specific and holds_answer_type(without_given(c.text, analysis.text), analysis.answer_type, unit))
+            for c in candidates
+        ],
         dtype=np.float32,
     )
     headings = [f"{c.meta.title or ''}\n{c.section}" for c in candidates]
@@ -92,6 +100,7 @@ def featurize(
                 dtype=np.float32,
             ),
             missing,
+            new,
         ],
         axis=1,
     )

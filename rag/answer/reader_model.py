@@ -1,16 +1,17 @@
 """The fitted reader: which sentence answers, and how sure it is.
 
-Two logistic regressions, fitted by ``python -m eval.train_reader`` on public Vietnamese QA data
+Two models, fitted by ``python -m eval.train_reader`` on public Vietnamese QA data
 (UIT train files, one half of XQuAD-vi; never the dev gold files) and stored as a small JSON file
 (``rag/data/reader_model.json``) with the data they were fitted on:
 
-1. the sentence model: P(this sentence holds the answer | its :data:`~rag.answer.features.FEATURES`);
-2. the answer model: P(the documents answer the question | the best sentence's probability, its
+1. the sentence model, a small network: P(this sentence holds the answer | its
+   :data:`~rag.answer.features.FEATURES`);
+2. the answer model, a logistic regression: P(the documents answer the question | the best sentence's probability, its
    lead over the runner-up, the closest passage's similarity, ...), fitted on questions whose own
    passage was in the index (answerable) and on the same questions with it removed (not).
 
 Its output is the answer's ``confidence``; below the fitted ``threshold`` the reader refuses.
-Scoring is a dot product: no learning library is imported on the question path.
+Scoring is a few matrix products in numpy: no learning library is imported on the question path.
 """
 
 from __future__ import annotations
@@ -96,10 +97,66 @@ class Logistic:
 
 
 @dataclass(frozen=True)
+class SmallNetwork:
+    """A standardised one-hidden-layer network (ReLU, then a logistic output):
+    ``sigmoid(relu(((x - mean) / scale) @ hidden + hidden_bias) @ output + output_bias)``.
+
+    The sentence model is one: which sentence answers depends on signals together, not one by one
+    (a high word coverage counts for little when the sentence only restates the question, and
+    holding a date counts only when a date is asked). Fitted by scikit-learn, scored by numpy.
+    """
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    hidden: np.ndarray  # (features, units)
+    hidden_bias: np.ndarray
+    output: np.ndarray  # (units,)
+    output_bias: float
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        x = (np.asarray(rows, dtype=np.float64) - self.mean) / self.scale
+        z = np.maximum(x @ self.hidden + self.hidden_bias, 0.0) @ self.output + self.output_bias
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "network",
+            "features": list(self.names),
+            "mean": self.mean.round(6).tolist(),
+            "scale": self.scale.round(6).tolist(),
+            "hidden": self.hidden.round(6).tolist(),
+            "hidden_bias": self.hidden_bias.round(6).tolist(),
+            "output": self.output.round(6).tolist(),
+            "output_bias": round(float(self.output_bias), 6),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SmallNetwork:
+        return cls(
+            tuple(data["features"]),
+            np.array(data["mean"]),
+            np.array(data["scale"]),
+            np.array(data["hidden"]),
+            np.array(data["hidden_bias"]),
+            np.array(data["output"]),
+            float(data["output_bias"]),
+        )
+
+
+Scorer = Logistic | SmallNetwork
+
+
+def scorer_from_json(data: dict[str, Any]) -> Scorer:
+    """A fitted scorer from its JSON, by its ``kind`` (a logistic regression when none is written)."""
+    return SmallNetwork.from_json(data) if data.get("kind") == "network" else Logistic.from_json(data)
+
+
+@dataclass(frozen=True)
 class ReaderModel:
     """The sentence model, the answer model and the refusal threshold, with how they were fitted."""
 
-    sentence: Logistic
+    sentence: Scorer
     answer: Logistic
     threshold: float
     trained_on: dict[str, Any] = field(default_factory=dict)
@@ -161,7 +218,7 @@ class ReaderModel:
     def from_json(cls, data: dict[str, Any]) -> ReaderModel:
         cross = cls.from_json(data["cross_lingual"]) if data.get("cross_lingual") else None
         model = cls(
-            Logistic.from_json(data["sentence_model"]),
+            scorer_from_json(data["sentence_model"]),
             Logistic.from_json(data["answer_model"]),
             float(data["threshold"]),
             data.get("trained_on", {}),

@@ -18,6 +18,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from rag.index.errors import one_line
 from rag.index.faults import fault_point
 from rag.text.tokenize import tokenize, tokenize_folded
 
@@ -155,6 +156,10 @@ class BM25Index:
             for field in FIELDS:
                 models[field] = bm25s.BM25.load(str(folder / field), show_progress=False) if ids else bm25s.BM25()
             return cls(ids, models, int(name.removeprefix("gen-")))
-        except (OSError, ValueError, json.JSONDecodeError) as exc:
-            logger.info("no usable BM25 index in %s (%s)", root, exc)
+        except FileNotFoundError as exc:
+            logger.info("no saved BM25 index in %s (%s)", root, exc)
+            return None
+        except Exception as exc:  # noqa: BLE001 - damaged files of any kind: rebuilt from the manifest
+            logger.warning("BM25 %s không đọc được (%s): dựng lại từ manifest; chạy `baocao check --index %s` "
+                           "hoặc nạp lại để sửa tệp (the saved BM25 index is damaged)", root, one_line(exc, 160), root.parent)
             return None

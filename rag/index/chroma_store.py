@@ -7,9 +7,12 @@ Telemetry is off. One collection per embedding model, so switching models never 
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
@@ -92,6 +95,32 @@ def _persistent_client(path: Path, fresh: bool) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=ChromaClientSettings(anonymized_telemetry=False))
 
 
+def forget_local_client(path: Path) -> None:
+    """Drop this process's chromadb System for ``path`` (one that failed to open stays cached
+    half-made), so the next client starts afresh: after a damaged folder was moved aside."""
+    SharedSystemClient._identifier_to_system.pop(str(path), None)
+    SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+    LOCAL_CLIENTS.forget(path)
+
+
+def snapshot_client(path: Path) -> Any:
+    """A ``PersistentClient`` on a private copy of ``path``, removed when the process exits.
+
+    chromadb opens a folder read-write or not at all (it migrates, locks and compacts on open), so
+    a reader of an index on a read-only or full disk searches a copy in the temporary folder.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix="baocao-chroma-"))
+    try:
+        shutil.copytree(path, tmp / "chroma")
+        client = chromadb.PersistentClient(path=str(tmp / "chroma"),
+                                           settings=ChromaClientSettings(anonymized_telemetry=False))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    atexit.register(shutil.rmtree, tmp, True)
+    return client
+
+
 class LocalClients:
     """This process's client for each index folder, renewed when another process has written to it.
 
@@ -118,6 +147,10 @@ class LocalClients:
             client = _persistent_client(path, fresh=entry is not None)
             self._entries[key] = (client, generation)
             return client
+
+    def forget(self, path: Path) -> None:
+        with self._lock:
+            self._entries.pop(str(path), None)
 
     def synced(self, path: Path, client: Any, generation: int) -> None:
         """``client`` wrote every change up to ``generation`` itself (ignored if it is no longer current)."""

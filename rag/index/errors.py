@@ -84,6 +84,22 @@ def probe_folder(folder: Path) -> str | None:
     return None
 
 
+def read_only_reason(folder: Path, files: tuple[Path, ...] = ()) -> str | None:
+    """Why ``folder`` (or one of ``files`` in it) cannot be written now, asked without writing:
+    a read-only mount, no write permission (``chmod``, ``chattr +i``), or a (nearly) full disk."""
+    try:
+        stats = os.statvfs(folder)
+    except OSError as exc:
+        return _BY_ERRNO.get(exc.errno or 0, IO_ERROR)
+    if stats.f_flag & os.ST_RDONLY:
+        return READ_ONLY
+    if not all(os.access(p, os.W_OK) for p in (folder, *files) if os.path.lexists(p)):
+        return NO_PERMISSION
+    if stats.f_bavail * stats.f_frsize < MIN_FREE_BYTES:
+        return DISK_FULL
+    return None
+
+
 def require_free_space(folder: Path) -> None:
     """Refuse a write before it starts when the disk is (nearly) full.
 

@@ -15,16 +15,20 @@ citation its page number.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
 from rag.index.faults import fault_point
 from rag.records import DocumentMetadata, PageSpan
+
+logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 
@@ -86,6 +90,8 @@ class DocumentRow:
     metadata: DocumentMetadata
     n_chunks: int
     indexed_at: float
+    # "cli" (``baocao ingest``), "web" (the page without login) or "web:<user>"; None: not recorded
+    uploaded_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,24 +104,67 @@ class ChunkRow:
     section: str
 
 
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes: ``mode=ro``, or ``immutable=1`` where SQLite cannot even make
+    the ``-shm``/``-wal`` files a WAL reader needs (a read-only folder, a full disk).
+
+    Immutable skips the WAL: what a writer committed there without a checkpoint is not seen (the
+    file as of its last checkpoint is read, consistent), which only a crashed writer leaves behind.
+    """
+    uri = f"file:{quote(str(path))}"
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError as exc:  # "unable to open database file", "disk I/O error"
+        db.close()
+        logger.info("reading %s as immutable (%s)", path, exc)
+    db = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        logger.warning("%s: %s giữ thay đổi chưa gộp; đọc bản trước đó (uncheckpointed changes in the "
+                       "WAL are not read on this read-only or full disk)", path, wal.name)
+    return db
+
+
+def _add_uploader_column(db: sqlite3.Connection) -> None:
+    """Migration: who added each document (``uploaded_by``), NULL for documents indexed before."""
+    if "uploaded_by" not in {r[1] for r in db.execute("PRAGMA table_info(documents)")}:
+        db.execute("ALTER TABLE documents ADD COLUMN uploaded_by TEXT")
+
+
 class Manifest:
     """Thin typed access to ``manifest.sqlite`` in the index folder."""
 
     def __init__(self, path: Path, read_only: bool = False) -> None:
         self.path = path
-        if read_only:
-            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        else:
-            self._db = sqlite3.connect(path, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?), ('generation', '0')",
-                (str(SCHEMA_VERSION),),
-            )
-            self._db.commit()
+        self.read_only = read_only
+        # a reader works on a read-only or full disk, and writes nothing
+        self._db = connect_read_only(path) if read_only else self._connect_writer()
         self._db.execute("PRAGMA foreign_keys=ON")
+
+    def _connect_writer(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(_SCHEMA)
+        _add_uploader_column(db)
+        db.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?), ('generation', '0')",
+            (str(SCHEMA_VERSION),),
+        )
+        db.commit()
+        return db
+
+    def writable(self) -> None:
+        """Reopen a reader's manifest for writing (the web page deletes through its reader).
+
+        The read-only connection is left to the threads still reading on it, not closed.
+        """
+        if self.read_only:
+            self._db = self._connect_writer()
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self.read_only = False
 
     def close(self) -> None:
         self._db.close()
@@ -164,10 +213,12 @@ class Manifest:
             old = [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
             self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             self._db.execute(
-                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO documents(doc_id, path, content_hash, size, mtime_ns, format, encoding, "
+                "text, metadata, indexed_at, uploaded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "(SELECT uploaded_by FROM documents WHERE doc_id = ?))",  # re-cut or re-read: same uploader
                 (
                     doc_id, path, content_hash, size, mtime_ns, format, encoding, text,
-                    json.dumps(metadata.to_json(), ensure_ascii=False), time.time(),
+                    json.dumps(metadata.to_json(), ensure_ascii=False), time.time(), doc_id,
                 ),
             )
             self._db.executemany(
@@ -215,7 +266,7 @@ class Manifest:
         return DocumentRow(
             doc_id=r[0], path=r[1], content_hash=r[2], size=r[3], mtime_ns=r[4], format=r[5],
             encoding=r[6], metadata=DocumentMetadata.from_json(json.loads(r[7])), n_chunks=r[8],
-            indexed_at=r[9],
+            indexed_at=r[9], uploaded_by=r[10],
         )
 
     _DOC_COLUMNS = (
@@ -223,12 +274,25 @@ class Manifest:
         "(SELECT COUNT(*) FROM chunks c WHERE c.doc_id = d.doc_id), d.indexed_at"
     )
 
+    @property
+    def _doc_columns(self) -> str:
+        """:attr:`_DOC_COLUMNS` and the uploader, NULL in an index from before uploaders were kept
+        opened read-only (a writer adds the column)."""
+        names = {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
+        return self._DOC_COLUMNS + (", d.uploaded_by" if "uploaded_by" in names else ", NULL")
+
+    def set_uploaded_by(self, doc_ids: Sequence[str], uploaded_by: str) -> None:
+        """Record who added ``doc_ids`` (after they are committed; a re-cut keeps the uploader)."""
+        with self._db:
+            self._db.executemany("UPDATE documents SET uploaded_by = ? WHERE doc_id = ?",
+                                 [(uploaded_by, d) for d in doc_ids])
+
     def documents(self) -> list[DocumentRow]:
-        rows = self._db.execute(f"SELECT {self._DOC_COLUMNS} FROM documents d ORDER BY d.doc_id")
+        rows = self._db.execute(f"SELECT {self._doc_columns} FROM documents d ORDER BY d.doc_id")
         return [self._doc_row(r) for r in rows]
 
     def document(self, doc_id: str) -> DocumentRow | None:
-        r = self._db.execute(f"SELECT {self._DOC_COLUMNS} FROM documents d WHERE d.doc_id = ?", (doc_id,))
+        r = self._db.execute(f"SELECT {self._doc_columns} FROM documents d WHERE d.doc_id = ?", (doc_id,))
         row = r.fetchone()
         return self._doc_row(row) if row else None
 

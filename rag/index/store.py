@@ -11,6 +11,7 @@ out when it can, and none starts with less than ``errors.MIN_FREE_BYTES`` free.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +22,14 @@ from llama_index.core.schema import TextNode
 from rag.chunk.chunker import contextual_text
 from rag.config import Settings
 from rag.index.bm25_store import BM25Index
-from rag.index.chroma_store import LOCAL_CLIENTS, ChromaStore, chroma_path, make_client
-from rag.index.errors import probe_folder, require_free_space
+from rag.index.chroma_store import LOCAL_CLIENTS, ChromaStore, chroma_path, make_client, snapshot_client
+from rag.index.errors import (
+    one_line,
+    probe_folder,
+    read_only_reason,
+    require_free_space,
+    write_failure_reason,
+)
 from rag.index.faults import fault_point
 from rag.index.manifest import ChunkRow, DocumentRow, Manifest
 from rag.records import DocumentMetadata, LoadedDocument, PageSpan, SearchFilters, page_at
@@ -33,8 +40,42 @@ MANIFEST_FILE = "manifest.sqlite"
 BM25_DIR = "bm25"
 
 
+CHROMA_FILE = "chroma.sqlite3"
+
+# What SQLite (Python's and Chroma's) says of a file that is not a sound database.
+_DAMAGE = ("malformed", "file is not a database", "not a database", "database corrupt", "no such table")
+
+
 class IndexNotReady(RuntimeError):
     """The index cannot be used as asked (missing, built with another model, ...)."""
+
+
+class IndexDamaged(IndexNotReady):
+    """A file of the index cannot be read: one line naming it and the command that repairs it."""
+
+    def __init__(self, index_dir: Path, file: Path, detail: str = "") -> None:
+        self.index_dir, self.file = index_dir, file
+        super().__init__(
+            f"Chỉ mục hỏng: không đọc được {file}" + (f" ({detail})" if detail else "")
+            + f"; chạy `baocao check --index {index_dir}` để sửa (damaged index file; that command repairs it)"
+        )
+
+
+class DenseUnavailable(IndexNotReady):
+    """The vectors cannot be opened here; searches run on BM25 alone (the message says why)."""
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says a database file is damaged, not merely unwritable."""
+    current: BaseException | None = exc
+    for _ in range(10):
+        if current is None:
+            return False
+        text = str(current).lower()
+        if isinstance(current, IndexDamaged) or any(f in text for f in _DAMAGE):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 @dataclass(frozen=True)
@@ -102,8 +143,18 @@ class IndexStore:
             )
         if create:
             self.dir.mkdir(parents=True, exist_ok=True)
-        self.manifest = Manifest(manifest_path)
-        stored_model = self.manifest.get_meta("embedding_model")
+        # Why a reader cannot write here (read-only, full disk), asked without writing: its
+        # manifest is read-only anyway, and Chroma, which cannot open such a folder, is copied.
+        self.unwritable = None if create else read_only_reason(
+            self.dir, (manifest_path, chroma_path(self.dir), chroma_path(self.dir) / CHROMA_FILE))
+        try:
+            self.manifest = Manifest(manifest_path, read_only=not create)
+            stored_model = self.manifest.get_meta("embedding_model")
+            self.manifest.generation  # noqa: B018 - a damaged meta table is told here, not mid-answer
+        except sqlite3.DatabaseError as exc:
+            if is_damage(exc):
+                raise IndexDamaged(self.dir, manifest_path, one_line(exc)) from exc
+            raise
         if model_id and stored_model and stored_model != model_id and self.manifest.count_chunks():
             logger.warning("index %s was embedded with %s; now using %s (vectors will be re-made)",
                            self.dir, stored_model, model_id)
@@ -118,6 +169,20 @@ class IndexStore:
         self._chunks_generation = -1
         self._documents: dict[str, DocumentRow] | None = None
         self._documents_generation = -1
+        self._warned: set[str] = set()
+        self._reader = not create  # a writer (ingest, check) repairs what a reader warns of
+
+
+    def _warn_once(self, key: str, message: str) -> None:
+        if not self._reader:
+            logger.info("%s", message)
+        elif key not in self._warned:
+            self._warned.add(key)
+            logger.warning("%s", message)
+
+    def _for_writing(self) -> None:
+        """A store opened for reading writes only when asked to (a delete from the web page)."""
+        self.manifest.writable()
 
     # -- parts --------------------------------------------------------------------------------
     @property
@@ -126,15 +191,64 @@ class IndexStore:
         written to since this process last looked is reopened (see ``LocalClients``)."""
         if self.settings.index.chroma_url:
             if self._chroma is None:
-                self._chroma = self._open_chroma(make_client(self.dir, self.settings.index))
+                self._chroma = self._open_chroma(lambda: make_client(self.dir, self.settings.index))
             return self._chroma
-        client = make_client(self.dir, self.settings.index, self.manifest.generation)
-        if self._chroma is None or self._chroma.client is not client:
-            self._chroma = self._open_chroma(client)
-        return self._chroma
+        if self.unwritable is not None:
+            if self._chroma is None:
+                self._chroma = self._snapshot_chroma(self.unwritable)
+            return self._chroma
+        client = self._open_chroma(lambda: make_client(self.dir, self.settings.index, self.manifest.generation),
+                                   reuse=self._chroma)
+        if client is not None:
+            self._chroma = client
+        return self._chroma  # type: ignore[return-value]
 
-    def _open_chroma(self, client: object) -> ChromaStore:
-        return ChromaStore(client, self.model_id or "", lambda: self.chunks().keys())
+    def _open_chroma(self, client: Callable[[], object], reuse: ChromaStore | None = None) -> ChromaStore | None:
+        """The collection on ``client()`` (None: ``reuse`` is on that client already); a damaged
+        Chroma file is named, and one that cannot be written is searched through a copy."""
+        try:
+            opened = client()
+            if reuse is not None and reuse.client is opened:
+                return None
+            store = ChromaStore(opened, self.model_id or "", lambda: self.chunks().keys())
+        except Exception as exc:
+            if self.settings.index.chroma_url:
+                raise
+            if is_damage(exc):
+                raise IndexDamaged(self.dir, chroma_path(self.dir) / CHROMA_FILE, one_line(exc)) from exc
+            reason = write_failure_reason(exc)
+            if reason is None:
+                raise
+            self.unwritable = reason
+            return self._snapshot_chroma(reason)
+        self._check_vectors(store)
+        return store
+
+    def _snapshot_chroma(self, reason: str) -> ChromaStore:
+        """Chroma opens only folders it can write: on a read-only or full disk, search a copy."""
+        folder = chroma_path(self.dir)
+        logger.info("index %s cannot be written (%s): searching a copy of %s", self.dir, reason, folder)
+        try:
+            store = ChromaStore(snapshot_client(folder), self.model_id or "", lambda: self.chunks().keys())
+        except Exception as exc:
+            if is_damage(exc):
+                raise IndexDamaged(self.dir, folder / CHROMA_FILE, one_line(exc)) from exc
+            raise DenseUnavailable(
+                f"Không mở được vector của chỉ mục {self.dir} ({reason}; bản sao tạm cũng không được: "
+                f"{one_line(exc, 160)}): chỉ tìm theo từ khoá BM25 (dense search is off; answers use BM25 only)"
+            ) from exc
+        self._check_vectors(store)
+        return store
+
+    def _check_vectors(self, chroma: ChromaStore) -> None:
+        """Warn when Chroma holds fewer vectors than the manifest has chunks (its file was lost)."""
+        expected, present = self.manifest.count_chunks(), chroma.count()
+        if present < expected:
+            self._warn_once("chroma", (
+                f"Chroma thiếu vector của {expected - present}/{expected} đoạn "
+                f"({chroma_path(self.dir) / CHROMA_FILE}): tìm theo nghĩa sẽ sót kết quả; chạy "
+                f"`baocao check --index {self.dir}` hoặc nạp lại để dựng lại (Chroma lacks vectors: dense "
+                "search misses those passages until they are rebuilt)"))
 
     def _synced(self, chroma: ChromaStore) -> None:
         """This process's commits (made under the index lock, through ``chroma``) need no reopening."""
@@ -217,11 +331,24 @@ class IndexStore:
         if self._bm25 is not None and self._bm25.generation == generation:
             return self._bm25
         loaded = BM25Index.load(self.dir / BM25_DIR)
-        if loaded is not None and loaded.generation == generation:
+        if loaded is not None and loaded.generation == generation and not self._bm25_mismatch(loaded):
             self._bm25 = loaded
         else:
             self._bm25 = self._build_bm25(generation)
         return self._bm25
+
+    def _bm25_mismatch(self, saved: BM25Index) -> bool:
+        """Whether a saved BM25 index of the current generation lists other chunks than the manifest
+        (its files were changed or mixed up): warned once, and rebuilt in memory by the caller."""
+        chunks = self.chunks()
+        if len(saved.ids) == len(chunks) and set(saved.ids) == chunks.keys():
+            return False
+        self._warn_once("bm25", (
+            f"BM25 không khớp manifest ({self.dir / BM25_DIR / f'gen-{saved.generation:08d}' / 'ids.json'}: "
+            f"{len(set(saved.ids) & chunks.keys())}/{len(chunks)} đoạn): dựng lại trong bộ nhớ; chạy "
+            f"`baocao check --index {self.dir}` hoặc nạp lại để sửa tệp (the saved BM25 index lists other "
+            "chunks than the manifest)"))
+        return True
 
     def _build_bm25(self, generation: int) -> BM25Index:
         chunks = list(self.chunks().values())
@@ -237,6 +364,7 @@ class IndexStore:
         """
         if not writes:
             return
+        self._for_writing()
         nodes = [n for w in writes for n in w.nodes]
         written = [n.node_id for n in nodes]
         stale: list[str] = []
@@ -288,17 +416,20 @@ class IndexStore:
         except Exception as exc:  # noqa: BLE001 - the original error is the one to report
             logger.info("could not remove the vectors of a failed write (%s); the next ingest will", exc)
 
-    def remove_document(self, doc_id: str) -> bool:
+    def remove_document(self, doc_id: str) -> None:
+        """Drop a document's manifest rows, then its vectors (a crash between leaves orphans that the
+        next ingest's reconcile removes)."""
+        self._for_writing()
         chroma = self.chroma
         old_ids = self.manifest.delete_document(doc_id)
         self._synced(chroma)
         fault_point("prune_manifest_deleted")
         if old_ids:
             chroma.delete(old_ids)
-        return True
 
     def reconcile(self, embed: Callable[[list[str]], np.ndarray]) -> dict[str, int]:
         """Make Chroma hold exactly the manifest's chunks: drop orphans, re-add what is missing."""
+        self._for_writing()
         expected = self.chunks()
         chroma = self.chroma
         present = chroma.all_ids()
@@ -321,8 +452,12 @@ class IndexStore:
         """Persist a BM25 index matching the manifest (after an ingest changed it)."""
         generation = self.manifest.generation
         if BM25Index.saved_generation(self.dir / BM25_DIR) == generation:
-            return
-        if self._bm25 is None or self._bm25.generation != generation:
+            saved = BM25Index.load(self.dir / BM25_DIR)
+            if saved is not None and saved.generation == generation and not self._bm25_mismatch(saved):
+                return
+            logger.info("rewriting the BM25 index of generation %d: its files did not match the manifest",
+                        generation)
+        if self._bm25 is None or self._bm25.generation != generation or self._bm25_mismatch(self._bm25):
             self._bm25 = self._build_bm25(generation)
         self._bm25.save(self.dir / BM25_DIR)
 

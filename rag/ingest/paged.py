@@ -171,7 +171,7 @@ def load_pdf(data: bytes) -> LoadedText:
     """A PDF's pages: text layers (tables as records), and scanned pages marked for OCR."""
     if b"%PDF-" not in data[:1024]:
         raise LoadError("không phải tệp PDF (not a PDF: no %PDF header)")
-    if b"%%EOF" not in data[-8192:]:
+    if b"%%EOF" not in data:  # anywhere: a valid file may carry trailing bytes after it (viewers read it)
         raise LoadError("tệp PDF bị cắt cụt (truncated PDF: no %%EOF marker at the end)")
     try:
         pages = _pdf_pages(_open_pdf(data))

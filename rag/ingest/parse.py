@@ -24,6 +24,7 @@ from rag.ingest.loaders import load_bytes
 from rag.ingest.metadata import extract_metadata
 from rag.ingest.sandbox import ParsePool
 from rag.ingest.scans import read_scans
+from rag.ingest.screening import unquotable_note
 from rag.records import LoadedDocument, PageSpan
 from rag.text.normalize import normalize_text
 
@@ -33,10 +34,15 @@ Parsed = tuple[LoadedDocument, list[TextNode]]
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file found under an ingested path, with the id it will have in the index."""
+    """A file found under an ingested path, with the id it will have in the index.
+
+    ``real_path`` is the path with links followed, as the manifest stores it: the file's identity
+    (rag/ingest/identity.py), worked out once per ingest.
+    """
 
     doc_id: str
     path: Path
+    real_path: str = ""
 
 
 def extract(source: SourceFile, data: bytes, settings: Settings) -> LoadedText:
@@ -81,9 +87,12 @@ def describe(
         if notes and not text:  # the scans could not be read: say why, not just "empty"
             raise LoadError("; ".join(notes))
         raise LoadError("tệp không có nội dung văn bản (no text content)")
+    screened = unquotable_note(text)  # planted instructions and non-language: said at once, never quoted
+    if screened:
+        notes = (*notes, screened)
     return LoadedDocument(
         doc_id=source.doc_id,
-        path=str(source.path.resolve()),
+        path=source.real_path or str(source.path.resolve()),
         text=text,
         content_hash=content_hash,
         format=loaded.format,

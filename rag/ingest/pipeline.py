@@ -28,10 +28,14 @@ from rag.config import Settings
 from rag.index.errors import IndexWriteError, one_line, write_failure_reason
 from rag.index.faults import fault_point
 from rag.index.lock import IndexLock
+from rag.index.manifest import DocumentRow
 from rag.index.store import DocumentWrite, IndexStore
+from rag.ingest.identity import Identities, NameClash, assign_ids, resolved
 from rag.ingest.loaders import LoadError, read_regular_file
 from rag.ingest.parse import Parsed, SourceFile, start_parse
+from rag.ingest.progress import ChunkProgress
 from rag.ingest.sandbox import ParsePool
+from rag.ingest.uploader import COMMAND_LINE
 from rag.records import FileProblem, LoadedDocument
 
 logger = logging.getLogger(__name__)
@@ -55,6 +59,8 @@ class IngestReport:
     failed: list[FileProblem] = field(default_factory=list)
     notes: list[FileProblem] = field(default_factory=list)  # indexed, with something to check (a page OCR read poorly)
     removed: list[str] = field(default_factory=list)
+    replaced: list[NameClash] = field(default_factory=list)  # documents replaced by a same-named file
+    kept_apart: list[NameClash] = field(default_factory=list)  # same-named files kept under a longer id
     rechunked: list[str] = field(default_factory=list)  # stored documents re-cut after a chunking change
     ignored: list[FileProblem] = field(default_factory=list)  # files of a type baocao does not read
     chunks: int = 0
@@ -76,23 +82,28 @@ class IngestReport:
 
 
 def discover(
-    paths: Iterable[Path], extensions: Sequence[str]
+    paths: Iterable[Path], extensions: Sequence[str], follow_outside_links: bool = False
 ) -> tuple[list[SourceFile], list[FileProblem], list[FileProblem]]:
     """Files to ingest under ``paths`` (folders recurse, links are not followed into loops), the
     files that cannot be taken, and those of a type baocao does not read: each is named, so the
     summary accounts for every file.
 
-    A document's id is its path relative to the folder that was given, or its file name when a
-    file was given directly.
+    A file is proposed the id of its path relative to the folder that was given, or its file name
+    when a file was given directly; :func:`rag.ingest.identity.assign_ids` settles the ids against
+    the index. A file reached twice (a folder and a sub-folder of it) is taken once. A link in a
+    folder to a file outside it is refused unless ``follow_outside_links`` (a planted link would
+    index any file the ingest can read: /etc/hostname); hidden names (".x") are listed as ignored.
     """
-    found: dict[str, SourceFile] = {}
+    found: dict[str, SourceFile] = {}  # by resolved path
     problems: list[FileProblem] = []
     ignored: list[FileProblem] = []
     exts = {e.lower() for e in extensions}
     for root in paths:
         root = Path(root)
+        real_root = None
         if root.is_dir():
-            candidates = list(_walk(root, problems))
+            candidates = list(_walk(root, problems, ignored))
+            real_root = resolved(root)  # the walk enters no linked folder: below, only a file can be a link
         elif os.path.lexists(root):  # a file, or a FIFO or a dangling link the next checks refuse
             candidates = [(root.name, root)]
         else:
@@ -105,15 +116,13 @@ def discover(
                 ignored.append(FileProblem(_readable_name(doc_id), reason))
                 continue
             reason = _unopenable(doc_id, path)
+            if not reason and real_root and not follow_outside_links and path.is_symlink():
+                reason = _outside(real_root, path)
             if reason:
                 problems.append(FileProblem(_readable_name(doc_id), reason))
                 continue
-            if doc_id in found and found[doc_id].path.resolve() != path.resolve():
-                problems.append(
-                    FileProblem(doc_id, f"trùng tên tài liệu với {found[doc_id].path} (same document id)")
-                )
-                continue
-            found[doc_id] = SourceFile(doc_id, path)
+            real = os.path.join(real_root, doc_id) if real_root and not path.is_symlink() else resolved(path)
+            found.setdefault(real, SourceFile(doc_id, path, real))
     return list(found.values()), problems, ignored
 
 
@@ -122,8 +131,17 @@ def _readable_name(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _walk(root: Path, problems: list[FileProblem]) -> Iterator[tuple[str, Path]]:
-    """(document id, path) of the files under ``root``; a folder that cannot be listed is a problem."""
+def _outside(real_root: str, link: Path) -> str | None:
+    """Why a link found in a folder is not followed: it leads out of the folder."""
+    if os.path.commonpath([real_root, resolved(link)]) == real_root:
+        return None
+    return ("liên kết trỏ ra ngoài thư mục được nạp (symbolic link to a file outside the ingested folder; "
+            "set ingest.follow_outside_links = true to allow)")
+
+
+def _walk(root: Path, problems: list[FileProblem], ignored: list[FileProblem]) -> Iterator[tuple[str, Path]]:
+    """(document id, path) of the files under ``root``; a folder that cannot be listed is a problem,
+    a hidden file or folder (".x") is ignored with a line in the summary."""
 
     def unlistable(exc: OSError) -> None:
         folder = Path(exc.filename or root)
@@ -132,6 +150,10 @@ def _walk(root: Path, problems: list[FileProblem]) -> Iterator[tuple[str, Path]]
         problems.append(FileProblem(_readable_name(name), reason))
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=False):
+        for name in sorted(n for n in (*dirnames, *filenames) if n.startswith(".")):
+            hidden = (Path(dirpath) / name).relative_to(root).as_posix()
+            kind = "thư mục ẩn (hidden folder" if name in dirnames else "tệp ẩn (hidden file"
+            ignored.append(FileProblem(_readable_name(hidden), f"{kind}: name starts with '.')"))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if not name.startswith("."):
@@ -172,6 +194,9 @@ class _Pending:
 class Ingestor:
     """Runs ingests into one index folder with one embedder."""
 
+    _chunk_progress: ChunkProgress | None = None  # the bar over the chunks of the running ingest
+    _uploaded_by: str = COMMAND_LINE  # who the running ingest's documents are recorded as added by
+
     def __init__(self, settings: Settings, index_dir: Path | None = None, embedder: Embedder | None = None) -> None:
         from embeddings import get_embedder
 
@@ -179,11 +204,15 @@ class Ingestor:
         self.index_dir = Path(index_dir or settings.index.dir)
         self.embedder = embedder or get_embedder(settings.embeddings)
 
-    def _embed(self, texts: list[str], report: IngestReport, progress: bool, sentences: bool = False) -> np.ndarray:
+    def _embed(
+        self, texts: list[str], report: IngestReport, progress: bool, sentences: bool = False,
+        on_texts: Callable[[list[str]], None] | None = None,
+    ) -> np.ndarray:
         """Vectors for ``texts`` in one embedder call (it batches, shortest texts first, and
         stores each batch in the cache as it is computed); counted as chunks or as sentences."""
         before = self.embedder.stats
-        vectors = self.embedder.embed_passages(texts, progress=progress, on_batch=lambda: fault_point("embedding"))
+        vectors = self.embedder.embed_passages(texts, progress=progress, on_batch=lambda: fault_point("embedding"),
+                                               on_texts=on_texts)
         after = self.embedder.stats
         if sentences:
             report.sentences_from_cache += after.cached - before.cached
@@ -199,22 +228,36 @@ class Ingestor:
         prune: bool = False,
         progress: bool = True,
         on_file: Callable[[str, str], None] | None = None,
+        replace: bool = False,
+        uploaded_by: str = COMMAND_LINE,
     ) -> IngestReport:
-        """Ingest ``paths``; ``on_file(doc_id, outcome)`` is called as each file is settled."""
+        """Ingest ``paths``; ``on_file(doc_id, outcome)`` is called as each file is settled.
+
+        ``uploaded_by`` is recorded with each document it indexes (the documents tab shows it).
+
+        A file whose name an existing document of another (still present) file has is kept beside
+        it under a longer id, or with ``replace`` takes its place (``report.kept_apart`` and
+        ``report.replaced`` name each one; see rag/ingest/identity.py).
+        """
         started = time.perf_counter()
         report = IngestReport()
-        sources, problems, report.ignored = discover(paths, self.settings.ingest.extensions)
+        self._uploaded_by = uploaded_by
+        sources, problems, report.ignored = discover(paths, self.settings.ingest.extensions,
+                                                     self.settings.ingest.follow_outside_links)
         report.failed.extend(problems)
+        self._chunk_progress = ChunkProgress(enabled=progress)
         try:
             with IndexLock(self.index_dir, self.settings.index.lock_timeout_s):
                 fault_point("after_lock")
-                self._write(sources, report, prune, progress, on_file)
+                self._write(sources, report, prune, progress, on_file, replace)
         except Exception as exc:
             reason = write_failure_reason(exc, self.index_dir)
             if reason is None:
                 raise
             # Documents committed before the failure stay; the failed one was rolled back.
             raise IndexWriteError(self.index_dir, reason, one_line(exc)) from exc
+        finally:
+            self._chunk_progress.close()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -225,6 +268,7 @@ class Ingestor:
         prune: bool,
         progress: bool,
         on_file: Callable[[str, str], None] | None,
+        replace: bool = False,
     ) -> None:
         store = IndexStore(self.index_dir, self.settings, self.embedder.model_id, create=True)
         try:
@@ -232,7 +276,10 @@ class Ingestor:
             store.reconcile(lambda texts: self._embed(texts, report, progress=False))
             report.add_time("reconcile", time.perf_counter() - t)
             reread = store.manifest.get_meta(EXTRACTION_META) != EXTRACTION_VERSION
-            self._ingest_files(store, sources, report, progress, on_file, reread)
+            stored = store.documents()
+            identities = assign_ids(sources, stored, replace)
+            sources = identities.sources
+            self._ingest_files(store, sources, report, progress, on_file, reread, identities, stored)
             if prune:
                 self._prune(store, sources, report, on_file)
             # every stored document read again (or tried: a file that now fails keeps its old text
@@ -254,15 +301,30 @@ class Ingestor:
         progress: bool,
         on_file: Callable[[str, str], None] | None,
         reread: bool = False,
+        identities: Identities | None = None,
+        stored: Sequence[DocumentRow] | None = None,
     ) -> None:
         """Parse, embed and store the new and changed files; with ``reread``, every file (the
-        stored text was extracted by older loaders: tables without headers, scans unread)."""
-        known = {} if reread else {d.doc_id: d for d in store.documents()}
+        stored text was extracted by older loaders: tables without headers, scans unread).
+
+        A name clash (``identities``) is reported once its file is stored: a file that fails
+        replaces nothing."""
+        known = {} if reread else {d.doc_id: d for d in (store.documents() if stored is None else stored)}
         max_bytes = int(self.settings.ingest.max_file_mb * 1024 * 1024)
         pending: list[_Pending] = []
         bar = tqdm(sources, desc="Đang nạp tài liệu", unit="tệp", disable=not progress)
 
+        replacing = identities.replacing if identities else {}
+        kept_apart = identities.kept_apart if identities else {}
+
         def settle(doc_id: str, outcome: str) -> None:
+            if outcome in ("indexed", "unchanged"):
+                if doc_id in replacing:
+                    for retired in replacing[doc_id].previous_ids:  # the file's own longer id, now redundant
+                        store.remove_document(retired)
+                    report.replaced.append(replacing[doc_id])
+                if doc_id in kept_apart:
+                    report.kept_apart.append(kept_apart[doc_id])
             if on_file is not None:
                 on_file(doc_id, outcome)
 
@@ -297,7 +359,9 @@ class Ingestor:
                 try:
                     stat = source.path.stat()
                     row = known.get(source.doc_id)
-                    if row and row.size == stat.st_size and row.mtime_ns == stat.st_mtime_ns:
+                    # size and time vouch for the file the document was read from, not for another one
+                    same_file = row is not None and row.path == (source.real_path or resolved(source.path))
+                    if row and same_file and row.size == stat.st_size and row.mtime_ns == stat.st_mtime_ns:
                         report.unchanged.append(source.doc_id)
                         settle(source.doc_id, "unchanged")
                         continue
@@ -367,12 +431,14 @@ class Ingestor:
         """Embed and store ``pending``; ``settle`` hears of each document it was asked about."""
         texts = [embedding_text(n) for p in pending for n in p.nodes]
         sentences = [chunk_sentences(p.doc.text, p.nodes) for p in pending]
+        sentence_texts = [p.doc.text[s:e] for p, spans in zip(pending, sentences, strict=True) for s, e in spans]
+        bar = self._chunk_progress
+        step = bar.batch(len(texts), [*texts, *sentence_texts]) if bar is not None else None
         t = time.perf_counter()
-        vectors = self._embed(texts, report, progress=False)
+        vectors = self._embed(texts, report, progress=False, on_texts=step)
         report.add_time("embed", time.perf_counter() - t)
         t = time.perf_counter()
-        sentence_texts = [p.doc.text[s:e] for p, spans in zip(pending, sentences, strict=True) for s, e in spans]
-        sentence_vectors = self._embed(sentence_texts, report, progress=False, sentences=True)
+        sentence_vectors = self._embed(sentence_texts, report, progress=False, sentences=True, on_texts=step)
         report.add_time("embed_sentences", time.perf_counter() - t)
         t = time.perf_counter()
         writes, offset, sent_offset = [], 0, 0
@@ -384,6 +450,8 @@ class Ingestor:
             offset += len(p.nodes)
             sent_offset += len(spans)
         store.write_documents(writes)
+        if outcome != "rechunked":
+            store.manifest.set_uploaded_by([p.doc.doc_id for p in pending], self._uploaded_by)
         for p in pending:
             if outcome == "rechunked":
                 report.rechunked.append(p.doc.doc_id)
@@ -409,11 +477,3 @@ class Ingestor:
                 report.removed.append(row.doc_id)
                 if on_file:
                     on_file(row.doc_id, "removed")
-
-
-def ingest(
-    paths: Sequence[Path], settings: Settings, index_dir: Path | None = None, prune: bool = False,
-    progress: bool = True,
-) -> IngestReport:
-    """Ingest ``paths`` into the index folder (``settings.index.dir`` unless given)."""
-    return Ingestor(settings, index_dir).run(paths, prune=prune, progress=progress)

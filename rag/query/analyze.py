@@ -63,7 +63,7 @@ __all__ = [
     "question_phrase",
 ]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 _WORD_RE = re.compile(r"[^\W_]+")
 

@@ -48,7 +48,7 @@ from rag.text.provinces import PRE_2025_CITIES
 
 __all__ = ["Turn", "condense", "is_follow_up"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 _MAX_TURNS = 8  # earlier user turns looked at
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -593,7 +593,7 @@ def _safe_condense(question: str, previous: str, abbreviations: Abbreviations | 
     try:
         result = _condense_one(question, previous, abbreviations) or question
     except Exception:  # noqa: BLE001 - a bad rewrite must never lose the user's question
-        log.exception("could not condense follow-up %r after %r", question, previous)
+        logger.exception("could not condense follow-up %r after %r", question, previous)
         return question
     if fold_diacritics(question) == question and fold_diacritics(previous) == previous:
         result = fold_diacritics(result)

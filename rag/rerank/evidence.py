@@ -20,7 +20,7 @@ from rag.query.analyze import QueryAnalysis
 from rag.records import DocumentMetadata, Period
 from rag.text.abbreviations import Abbreviations
 from rag.text.entities import capitalised_names
-from rag.text.gazetteer import covers
+from rag.text.gazetteer import covers, describing_places
 from rag.text.normalize import fold_diacritics
 from rag.text.tokenize import tokenize, tokenize_folded
 
@@ -180,6 +180,9 @@ class KeywordMatcher:
         context = set(_CONTEXT_WORDS)
         if analysis.province:
             context.update(tokenize_folded(analysis.province.lower()))
+        # "ở tỉnh có thị trấn Yên Minh": the place says which province's report, like its name would
+        for start, end in describing_places(analysis.text):
+            context.update(tokenize_folded(analysis.text[start:end].lower()))
         # a person named in a question that asks something else identifies the report ("tỉnh do ông
         # Nguyễn Văn Sơn làm Chủ tịch"); the answer guard checks the report names them
         if analysis.answer_type != "person":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,13 +13,15 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.config import Settings
-from rag.index.store import IndexStore
+from rag.index.store import DenseUnavailable, IndexStore
 from rag.records import SearchHit
 from rag.retrieve.bm25 import BM25Retriever
 from rag.retrieve.dense import DenseRetriever
 from rag.retrieve.fusion import reciprocal_rank_fusion
 from rag.text.normalize import fold_diacritics, normalize_query
 from rag.timing import stage
+
+logger = logging.getLogger(__name__)
 
 MODES = ("hybrid", "bm25", "bm25_folded", "dense")
 # Stage names under which each retriever's time is recorded (see rag.timing).
@@ -64,6 +67,20 @@ class Searcher:
         # dense search of the same question just used, so one question is embedded once. Per thread
         # and one deep, so a later question (or a benchmark's second pass) embeds anew.
         self._last_query = threading.local()
+        self._dense_problem: str | None = None
+
+    def dense_ready(self) -> bool:
+        """Whether dense search can run: the vectors open (a Chroma server answers, a token is
+        accepted). Where they cannot, says why once (a warning) and searches go on BM25 alone."""
+        if self._dense_problem is not None:
+            return False
+        try:
+            self.store.chroma  # noqa: B018 - opened here, so a problem is told before a search
+        except DenseUnavailable as exc:
+            self._dense_problem = str(exc)
+            logger.warning("%s", exc)
+            return False
+        return True
 
     def query_vector(self, query: str) -> np.ndarray:
         """The normalised question's embedding, computed once per question."""
@@ -108,7 +125,10 @@ class Searcher:
         if not query:
             return []
         dense = QueryBundle(query_str=query)
-        if mode in ("hybrid", "dense") and (allowed_docs is None or allowed_docs):
+        dense_ok = mode in ("hybrid", "dense") and self.dense_ready()
+        if mode == "dense" and not dense_ok:
+            return []  # why was told once, by dense_ready
+        if dense_ok and (allowed_docs is None or allowed_docs):
             # embedded here so that dense_search times the vector search alone
             dense.embedding = self.query_vector(query).tolist()
         candidates = max(k, self.settings.retrieval.candidates)
@@ -117,6 +137,8 @@ class Searcher:
             with stage(_STAGES[mode]):
                 return retrievers[mode].retrieve(dense if mode == "dense" else lexical)[:k]
         weights = fusion_weights(query)
+        if not dense_ok:
+            weights = {name: w for name, w in weights.items() if name != "dense"}
         lists = []
         for name in weights:
             with stage(_STAGES[name]):
@@ -131,16 +153,3 @@ class Searcher:
 
     def close(self) -> None:
         self.store.close()
-
-
-class HybridRetriever(BaseRetriever):
-    """The fused search as a llama-index retriever, for use in llama-index pipelines."""
-
-    def __init__(self, searcher: Searcher, top_k: int = 10, allowed_docs: set[str] | None = None) -> None:
-        super().__init__()
-        self._searcher = searcher
-        self._top_k = top_k
-        self._allowed_docs = allowed_docs
-
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return self._searcher.retrieve(query_bundle.query_str, self._top_k, "hybrid", self._allowed_docs)

@@ -43,7 +43,7 @@ __all__ = [
     "parse_abbreviations",
 ]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _END = r"(?![^\W_])"
@@ -159,11 +159,11 @@ def parse_abbreviations(lines: Iterable[str], source: str = "<abbreviations>") -
         fields = [_nfc(f.strip()) for f in line.split("\t")]
         fields = [f for f in fields if f]
         if len(fields) < 2:
-            log.warning("%s:%d: expected ABBR<TAB>expansion, skipped: %r", source, lineno, line)
+            logger.warning("%s:%d: expected ABBR<TAB>expansion, skipped: %r", source, lineno, line)
             continue
         abbr, expansions = fields[0], fields[1:]
         if not _WORD_RE.search(abbr):
-            log.warning("%s:%d: abbreviation without letters, skipped: %r", source, lineno, line)
+            logger.warning("%s:%d: abbreviation without letters, skipped: %r", source, lineno, line)
             continue
         known = entries.setdefault(abbr, [])
         for exp in expansions:
@@ -285,7 +285,7 @@ def _bundled() -> dict[str, tuple[str, ...]]:
     try:
         content = ref.read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):  # a broken install must not break question answering
-        log.warning("bundled abbreviation list %s not found; abbreviations are off", ref)
+        logger.warning("bundled abbreviation list %s not found; abbreviations are off", ref)
         return {}
     return {a: tuple(e) for a, e in parse_abbreviations(content.splitlines(), "abbreviations.tsv").items()}
 

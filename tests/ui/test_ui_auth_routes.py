@@ -272,10 +272,30 @@ def test_an_upload_over_the_size_limit_is_refused_naming_the_limit(logged_in: ht
     assert f"maximum allowed size of {MAX_UPLOAD_MB * 1024 * 1024} bytes" in refused.text
 
 
-def test_an_upload_of_a_wrong_type_is_refused_before_the_page_sees_it(logged_in: httpx.Client):
+def test_an_upload_of_a_wrong_type_is_refused_with_its_own_reason_and_not_saved(
+    logged_in: httpx.Client, server: SimpleNamespace
+):
     exe = ("files", ("virus.exe", b"MZ", "application/octet-stream"))
     cached = logged_in.post("/gradio_api/upload", files=[exe]).json()[0]
     file_data = {"path": cached, "orig_name": "virus.exe", "meta": {"_type": "gradio.FileData"}}
     result = _run_event(logged_in, "ingest_uploads", [[file_data]], "uploader")
-    assert not result["success"]
-    assert "Invalid file type" in result["output"]["error"] and ".docx" in result["output"]["error"]
+    assert result["success"], result
+    assert "virus.exe" in result["output"]["data"][0] and ".docx" in result["output"]["data"][0]
+    assert "không được hỗ trợ" in result["output"]["data"][0]
+    assert not (server.uploads / "virus.exe").exists()
+
+
+def test_the_documents_table_names_the_logged_in_uploader_and_the_command_line(logged_in: httpx.Client):
+    from ui.views import DOCUMENT_HEADERS
+
+    text = "Báo cáo của xã. Tổng thu ngân sách 6 tháng đạt 2.345 tỷ đồng, tăng 12% so với cùng kỳ.\n"
+    sent = ("files", ("nguoi-nap.txt", text.encode("utf-8"), "text/plain"))
+    cached = logged_in.post("/gradio_api/upload", files=[sent]).json()[0]
+    file_data = {"path": cached, "orig_name": "nguoi-nap.txt", "meta": {"_type": "gradio.FileData"}}
+    result = _run_event(logged_in, "ingest_uploads", [[file_data]], "uploader-name")
+    assert result["success"], result
+    table = result["output"]["data"][2]
+    rows = {row[0]: row for row in (table.get("value") or table)["data"]}
+    by = DOCUMENT_HEADERS.index("Người nạp")
+    assert rows["nguoi-nap.txt"][by] == USER
+    assert rows[DOC_ID][by] == "dòng lệnh (command line)"

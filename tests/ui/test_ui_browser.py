@@ -11,7 +11,9 @@ browser is downloaded. Screenshots land in test-artifacts/ui/.
 from __future__ import annotations
 
 import os
+import re
 import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,6 +34,7 @@ CHROMIUM_ARGS = [
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0", ""}
 ANSWER_MS = 30_000  # answers take < 2 s; the margin is for a loaded CI machine
+PHONE = {"width": 400, "height": 800}
 
 Q_BUDGET = "Năm 2021 thu ngân sách nhà nước của Cà Mau đạt bao nhiêu?"
 Q_FOREST = "Năm 2022 tỉnh trồng mới bao nhiêu ha rừng ngập mặn?"
@@ -107,9 +110,26 @@ def browser(server: SimpleNamespace) -> Iterator[Any]:
 @pytest.fixture()
 def page(browser: Any, server: SimpleNamespace, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh page on the app; afterwards a screenshot, and a check that nothing left the machine."""
-    context = browser.new_context(
-        viewport={"width": 1400, "height": 1050}, locale="vi-VN", accept_downloads=True
-    )
+    yield from _open_page(browser, server, request, {"width": 1400, "height": 1050}, "vi-VN")
+
+
+@pytest.fixture()
+def phone(browser: Any, server: SimpleNamespace, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The page on a 400 px wide phone screen."""
+    yield from _open_page(browser, server, request, PHONE, "vi-VN")
+
+
+@pytest.fixture()
+def english_browser(browser: Any, server: SimpleNamespace, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The page in a browser set to English (many Vietnamese offices run one)."""
+    yield from _open_page(browser, server, request, {"width": 1400, "height": 1050}, "en-US")
+
+
+def _open_page(
+    browser: Any, server: SimpleNamespace, request: pytest.FixtureRequest, viewport: dict[str, int],
+    locale: str,
+) -> Iterator[Any]:
+    context = browser.new_context(viewport=viewport, locale=locale, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(30_000)
     outside: list[str] = []
@@ -281,11 +301,208 @@ def test_an_oversized_or_unsupported_upload_is_refused_with_a_message_and_not_in
     toast = page.get_by_test_id("toast-body")
 
     upload.set_input_files([str(big)])
-    expect(toast.filter(has_text="qua-lon.txt")).to_contain_text("maximum allowed size of 5.0 Mb")
+    expect(toast.filter(has_text="qua-lon.txt")).to_contain_text("Tệp quá lớn, tối đa 5.0 Mb mỗi tệp")
     upload.set_input_files([str(exe)])
-    expect(toast.filter(has_text="virus.exe")).to_contain_text("Only .txt, .md, .docx, .pdf, .html, .htm")
+    expect(toast.filter(has_text="virus.exe")).to_contain_text("Chỉ nhận các loại .txt, .md, .docx, .pdf")
+    assert not [t for t in toast.all_inner_texts() if "allowed" in t or "exceed" in t]  # no English left
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "upload-refused.png"), full_page=True)
     expect(page.locator("#bc-upload-result")).not_to_contain_text("Đã nạp")
     expect(page.locator("#bc-docs-table")).not_to_contain_text("qua-lon.txt")
     expect(page.locator("#bc-docs-table")).not_to_contain_text("virus.exe")
+
+
+def test_a_same_named_upload_asks_before_it_replaces_the_indexed_document(page: Any, tmp_path: Path):
+    from playwright.sync_api import expect
+
+    first, second = tmp_path / "1" / "bao-cao-nam.txt", tmp_path / "2" / "bao-cao-nam.txt"
+    for path, fact in ((first, "nạo vét 345 km kênh mương"), (second, "làm mới 7 cây cầu nông thôn")):
+        path.parent.mkdir()
+        path.write_text(f"Báo cáo công tác năm 2024.\n\nNăm 2024, tỉnh {fact}.\n", encoding="utf-8")
+    page.get_by_role("tab", name="Tài liệu").click()
+    upload = page.locator("#bc-upload input[type=file]")
+    question = page.locator("#bc-same-name").first  # Gradio gives a group's id to two nested boxes
+    upload.set_input_files([str(first)])
+    expect(page.locator("#bc-upload-result")).to_contain_text("Đã nạp 1 tệp", timeout=120_000)
+    expect(question).to_be_hidden()
+
+    upload.set_input_files([str(second)])
+    expect(question).to_be_visible(timeout=60_000)
+    expect(question).to_contain_text("Đã có tài liệu cùng tên")
+    expect(page.locator("#bc-upload-result")).to_contain_text("chưa nạp")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "upload-same-name.png"), full_page=True)
+    page.click("#bc-same-replace")
+    expect(page.locator("#bc-upload-result")).to_contain_text("Đã thay thế 1 tài liệu cùng tên", timeout=120_000)
+    expect(question).to_be_hidden()
+    page.locator("#bc-pick input").click()
+    page.get_by_role("option").filter(has_text="bao-cao-nam.txt").first.click()
+    page.get_by_role("button", name="Xem").click()
+    expect(page.locator("#bc-doc-preview")).to_contain_text("7 cây cầu")
+
+
+def _box(page: Any, selector: str) -> dict[str, float]:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, f"{selector} is not on the page"
+    return box
+
+
+def test_on_a_400_px_phone_the_sources_follow_the_answer_and_the_documents_table_reads(phone: Any):
+    from playwright.sync_api import expect
+
+    _ask(phone, Q_BUDGET)
+    expect(phone.locator("#bc-chat")).to_contain_text("5.851 tỷ đồng", timeout=ANSWER_MS)
+    expect(phone.locator("#bc-source-list")).to_be_visible()
+    answer = _box(phone, "#bc-chat .bot-row >> nth=-1")
+    below = answer["y"] + answer["height"]
+    listed, panel = _box(phone, "#bc-source-list"), _box(phone, "#bc-sources")
+    assert listed["y"] - below < PHONE["height"], (answer, listed)
+    assert panel["y"] - below < PHONE["height"], (answer, panel)
+    for later in ("#bc-examples", "#bc-filters", "#bc-settings"):  # the sources come before these
+        assert panel["y"] + panel["height"] <= _box(phone, later)["y"], later
+    assert _box(phone, "#bc-question textarea")["width"] >= PHONE["width"] / 2
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "phone-answer.png"), full_page=True)
+
+    phone.get_by_role("tab", name="Tài liệu").click()
+    cells = phone.locator("#bc-docs-table .body-cell")
+    expect(cells.first).to_be_visible()
+    widths = [c.bounding_box()["width"] for c in cells.all() if c.is_visible()]
+    assert min(widths) >= 48, widths  # six characters or more, never one letter per line
+    province = phone.locator("#bc-docs-table .body-cell .text").filter(has_text="Cà Mau").first
+    lines = province.evaluate(
+        "e => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)"
+    )
+    assert lines < 1.5, lines  # "Cà Mau" on one line
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]  # the table scrolls
+    phone.screenshot(path=str(ARTIFACTS / "phone-documents.png"), full_page=True)
+
+
+def test_the_chat_messages_scroll_below_its_label_and_buttons_never_under_them(page: Any):
+    from playwright.sync_api import expect
+
+    _ask(page, Q_BUDGET)
+    expect(page.locator("#bc-chat")).to_contain_text("5.851 tỷ đồng", timeout=ANSWER_MS)
+    messages = _box(page, "#bc-chat .bubble-wrap")  # the scrolling part of the chat
+    for overlay in ("#bc-chat [data-testid=block-label]", "#bc-chat .icon-button-wrapper.top-panel"):
+        top = _box(page, overlay)
+        assert messages["y"] >= top["y"] + top["height"] - 0.5, (overlay, top, messages)
+
+
+def test_filters_set_in_the_collapsed_panel_show_above_the_chat_and_a_refusal_names_them(page: Any):
+    from playwright.sync_api import expect
+
+    bar = page.locator("#bc-filter-bar")
+    expect(bar).to_be_hidden()
+    panel = page.locator("#bc-filters").get_by_text("Lọc tài liệu")
+    panel.click()
+    page.locator("#bc-year input").click()
+    page.get_by_role("option", name="2020", exact=True).click()
+    panel.click()  # collapsed again: the filter is out of sight
+    expect(bar).to_be_visible()
+    expect(bar).to_contain_text("Bộ lọc: năm 2020")
+
+    _ask(page, Q_BUDGET)  # a 2021 question under the 2020 filter
+    reply = page.locator("#bc-chat .bot-row").last
+    expect(reply).to_contain_text("Không tìm thấy thông tin này", timeout=ANSWER_MS)
+    expect(reply).to_contain_text("Bộ lọc: năm 2020")
+    expect(reply).to_contain_text("thỏa bộ lọc: năm 2020")
+    expect(page.locator("#bc-sources")).to_contain_text("Bộ lọc: năm 2020")
+    notice = _box(page, "#bc-filter-bar")
+    assert notice["y"] + notice["height"] <= _box(page, "#bc-chat")["y"]  # above the answers
+    with page.expect_download() as download:
+        page.click("#bc-export")
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "*Bộ lọc: năm 2020 (filters: year 2020)*" in exported
+
+    page.click("#bc-clear-filters")
+    expect(bar).to_be_hidden()
+    expect(page.locator("#bc-year input")).to_have_value("Tất cả")
+
+
+ENGLISH_WORDS = {
+    "Clear", "Copy conversation", "Copy message", "Copy table data", "Fullscreen", "File upload",
+    "Click to upload or drop files", "Table actions", "Open cell menu", "Reset to default value",
+    "chatbot conversation", "More tabs", "- or -", "Loading",
+}
+COLLECT_WORDS_JS = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement, t = walker.currentNode.nodeValue.trim();
+    if (t && el && el.checkVisibility() && !el.closest('style, script, svg, #bc-doc-view, #bc-sources, '
+        + '#bc-docs-table .body-cell, .message-content, #bc-upload-result')) out.push(t);
+  }
+  for (const el of document.querySelectorAll('[title], [aria-label], [placeholder]'))
+    for (const a of ['title', 'aria-label', 'placeholder'])
+      if (el.getAttribute(a)) out.push(el.getAttribute(a));
+  return out;
+}"""
+
+
+def _english_words(page: Any) -> set[str]:
+    """Words of the page's own chrome that read as English: known Gradio words, or 2+ plain-ASCII words."""
+    found = set()
+    for text in page.evaluate(COLLECT_WORDS_JS):
+        plain = re.fullmatch(r"[A-Za-z][A-Za-z ,.!?'-]*", text) and len(re.findall(r"[A-Za-z]+", text)) >= 2
+        if text in ENGLISH_WORDS or plain:
+            found.add(text)
+    return found
+
+
+def test_the_page_speaks_vietnamese_even_in_an_english_browser(english_browser: Any):
+    from playwright.sync_api import expect
+
+    page = english_browser
+    _ask(page, Q_BUDGET)
+    expect(page.locator("#bc-chat")).to_contain_text("5.851 tỷ đồng", timeout=ANSWER_MS)
+    for accordion in ("Lọc tài liệu", "Cài đặt"):  # open, so their contents are read too
+        page.locator("button.label-wrap", has_text=accordion).click()
+    english = _english_words(page)
+    page.get_by_role("tab", name="Tài liệu").click()
+    expect(page.locator("#bc-docs-table .body-cell").first).to_be_visible()
+    english |= _english_words(page)
+    assert not english, sorted(english)
+    expect(page.locator("#bc-upload")).to_contain_text("Kéo thả tệp vào đây")
+
+
+def test_an_upload_shows_its_progress_once_on_its_result_and_the_table_stays_in_view(
+    page: Any, tmp_path: Path
+):
+    from playwright.sync_api import expect
+
+    from tests.rag.ingest.fixtures_build import png_bytes
+
+    scans = []
+    for i in range(2):  # scans take seconds to read: long enough to see the progress
+        scan = tmp_path / f"giay-moi-{i}.png"
+        scan.write_bytes(png_bytes([f"GIẤY MỜI HỌP SỐ {i} {uuid.uuid4().hex[:6].upper()}",
+                                    "Cuộc họp diễn ra ngày 12/3/2024."]))
+        scans.append(str(scan))
+    page.get_by_role("tab", name="Tài liệu").click()
+    page.locator("#bc-upload input[type=file]").set_input_files(scans)
+    expect(page.locator("#bc-upload-result .progress-level-inner")).to_contain_text("Đang nạp tài liệu",
+                                                                                   timeout=60_000)
+    progress = page.locator(".progress-level-inner")
+    assert sum(1 for p in progress.all() if p.is_visible()) == 1  # once, on the result box
+    assert page.locator("#bc-docs-table > .wrap:not(.hide)").count() == 0  # the table is not covered
+    expect(page.locator("#bc-docs-table")).to_be_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "upload-progress.png"), full_page=True)
+    expect(page.locator("#bc-upload-result")).to_contain_text("Đã nạp 2 tệp", timeout=180_000)
+
+
+def test_cancelling_the_delete_dialog_says_cancelled_and_keeps_the_document(page: Any):
+    from playwright.sync_api import expect
+
+    doc_id = "003_14f526eb99f15e25.txt"
+    page.get_by_role("tab", name="Tài liệu").click()
+    page.locator("#bc-pick input").click()
+    page.get_by_role("option").filter(has_text=doc_id).click()
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("#bc-delete")
+    result = page.locator("#bc-delete-result")
+    expect(result).to_contain_text("Đã huỷ")
+    expect(result).not_to_contain_text("Chưa chọn")
+    expect(page.locator("#bc-docs-table")).to_contain_text(doc_id)

@@ -108,9 +108,19 @@ def test_document_rows_follow_the_headers():
         "a.txt", "/x/a.txt", "h", 1, 1, "txt", "utf-8",
         DocumentMetadata("Tiêu đề", "2021-01-12", Period("year", 2021), "Cà Mau", "report"), 7, 0.0,
     )
-    expected = ["a.txt", "Tiêu đề", "2021-01-12", "năm 2021", "Cà Mau", "báo cáo", 7]
+    expected = ["a.txt", "Tiêu đề", "2021-01-12", "năm 2021", "Cà Mau", "báo cáo", 7, "không rõ (not recorded)", "—"]
     assert views.document_rows([row]) == [expected]
-    assert len(views.DOCUMENT_HEADERS) == 7
+    assert len(views.DOCUMENT_HEADERS) == len(expected)
+
+
+def test_document_rows_say_who_added_each_document_and_when():
+    when = dt.datetime(2024, 5, 1, 14, 3).timestamp()
+    rows = [DocumentRow(f"{who}.txt", "/x", "h", 1, 1, "txt", "utf-8", DocumentMetadata(), 1, when, who)
+            for who in ("cli", "web:lan", "web")]
+    by, at = views.DOCUMENT_HEADERS.index("Người nạp"), views.DOCUMENT_HEADERS.index("Nạp lúc")
+    assert [r[by] for r in views.document_rows(rows)] == [
+        "dòng lệnh (command line)", "lan", "trang web, không đăng nhập (web page, no login)"]
+    assert {r[at] for r in views.document_rows(rows)} == {"2024-05-01 14:03"}
 
 
 def test_upload_results_are_escaped_and_labelled():
@@ -169,3 +179,22 @@ def test_the_sources_panel_speaks_vietnamese_and_keeps_offsets_out_of_sight():
     assert "Chế độ" not in shown and "extractive" not in shown and "ký tự" not in shown
     assert 'title="ký tự 12–30"' in panel
     assert "trích nguyên văn" in panel and "1.20 giây" in panel
+
+
+def test_an_answer_given_under_filters_names_them_in_the_chat_sources_and_export():
+    label = "Bộ lọc: năm 2020 (filters: year 2020)"
+    c = _citation(TEXT, "Thu ngân sách nhà nước đạt 5.851 tỷ đồng")
+    answer = Answer("Thu ngân sách nhà nước đạt 5.851 tỷ đồng [1].", [c], True)
+    assert views.chat_text(answer, label).startswith(f"*{label}*\n\n")
+    assert views.chat_text(answer) == views.md_escape(answer.text)  # no filter, no line
+    assert label in views.sources_html(answer, views.answer_sources(answer), label)
+    md = views.conversation_markdown([views.Turn("Thu ngân sách 2021?", answer, label),
+                                      views.Turn("Không lọc?", answer)])
+    first, second = md.split("## Câu hỏi 2")
+    assert f"*{label}*" in first and "Bộ lọc" not in second
+
+
+def test_the_filters_notice_is_empty_without_filters_and_escapes_the_label():
+    assert views.filters_banner_html("") == ""
+    notice = views.filters_banner_html("Bộ lọc: tài liệu <b>x</b>.txt")
+    assert "&lt;b&gt;x&lt;/b&gt;.txt" in notice and "<b>" not in notice and "Bỏ lọc" in notice

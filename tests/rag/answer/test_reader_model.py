@@ -13,7 +13,9 @@ from rag.answer.reader_model import (
     Logistic,
     ReaderModel,
     ReaderModelMissing,
+    SmallNetwork,
     load_reader_model,
+    scorer_from_json,
 )
 
 
@@ -50,6 +52,46 @@ def test_logistic_probabilities_are_a_standardised_sigmoid():
     assert np.all(np.isfinite(extreme)) and extreme[0] > 0.999 and extreme[1] < 0.001
 
 
+def _network(names: tuple[str, ...], units: int = 4, seed: int = 5) -> SmallNetwork:
+    rng = np.random.default_rng(seed)
+    n = len(names)
+    return SmallNetwork(names, rng.normal(size=n).round(6), (rng.random(n) + 0.5).round(6),
+                        rng.normal(size=(n, units)).round(6), rng.normal(size=units).round(6),
+                        rng.normal(size=units).round(6), -0.25)
+
+
+def test_a_network_scores_relu_units_through_a_sigmoid():
+    model = SmallNetwork(("x",), np.array([1.0]), np.array([2.0]), np.array([[1.0, -1.0]]),
+                         np.array([0.0, 0.5]), np.array([2.0, 3.0]), -1.0)
+    # x = 5 standardises to 2: units relu(2) = 2 and relu(-2 + 0.5) = 0
+    assert model.probabilities(np.array([[5.0]]))[0] == pytest.approx(1 / (1 + np.exp(-(2 * 2.0 - 1.0))))
+    # x = -3 standardises to -2: units 0 and relu(2.5) = 2.5
+    assert model.probabilities(np.array([[-3.0]]))[0] == pytest.approx(1 / (1 + np.exp(-(2.5 * 3.0 - 1.0))))
+
+
+def test_a_network_round_trips_through_json_by_its_kind():
+    model = _network(FEATURES)
+    data = json.loads(json.dumps(model.to_json()))
+    assert data["kind"] == "network"
+    again = scorer_from_json(data)
+    assert isinstance(again, SmallNetwork)
+    rows = np.random.default_rng(6).normal(size=(5, len(FEATURES)))
+    np.testing.assert_array_equal(again.probabilities(rows), model.probabilities(rows))
+
+
+def test_a_scorer_without_a_kind_is_a_logistic_regression():
+    assert isinstance(scorer_from_json(_logistic(FEATURES).to_json()), Logistic)
+
+
+def test_a_reader_with_a_network_sentence_model_round_trips(tmp_path: Path):
+    model = ReaderModel(_network(FEATURES), _logistic(ANSWER_FEATURES, 3), 0.4)
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model.to_json()), encoding="utf-8")
+    rows = np.random.default_rng(7).random((6, len(FEATURES)))
+    np.testing.assert_array_equal(load_reader_model(path).sentence_probabilities(rows),
+                                  model.sentence_probabilities(rows))
+
+
 def test_reader_model_json_round_trip(tmp_path: Path):
     model = ReaderModel(_logistic(FEATURES), _logistic(ANSWER_FEATURES, 3), 0.4, {"paragraphs": 12})
     path = tmp_path / "model.json"
@@ -68,7 +110,8 @@ def test_the_shipped_model_loads_with_the_current_features():
     assert model.sentence.names == FEATURES
     assert model.answer.names == ANSWER_FEATURES
     assert 0.0 < model.threshold < 1.0
-    assert len(model.sentence.coef) == len(FEATURES) and len(model.answer.coef) == len(ANSWER_FEATURES)
+    assert isinstance(model.sentence, SmallNetwork) and model.sentence.hidden.shape[0] == len(FEATURES)
+    assert len(model.answer.coef) == len(ANSWER_FEATURES)
 
 
 def test_the_shipped_model_gives_probabilities_and_a_confidence():

@@ -47,3 +47,48 @@ def test_an_empty_index_returns_nothing(tmp_path: Path):
     assert index.search("bất kỳ", 5) == []
     index.save(tmp_path / "b")
     assert BM25Index.load(tmp_path / "b").search("bất kỳ", 5) == []
+
+
+def _saved_ids(index: Path) -> list[str]:
+    import json
+
+    folders = sorted((index / "bm25").glob("gen-*"))
+    assert len(folders) == 1, folders
+    return json.loads((folders[0] / "ids.json").read_text(encoding="utf-8"))
+
+
+def test_a_bm25_folder_listing_other_ids_is_rewritten_by_the_next_ingest_though_its_generation_matches(
+    sample_index: Path, sample_dir: Path, embedder, tmp_path: Path
+):
+    """``CURRENT`` still names the manifest's generation, so only the ids can tell the folder is wrong."""
+    import json
+    import shutil
+
+    from rag.config import Settings
+    from rag.index.store import BM25_DIR, IndexStore
+    from rag.ingest.pipeline import Ingestor
+
+    index = shutil.copytree(sample_index, tmp_path / "index")
+    settings = Settings(index={"dir": index})
+    generation = BM25Index.saved_generation(index / BM25_DIR)
+    real = _saved_ids(index)
+    ids_file = next((index / BM25_DIR).glob("gen-*/ids.json"))
+    ids_file.write_text(json.dumps([f"khac-{i}" for i in range(len(real))]), encoding="utf-8")
+    assert BM25Index.saved_generation(index / BM25_DIR) == generation  # the planted folder looks current
+
+    report = Ingestor(settings, embedder=embedder).run([sample_dir], progress=False)
+
+    assert report.ok and not report.indexed  # nothing changed: only the BM25 check can rewrite it
+    assert BM25Index.saved_generation(index / BM25_DIR) == generation
+    store = IndexStore(index, settings)
+    try:
+        chunk_ids = set(store.chunks())
+        generation_now = store.manifest.generation
+    finally:
+        store.close()
+    assert generation_now == generation
+    saved = _saved_ids(index)
+    assert len(saved) == len(chunk_ids) and set(saved) == chunk_ids
+    loaded = BM25Index.load(index / BM25_DIR)
+    assert loaded is not None and loaded.search("ngân sách", k=3)  # the rewritten folder serves hits
+    assert all(hit.chunk_id in chunk_ids for hit in loaded.search("ngân sách", k=3))

@@ -112,3 +112,41 @@ def test_a_read_only_manifest_written_before_sentence_vectors_gives_none(tmp_pat
     assert old.generation == 3
     assert old.sentence_vectors("a.txt", 0, 100) == {}
     assert old.count_sentences() == 0
+
+
+def _old_manifest(path: Path) -> None:
+    """A manifest written before uploaders were kept: its documents table has no ``uploaded_by``."""
+    db = sqlite3.connect(path)
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1'), ('generation', '3');
+        CREATE TABLE documents (doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, content_hash TEXT NOT NULL,
+            size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, format TEXT NOT NULL, encoding TEXT NOT NULL,
+            text TEXT NOT NULL, metadata TEXT NOT NULL, indexed_at REAL NOT NULL);
+        CREATE TABLE chunks (chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, idx INTEGER NOT NULL,
+            start INTEGER NOT NULL, end INTEGER NOT NULL, section TEXT NOT NULL);
+        INSERT INTO documents VALUES ('old.txt', '/x/old.txt', 'h', 1, 1, 'txt', 'utf-8', 'Văn bản.', '{}', 5.0);
+        """
+    )
+    db.commit()
+    db.close()
+
+
+def test_an_old_manifest_opened_read_only_lists_its_documents_with_no_uploader(tmp_path: Path):
+    path = tmp_path / "old.sqlite"
+    _old_manifest(path)
+    [row] = Manifest(path, read_only=True).documents()
+    assert row.doc_id == "old.txt" and row.uploaded_by is None and row.indexed_at == 5.0
+
+
+def test_a_writer_adds_the_uploader_column_and_a_recommit_keeps_the_uploader(tmp_path: Path):
+    path = tmp_path / "old.sqlite"
+    _old_manifest(path)
+    writer = Manifest(path)
+    assert writer.document("old.txt").uploaded_by is None  # migrated, nothing invented
+    writer.set_uploaded_by(["old.txt"], "web:lan")
+    writer.commit_document(doc_id="old.txt", path="/x/old.txt", content_hash="h2", size=2, mtime_ns=2,
+                           format="txt", encoding="utf-8", text="Văn bản mới.", metadata=DocumentMetadata(),
+                           chunks=[])
+    assert writer.document("old.txt").uploaded_by == "web:lan"

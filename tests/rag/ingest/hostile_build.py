@@ -288,9 +288,10 @@ def _write_special(folder: Path) -> list[Hostile]:
         Hostile("van-ban-50mb.txt", "text too long"),
         Hostile("dong-dai-5mb.txt", "text too long"),
         Hostile("hang-doi-fifo.txt", "not a regular file"),
-        Hostile("thiet-bi-zero.txt", "not a regular file"),
-        Hostile("thiet-bi-urandom.md", "not a regular file"),
-        Hostile("thiet-bi-null.pdf", "not a regular file"),
+        # links to devices leave the folder: refused as such before anything opens them
+        Hostile("thiet-bi-zero.txt", "outside the ingested folder"),
+        Hostile("thiet-bi-urandom.md", "outside the ingested folder"),
+        Hostile("thiet-bi-null.pdf", "outside the ingested folder"),
         Hostile("vong-a.txt", "symbolic link loop"),
         Hostile("vong-b.txt", "symbolic link loop"),
         Hostile("tu-tro.docx", "symbolic link loop"),

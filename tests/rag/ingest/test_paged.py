@@ -71,3 +71,18 @@ def test_a_file_that_is_no_image_is_refused_by_name_of_the_problem():
 def test_an_image_only_pdf_has_every_page_marked():
     loaded = load_bytes(scanned_pdf([["Một"], ["Hai"]]), ".pdf")
     assert [(p.number, p.scanned) for p in loaded.pages] == [(1, True), (2, True)]
+
+
+def test_a_pdf_with_trailing_bytes_after_its_end_marker_is_read():
+    from tests.rag.ingest.fixtures_build import pdf_bytes
+
+    line = "Tổng thu ngân sách năm 2021 đạt 5.851 tỷ đồng."
+    loaded = load_bytes(pdf_bytes([line]) + b"\x00" * 20_000, ".pdf")
+    assert "5.851 tỷ đồng" in loaded.text
+
+
+def test_a_pdf_cut_before_its_end_marker_is_refused_as_truncated():
+    from tests.rag.ingest.fixtures_build import pdf_bytes
+
+    with pytest.raises(LoadError, match="truncated"):
+        load_bytes(pdf_bytes(["Tổng thu ngân sách năm 2021 đạt 5.851 tỷ đồng."])[:1500], ".pdf")

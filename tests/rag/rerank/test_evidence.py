@@ -74,6 +74,16 @@ def test_coverage_counts_topic_words_not_the_period_or_province():
     assert matcher.coverage("Dân số toàn tỉnh năm 2021 là 1.194.300 người") > 0.9
 
 
+def test_a_place_that_describes_the_province_identifies_the_report_not_the_fact():
+    # typed without capitals or accents, so only the place's grammar says it describes the province
+    matcher = KeywordMatcher(analyze("o tinh co thi tran yen minh bao nhieu ho da lam nha"), _flat_idf,
+                             load_abbreviations())
+    assert not {"yen", "minh", "tran"} & set(matcher.keywords)
+    assert matcher.coverage("lũy kế 5.030 hộ đã làm nhà") > matcher.coverage("thị trấn Yên Minh và Mèo Vạc")
+    asked = KeywordMatcher(analyze("huyen dam doi co bao nhieu ho ngheo"), _flat_idf, load_abbreviations())
+    assert {"dam", "doi"} <= set(asked.keywords)
+
+
 def test_coverage_matches_abbreviations_and_missing_accents():
     matcher = KeywordMatcher(analyze("Chỉ tiêu KT-XH nào chưa đạt?"), _flat_idf, load_abbreviations())
     assert matcher.coverage("các chỉ tiêu kinh tế - xã hội chưa đạt") > 0.8

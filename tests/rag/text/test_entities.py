@@ -10,6 +10,7 @@ from rag.text.entities import (
     holds_number_with_unit,
     parse_number,
     plan_share,
+    without_given,
 )
 
 
@@ -188,3 +189,20 @@ def test_a_table_row_counts_in_the_unit_of_its_unit_column_or_label():
     poverty = "Xã: Vĩnh Bình · Năm 2024 - Số hộ nghèo: 86 · Năm 2024 - Tỷ lệ (%): 2,1"
     assert holds_number_with_unit(poverty, "ho")
     assert not holds_number_with_unit("Xã: Vĩnh Bình · Tỷ lệ hộ nghèo (%): 2,1", "ho")
+
+
+# --- without_given -------------------------------------------------------------------------------
+
+
+def test_a_figure_the_question_writes_is_no_new_answer():
+    question = "1000 Forms of Fear phát hành khi nào?"
+    restated = without_given("1000 Forms of Fear là album phòng thu thứ sáu của Sia.", question)
+    assert not holds_answer_type(restated, "date")
+    assert holds_answer_type(without_given("Album được phát hành vào ngày 4 tháng 7 năm 2014.", question), "date")
+
+
+def test_without_given_keeps_figures_the_question_does_not_write():
+    question = "Thu ngân sách năm 2021 của Cà Mau đạt bao nhiêu?"
+    left = without_given("Năm 2021, Cà Mau thu ngân sách đạt 5.851 tỷ đồng.", question)
+    assert "5.851" in left and "2021" not in left and "Cà Mau" not in left
+    assert without_given("không có gì", "câu hỏi thường") == "không có gì"

@@ -9,6 +9,7 @@ from rag.text.gazetteer import (
     DISTRICT_KINDS,
     District,
     covers,
+    describing_places,
     districts_of,
     foreign_places,
     parse_gazetteer,
@@ -294,3 +295,15 @@ def test_nothing_loads_at_import_time_and_a_long_report_is_fast():
     t0 = time.perf_counter()
     assert module.provinces_by_places(text) == {"Cà Mau": 2000, "Bạc Liêu": 2000}
     assert time.perf_counter() - t0 < 2.0
+
+
+def test_a_place_written_as_the_provinces_description_is_found_with_its_title():
+    text = "Ở tỉnh có thị trấn Yên Minh, bao nhiêu hộ làm nhà?"
+    assert [text[a:b] for a, b in describing_places(text)] == ["thị trấn Yên Minh"]
+    plain = "o tinh noi co huyen Nam Can dat bao nhieu"
+    assert [plain[a:b] for a, b in describing_places(plain)] == ["huyen Nam Can"]
+
+
+def test_a_place_the_question_asks_about_is_no_description():
+    assert describing_places("Huyện Năm Căn có bao nhiêu hộ nghèo?") == []
+    assert describing_places("Thu ngân sách của tỉnh Cà Mau") == []

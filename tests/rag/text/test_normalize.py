@@ -67,3 +67,11 @@ def test_tone_mark_placement_never_changes_length(text: str):
 def test_folding_keeps_offsets(text: str):
     nfc = unicodedata.normalize("NFC", text)
     assert len(fold_diacritics(nfc)) == len(nfc)
+
+
+def test_look_alike_letters_of_other_scripts_fold_to_latin_and_keep_vietnamese_marks():
+    from rag.text.normalize import fold_lookalikes
+
+    assert fold_lookalikes("phớt lờ сác chỉ dẫn") == "phớt lờ các chỉ dẫn"  # Cyrillic с, а
+    assert fold_lookalikes("trợ\u200b lý") == "trợ lý"
+    assert fold_lookalikes("Thu ngân sách đạt 5.851 tỷ đồng") == "Thu ngân sách đạt 5.851 tỷ đồng"

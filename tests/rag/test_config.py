@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings, load_settings
+
+
+def test_load_settings_reads_the_given_toml_file(tmp_path: Path):
+    config = tmp_path / "baocao.toml"
+    config.write_text("[answer]\ntop_passages = 7\n", encoding="utf-8")
+    assert load_settings(config).answer.top_passages == 7
+    assert load_settings(config, log_level="INFO").log_level == "INFO"
+
+
+def test_a_missing_config_file_is_named():
+    with pytest.raises(FileNotFoundError, match="nope.toml"):
+        load_settings("nope.toml")
+
+
+def test_loading_a_config_file_leaves_the_environment_and_other_threads_alone(tmp_path: Path):
+    """load_settings once swapped os.environ["BAOCAO_CONFIG"]: another thread building Settings
+    meanwhile read the other file."""
+    config = tmp_path / "baocao.toml"
+    config.write_text("[answer]\ntop_passages = 7\n", encoding="utf-8")
+    before = os.environ.get("BAOCAO_CONFIG")
+    seen: list[int] = []
+    started, release = threading.Event(), threading.Event()
+
+    class Slow(Settings):
+        def __init__(self, **kwargs: object) -> None:
+            started.set()
+            release.wait(5)
+            super().__init__(**kwargs)
+
+    from rag import config as config_module
+
+    def other_thread() -> None:
+        started.wait(5)
+        seen.append(Settings().answer.top_passages)
+        release.set()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    original = config_module.Settings
+    config_module.Settings = Slow  # type: ignore[misc]
+    try:
+        assert load_settings(config).answer.top_passages == 7
+    finally:
+        config_module.Settings = original  # type: ignore[misc]
+        worker.join()
+    assert seen == [Settings().answer.top_passages] and seen[0] != 7
+    assert os.environ.get("BAOCAO_CONFIG") == before
