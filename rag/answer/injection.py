@@ -66,6 +66,8 @@ _CUES = {
         ("addressee", _ADDRESSEE), ("exchange", _EXCHANGE), ("command", _COMMAND), ("override", _OVERRIDE)
     )
 }
+# the same cues without diacritics, for text typed without them
+_FOLDED_CUES = {name: re.compile(fold_diacritics(cue.pattern), re.IGNORECASE) for name, cue in _CUES.items()}
 _AI_RE = re.compile(r"\bAI\b")  # capital "AI": "ai" is Vietnamese for "who"
 _BLANK = "[…]"
 
@@ -86,19 +88,10 @@ def _cue_counts(text: str) -> Counter[str]:
     """Matches of each cue in ``text`` (accents ignored when the text is typed without them)."""
     lower = text.lower()
     plain = lower == fold_diacritics(lower)
-    return Counter(
-        {name: len((_folded(cue) if plain else cue).findall(lower)) for name, cue in _CUES.items()}
-    ) + Counter()  # drops the zero counts
+    cues = _FOLDED_CUES if plain else _CUES
+    return Counter({name: len(cue.findall(lower)) for name, cue in cues.items()}) + Counter()  # no zeros
 
 
-_FOLDED: dict[str, re.Pattern[str]] = {}
-
-
-def _folded(cue: re.Pattern[str]) -> re.Pattern[str]:
-    """The cue without diacritics, for text typed without them."""
-    if cue.pattern not in _FOLDED:
-        _FOLDED[cue.pattern] = re.compile(fold_diacritics(cue.pattern), re.IGNORECASE)
-    return _FOLDED[cue.pattern]
 
 
 def addresses_the_assistant(sentence: str) -> bool:
