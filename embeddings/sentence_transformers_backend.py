@@ -9,7 +9,6 @@ config), ``encode_query``/``encode_document`` apply them; otherwise the family p
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from pydantic import PrivateAttr
 
 from embeddings.base import LOCAL_COMPUTE_LOCK, Embedder, EmbeddingError, Kind, family_prefixes
 from embeddings.compute import cap_torch_threads, local_threads, run_locked
+from rag.offline import stay_offline
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +78,7 @@ class SentenceTransformerEmbedder(Embedder):
         return self._model
 
     def _load(self) -> Any:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        stay_offline()
         try:
             cap_torch_threads(self._threads)  # imports torch, after OpenMP's settings are in place
             from sentence_transformers import SentenceTransformer

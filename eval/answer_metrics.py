@@ -11,9 +11,10 @@ from collections.abc import Sequence
 
 from rag.answer.grounding import parse_number
 from rag.records import Citation
+from rag.text.entities import NUMBER
 from rag.text.normalize import normalize_query
 
-_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER_RE = re.compile(NUMBER)  # every digit run, as written; no boundaries: a metric reads all
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
 

@@ -23,7 +23,7 @@ from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreI
 from llama_index.core.node_parser import SentenceSplitter  # noqa: E402
 from llama_index.vector_stores.chroma import ChromaVectorStore  # noqa: E402
 
-from rag.records import Answer, Citation  # noqa: E402
+from rag.records import Answer, Citation, chunk_ref  # noqa: E402
 from rag.text.sentences import sentence_spans  # noqa: E402
 
 
@@ -94,9 +94,8 @@ class LlamaIndexBaseline:
     def retrieve(self, question: str) -> list[BaselineHit]:
         hits = []
         for item in self.retriever.retrieve(question):
-            node = item.node
-            hits.append(BaselineHit(node.metadata["doc_id"], node.start_char_idx or 0, node.end_char_idx or 0,
-                                    float(item.score or 0.0)))
+            ref = chunk_ref(item.node)
+            hits.append(BaselineHit(ref.doc_id, ref.start, ref.end, float(item.score or 0.0)))
         return hits
 
     def ask(self, question: str) -> Answer:

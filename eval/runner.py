@@ -1,11 +1,13 @@
 """`baocao eval`: run the real assistant on a gold file, per named configuration, and score it.
 
-    baocao eval --gold FILE.jsonl --docs DIR [--index DIR] [--out DIR] [--config NAME ...]
+    baocao eval --gold FILE.jsonl --docs DIR [--index DIR] [--out DIR] [--configuration NAME ...]
+                [--config SETTINGS.toml]
 
-Configurations: ``bm25``, ``dense``, ``hybrid``, ``hybrid+rerank`` (the default assistant) and
-``llamaindex-baseline`` (LlamaIndex's stock pipeline, same documents and embedding model). Every
-question runs with its history (follow-ups are condensed as in the product). Writes
-``metrics.json``, ``report.md`` and PNG plots into ``--out``.
+Configurations (retrieval): ``bm25``, ``dense``, ``hybrid``, ``hybrid+rerank`` (the default
+assistant) and ``llamaindex-baseline`` (LlamaIndex's stock pipeline, same documents and embedding
+model). Every question runs with its history (follow-ups are condensed as in the product), under
+the user's settings (``--config``, else ./baocao.toml) but for the index folder, which is
+``--index`` (default ``OUT/index``). Writes ``metrics.json``, ``report.md`` and PNG plots into ``--out``.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from eval.answer_metrics import citation_correct, facts_found, numbers_supported
 from eval.gold import GoldQuestion, load_gold, locate
 from eval.retrieval_metrics import hit_at, mrr_at, ndcg_at, relevance
 from rag.answer.refusal import is_refusal
-from rag.config import Settings
-from rag.records import Answer
+from rag.config import Settings, load_settings
+from rag.records import Answer, chunk_ref
 
 logger = logging.getLogger(__name__)
 
@@ -115,15 +117,15 @@ def _run_assistant(config: str, questions: list[GoldQuestion], index: Path, sett
     assistant = Assistant.open(index, settings)
     texts = {d.doc_id: assistant.store.document_text(d.doc_id) or "" for d in assistant.store.documents()}
     paged = {doc_id for doc_id in texts if assistant.store.pages(doc_id)}
-    chunks = [(c.doc_id, c.start, c.end) for c in assistant.store.chunks().values()]
+    chunks = [c.ref.location for c in assistant.store.chunks().values()]
     assistant.ask("khởi động")  # load the model before timing anything
     rows = []
     for q in questions:
         analysis = assistant.understand(q.question, q.history)
-        nodes = assistant.retrieve(analysis, mode=config, k=10)
-        retrieved = [(n.node.metadata["doc_id"], n.node.metadata["start"], n.node.metadata["end"]) for n in nodes]
+        nodes = assistant.retrieve(analysis, retrieval_mode=config, k=10)
+        retrieved = [chunk_ref(n.node).location for n in nodes]
         start = time.perf_counter()
-        answer = assistant.ask(q.question, history=q.history, retrieval=config)
+        answer = assistant.ask(q.question, history=q.history, retrieval_mode=config)
         latency = (time.perf_counter() - start) * 1000
         n_rel = sum(relevance(chunks, _evidence(q, texts))) if q.evidence else 0
         row = score_question(q, answer, retrieved, texts, n_rel, latency)
@@ -145,14 +147,16 @@ def _run_baseline(questions: list[GoldQuestion], docs: Path, work: Path, setting
         latency = (time.perf_counter() - start) * 1000
         retrieved = [(h.doc, h.start, h.end) for h in baseline.retrieve(q.question)]
         spans = _evidence(q, baseline.texts) if q.evidence else []
-        n_rel = max(1, sum(relevance([(n.metadata.get("doc_id", ""), n.start_char_idx or 0, n.end_char_idx or 0)
-                                      for n in nodes], spans))) if spans else 0
+        n_rel = max(1, sum(relevance([chunk_ref(n).location for n in nodes], spans))) if spans else 0
         rows.append(score_question(q, answer, retrieved, baseline.texts, n_rel, latency))
     return rows
 
 
-def run(gold: Path, docs: Path, index: Path | None, out: Path, configs: list[str]) -> dict[str, Any]:
-    """Run every configuration and write metrics.json, report.md and plots into ``out``."""
+def run(
+    gold: Path, docs: Path, index: Path | None, out: Path, configs: list[str], settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Run every configuration under ``settings`` (default: the user's, ``load_settings()``) in the
+    index folder ``index`` (default ``out/index``), and write metrics.json, report.md and plots into ``out``."""
     from eval.report import summarise, write_outputs
     from rag.ingest.pipeline import Ingestor
 
@@ -167,7 +171,8 @@ def run(gold: Path, docs: Path, index: Path | None, out: Path, configs: list[str
     check_gold(questions, docs)
     out.mkdir(parents=True, exist_ok=True)
     index = index or out / "index"
-    settings = Settings(index={"dir": index})
+    settings = (settings or load_settings()).model_copy(deep=True)  # the caller's object stays as it was
+    settings.index.dir = index
     report = Ingestor(settings).run([docs], progress=False)
     if report.failed:
         logger.warning("%d files failed to ingest: %s", len(report.failed), "; ".join(map(str, report.failed)))

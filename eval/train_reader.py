@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from eval.benchmarks.squad_data import SquadParagraph, reader_training_sources, squad_corpus
+from rag.records import chunk_ref
 from rag.text.normalize import fold_diacritics
 
 logger = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ def _ask(
     vector = assistant.searcher.query_vector(analysis.text)
     for answerable in (False,) if unanswerable else (True, False):
         own_paragraph = answerable or unanswerable
-        kept = nodes if own_paragraph else [n for n in nodes if n.node.metadata["doc_id"] != gold_doc]
+        kept = nodes if own_paragraph else [n for n in nodes if chunk_ref(n.node).doc_id != gold_doc]
         candidates, rows = assistant.extractive.evidence(analysis, kept, matcher, vector)
         if not candidates:
             continue

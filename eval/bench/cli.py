@@ -4,13 +4,13 @@ heavy imports stay lazy."""
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from rag.cli_help import VietnameseCommand, VietnameseGroup
+from rag.offline import stay_offline
 
 bench_app = typer.Typer(
     cls=VietnameseGroup,
@@ -64,9 +64,7 @@ def _run(command: str, params: dict[str, Any]) -> None:
 
     options = BenchOptions(**params)
 
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    stay_offline()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     err = Console(stderr=True)
     bench = ingest_bench if command == "ingest" else query_bench
@@ -162,7 +160,7 @@ def bench_embedder(
     from eval.bench.embedder_bench import EmbedderBenchOptions, run
     from eval.bench.measure import machine
 
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    stay_offline()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     result = run(EmbedderBenchOptions(docs, texts, speed_texts, rounds, threads=threads))
     result["machine"] = machine()

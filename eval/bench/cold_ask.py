@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.bench.measure import REPO, machine
+from rag.offline import OFFLINE_ENV
 
 TARGET_S = 1.5
 DEFAULT_OUT = Path("eval/bench/results/cold-ask.json")
@@ -171,9 +172,7 @@ def run(options: ColdAskOptions) -> dict[str, Any]:
     index = options.index.expanduser().resolve()
     base_env = {
         **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
+        **OFFLINE_ENV,
     }
     if options.config is not None:
         base_env["BAOCAO_CONFIG"] = str(options.config.resolve())

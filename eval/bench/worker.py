@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.bench.measure import peak_rss_mb
+from rag.offline import OFFLINE_ENV
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +41,8 @@ def spawn(phase: str, spec: dict[str, Any], work: Path) -> dict[str, Any]:
     spec_path.write_text(json.dumps(spec, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     out_path.unlink(missing_ok=True)
     env = {
+        **OFFLINE_ENV,
         **os.environ,
-        "ANONYMIZED_TELEMETRY": "False",
-        "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
     }
     logger.info("bench phase %s", phase)
     done = subprocess.run(

@@ -2,7 +2,7 @@
 
     python -m eval.benchmarks.alqac --data /work/shared/bench/alqac-2023 --out results.json \
         [--law law.json] [--questions train.json] [--limit N] [--index DIR] [--work DIR] \
-        [--modes bm25 dense hybrid hybrid+rerank] [--answer-mode hybrid+rerank] [--rows rows.jsonl]
+        [--modes bm25 dense hybrid hybrid+rerank] [--answer-retrieval-mode hybrid+rerank] [--rows rows.jsonl]
 
 The 2,131 articles are ingested as one document each (eval.benchmarks.convert.alqac_to_gold).
 Ingesting them takes minutes: pass ``--index DIR`` to keep the index and reuse it on the next run
@@ -10,7 +10,7 @@ Ingesting them takes minutes: pass ``--index DIR`` to keep the index and reuse i
 
 - Retrieval, per mode: articles ranked by their first retrieved chunk; recall@1/5/10 and MRR@10
   against ``relevant_articles``, overall and per question type.
-- Answers (one retrieval mode, ``--answer-mode``): ``Assistant.ask`` on every question.
+- Answers (one retrieval mode, ``--answer-retrieval-mode``): ``Assistant.ask`` on every question.
   True/false and multiple-choice answers are labels ("Đúng"/"Sai", "A"–"D"). The extractive
   answerer quotes the documents and has no way to decide a label, so it abstains on them: we report
   how many of its answers are a label (none are expected), how often it quotes a relevant article,
@@ -70,7 +70,7 @@ def _label_of(prediction: str, kind: str) -> str | None:
     return next((lab for lab in LABELS.get(kind, ()) if squad_normalize(lab) == norm), None)
 
 
-def run(law: Path, questions_path: Path, index: Path, work: Path, modes: list[str], answer_mode: str | None,
+def run(law: Path, questions_path: Path, index: Path, work: Path, modes: list[str], answer_retrieval_mode: str | None,
         limit: int | None = None, rows_out: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     from eval.answer_metrics import fact_in
     from rag.answer.refusal import is_refusal
@@ -93,7 +93,8 @@ def run(law: Path, questions_path: Path, index: Path, work: Path, modes: list[st
         for q in questions:
             relevant = {e["doc"] for e in q["evidence"]}
             t = time.perf_counter()
-            ranking = doc_ranking(assistant.retrieve(assistant.understand(q["question"]), mode=mode, k=CHUNKS_PER_QUERY))
+            ranking = doc_ranking(assistant.retrieve(assistant.understand(q["question"]), retrieval_mode=mode,
+                                                     k=CHUNKS_PER_QUERY))
             ms = (time.perf_counter() - t) * 1000
             rows.append({"id": q["id"], "mode": mode, "kind": _kind(q), "relevant": sorted(relevant),
                          "retrieved": ranking[:5], "retrieve_ms": ms,
@@ -111,17 +112,17 @@ def run(law: Path, questions_path: Path, index: Path, work: Path, modes: list[st
         }
 
     answers: dict[str, Any] | None = None
-    if answer_mode:
+    if answer_retrieval_mode:
         t0 = time.perf_counter()
         rows = []
         for q in questions:
             kind = _kind(q)
             relevant = {e["doc"] for e in q["evidence"]}
-            answer = assistant.ask(q["question"], retrieval=answer_mode)
+            answer = assistant.ask(q["question"], retrieval_mode=answer_retrieval_mode)
             refused = (not answer.found) or is_refusal(answer.text)
             prediction = "" if refused else " ".join(c.quote for c in answer.citations)
             row: dict[str, Any] = {
-                "id": q["id"], "mode": f"answer:{answer_mode}", "kind": kind, "gold": q["answer"],
+                "id": q["id"], "mode": f"answer:{answer_retrieval_mode}", "kind": kind, "gold": q["answer"],
                 "refused": float(refused), "prediction": prediction[:500],
                 "cites_relevant": None if refused else float(any(c.doc in relevant for c in answer.citations)),
             }
@@ -151,7 +152,7 @@ def run(law: Path, questions_path: Path, index: Path, work: Path, modes: list[st
 
         free = [r for r in rows if r["kind"] == "free-text"]
         answers = {
-            "mode": answer_mode, "n": len(rows), "seconds": round(time.perf_counter() - t0, 1),
+            "mode": answer_retrieval_mode, "n": len(rows), "seconds": round(time.perf_counter() - t0, 1),
             "refusal_rate": mean([r["refused"] for r in rows]),
             "quotes_relevant_article_answered": mean([r["cites_relevant"] for r in rows if not r["refused"]]),
             "true_false": labelled("true-false"),
@@ -172,7 +173,7 @@ def run(law: Path, questions_path: Path, index: Path, work: Path, modes: list[st
         "n_questions": len(questions),
         "question_types": dict(kinds),
         "limit": limit,
-        "settings": {**settings_summary(corpus.settings, index), "modes": modes, "answer_mode": answer_mode},
+        "settings": {**settings_summary(corpus.settings, index), "modes": modes, "answer_retrieval_mode": answer_retrieval_mode},
         "ingest": corpus.ingest,
         "retrieval": retrieval,
         "answers": answers,
@@ -215,8 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, help="index folder (kept and reused); a temporary one otherwise")
     parser.add_argument("--work", type=Path, help="folder for the converted documents and gold file")
     parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
-    parser.add_argument("--answer-mode", default="hybrid+rerank", choices=[*MODES, "none"],
-                        help="retrieval mode of the answers ('none': retrieval only)")
+    parser.add_argument("--answer-retrieval-mode", "--answer-mode", dest="answer_retrieval_mode",
+                        default="hybrid+rerank", choices=[*MODES, "none"],
+                        help="retrieval mode of the answers ('none': retrieval only); --answer-mode is the old name")
     parser.add_argument("--rows", type=Path, help="per-question rows (JSONL)")
     args = parser.parse_args(argv)
     law = args.law or (args.data / "law.json" if args.data else None)
@@ -227,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file():
             print(f"error: input file not found: {path}", file=sys.stderr)
             return 2
-    answer_mode = None if args.answer_mode == "none" else args.answer_mode
-    return run_and_report("alqac", args, lambda index, work, rows: run(law, questions, index, work, args.modes, answer_mode, args.limit, rows), table)
+    answer_retrieval_mode = None if args.answer_retrieval_mode == "none" else args.answer_retrieval_mode
+    return run_and_report("alqac", args, lambda index, work, rows: run(law, questions, index, work, args.modes, answer_retrieval_mode, args.limit, rows), table)
 
 
 if __name__ == "__main__":

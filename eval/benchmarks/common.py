@@ -19,6 +19,7 @@ from llama_index.core.schema import NodeWithScore
 
 from eval.benchmarks.convert import InputMissing
 from rag.config import Settings
+from rag.records import chunk_ref
 from rag.text.normalize import normalize_text
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ MODES = ("bm25", "dense", "hybrid", "hybrid+rerank")
 # Chunks asked of the retriever; passages (documents) are ranked by their first chunk among them.
 CHUNKS_PER_QUERY = 50
 RANKING = (f"documents in the order of their first chunk among the top {CHUNKS_PER_QUERY} retrieved chunks "
-           "(assistant.retrieve(mode=..., k=50)); a document is relevant when it is the gold passage")
+           "(assistant.retrieve(retrieval_mode=..., k=50)); a document is relevant when it is the gold passage")
 
 
 @contextlib.contextmanager
@@ -108,7 +109,7 @@ def doc_ranking(nodes: Sequence[NodeWithScore]) -> list[str]:
     """Document ids in the order of their first retrieved chunk."""
     seen: dict[str, None] = {}
     for n in nodes:
-        seen.setdefault(str(n.node.metadata["doc_id"]), None)
+        seen.setdefault(chunk_ref(n.node).doc_id, None)
     return list(seen)
 
 

@@ -2,7 +2,7 @@
 
     python -m eval.benchmarks.squad --data ../shared/bench/uit-qa/test_wiki.json --name uit-test-wiki \
         --out uit-test-wiki.json [--split {train,test,all}] [--limit N] [--index DIR] [--work DIR] \
-        [--modes bm25 dense hybrid hybrid+rerank] [--answer-modes MODE ...] [--rows rows.jsonl]
+        [--modes bm25 dense hybrid hybrid+rerank] [--answer-retrieval-modes MODE ...] [--rows rows.jsonl]
 
 ``eval.benchmarks.xquad`` is this command with XQuAD-vi's name. The paragraphs of the part are
 ingested as one document each (eval.benchmarks.convert.squad_to_gold); the index holds that part
@@ -14,7 +14,7 @@ stops if the index still holds more documents than the part has paragraphs.
   ``--split test`` (its train half is training data) and UIT's ``test_wiki.json`` whole.
 - Retrieval, per mode: paragraphs ranked by their first retrieved chunk; hit@1, hit@5, hit@10,
   MRR@10 of the question's own paragraph.
-- Answers, per answer mode (default: the same modes): ``Assistant.ask(question, retrieval=mode)``;
+- Answers, per answer mode (default: the same modes): ``Assistant.ask(question, retrieval_mode=mode)``;
   the prediction is the answer's quoted span(s) without citation markers ("" for a refusal).
   Exact match and token F1 against the gold spans (the best of them) after SQuAD-style
   normalisation adapted to Vietnamese (see common.NORMALISATION), ``contains_gold`` (the prediction
@@ -80,7 +80,7 @@ def _question_row(assistant: Any, q: dict[str, Any], mode: str, retrieve: bool,
     row: dict[str, Any] = {"id": q["id"], "mode": mode}
     if retrieve:
         t = time.perf_counter()
-        ranking = doc_ranking(assistant.retrieve(assistant.understand(q["question"]), mode=mode,
+        ranking = doc_ranking(assistant.retrieve(assistant.understand(q["question"]), retrieval_mode=mode,
                                                  k=CHUNKS_PER_QUERY))
         row["retrieve_ms"] = (time.perf_counter() - t) * 1000
         rank = ranking.index(gold_doc) + 1 if gold_doc in ranking else None
@@ -89,7 +89,7 @@ def _question_row(assistant: Any, q: dict[str, Any], mode: str, retrieve: bool,
                     "mrr@10": reciprocal_rank(ranking, {gold_doc}, 10)})
     if answer:
         t = time.perf_counter()
-        reply = assistant.ask(q["question"], retrieval=mode)
+        reply = assistant.ask(q["question"], retrieval_mode=mode)
         row["ask_ms"] = (time.perf_counter() - t) * 1000
         refused = (not reply.found) or is_refusal(reply.text)
         prediction = "" if refused else " ".join(c.quote for c in reply.citations)
@@ -122,7 +122,7 @@ def _answer_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run(data: Path, index: Path, work: Path, modes: list[str], answer_modes: list[str],
+def run(data: Path, index: Path, work: Path, modes: list[str], answer_retrieval_modes: list[str],
         limit: int | None = None, rows_out: list[dict[str, Any]] | None = None, *,
         name: str = "squad", part: Part = "all", tag: str | None = None) -> dict[str, Any]:
     """Measure ``part`` of the SQuAD file ``data``; the result dict written as the output JSON."""
@@ -141,9 +141,9 @@ def run(data: Path, index: Path, work: Path, modes: list[str], answer_modes: lis
     assistant = corpus.assistant
 
     per_mode: dict[str, Any] = {}
-    for mode in dict.fromkeys([*modes, *answer_modes]):
+    for mode in dict.fromkeys([*modes, *answer_retrieval_modes]):
         t0 = time.perf_counter()
-        rows = [_question_row(assistant, q, mode, mode in modes, mode in answer_modes) for q in questions]
+        rows = [_question_row(assistant, q, mode, mode in modes, mode in answer_retrieval_modes) for q in questions]
         if rows_out is not None:
             rows_out.extend(rows)
         entry: dict[str, Any] = {"n": len(rows), "seconds": round(time.perf_counter() - t0, 1)}
@@ -151,7 +151,7 @@ def run(data: Path, index: Path, work: Path, modes: list[str], answer_modes: lis
             entry["retrieval"] = {m: mean([r[m] for r in rows])
                                   for m in ("hit@1", "hit@5", "hit@10", "mrr@10")}
             entry["retrieval"]["ms_per_query"] = mean([r["retrieve_ms"] for r in rows])
-        if mode in answer_modes:
+        if mode in answer_retrieval_modes:
             entry["answer"] = _answer_summary(rows)
         per_mode[mode] = entry
     words = sum(len(f.read_text(encoding="utf-8").split()) for f in docs.glob("*.txt"))
@@ -164,7 +164,7 @@ def run(data: Path, index: Path, work: Path, modes: list[str], answer_modes: lis
         "n_questions": len(questions),
         "limit": limit,
         "settings": {**settings_summary(corpus.settings, index), "split": split, "modes": modes,
-                     "answer_modes": answer_modes, "answer_normalisation": NORMALISATION,
+                     "answer_retrieval_modes": answer_retrieval_modes, "answer_normalisation": NORMALISATION,
                      "prediction": "the answer's quoted spans joined by spaces, without citation markers; "
                                    "'' when refused"},
         "ingest": corpus.ingest,
@@ -200,8 +200,10 @@ def build_parser(doc: str | None, name: str | None) -> argparse.ArgumentParser:
                         help="index folder (kept and reused); a temporary one otherwise")
     parser.add_argument("--work", type=Path, help="folder for the converted documents and gold file")
     parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
-    parser.add_argument("--answer-modes", nargs="*", choices=MODES,
-                        help="retrieval modes to answer with (default: --modes; none: retrieval only)")
+    parser.add_argument("--answer-retrieval-modes", "--answer-modes", dest="answer_retrieval_modes", nargs="*",
+                        choices=MODES,
+                        help="retrieval modes to answer with (default: --modes; none: retrieval only); "
+                             "--answer-modes is the old name")
     parser.add_argument("--rows", type=Path, help="per-question rows (JSONL)")
     return parser
 
@@ -216,10 +218,10 @@ def main(argv: list[str] | None = None, *, doc: str | None = __doc__, name: str 
         print(f"error: {exc}", file=sys.stderr)
         return 2
     bench = args.name or args.data.stem
-    answer_modes = args.modes if args.answer_modes is None else args.answer_modes
+    answer_retrieval_modes = args.modes if args.answer_retrieval_modes is None else args.answer_retrieval_modes
     return run_and_report(
         bench, args,
-        lambda index, work, rows: run(args.data, index, work, args.modes, answer_modes, args.limit, rows,
+        lambda index, work, rows: run(args.data, index, work, args.modes, answer_retrieval_modes, args.limit, rows,
                                       name=bench, part=args.split, tag=tag),
         table)
 

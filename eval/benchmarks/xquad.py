@@ -2,7 +2,7 @@
 
     python -m eval.benchmarks.xquad --data ../shared/bench/xquad-vi/xquad.vi.json --out results.json \
         [--split {train,test,all}] [--limit N] [--index DIR] [--work DIR] \
-        [--modes bm25 dense hybrid hybrid+rerank] [--answer-modes MODE ...] [--rows rows.jsonl]
+        [--modes bm25 dense hybrid hybrid+rerank] [--answer-retrieval-modes MODE ...] [--rows rows.jsonl]
 
 eval.benchmarks.squad with the name "xquad-vi" and the tag "xquad"; see there for the measures.
 The file's 48 articles (240 paragraphs, 1,190 questions) split by article
@@ -24,11 +24,11 @@ from eval.benchmarks.squad_data import Part
 NAME, TAG = "xquad-vi", "xquad"
 
 
-def run(data: Path, index: Path, work: Path, modes: list[str], answer_modes: list[str],
+def run(data: Path, index: Path, work: Path, modes: list[str], answer_retrieval_modes: list[str],
         limit: int | None = None, rows_out: list[dict[str, Any]] | None = None,
         part: Part = "all") -> dict[str, Any]:
     """eval.benchmarks.squad.run under XQuAD-vi's name."""
-    return squad.run(data, index, work, modes, answer_modes, limit, rows_out, name=NAME, part=part, tag=TAG)
+    return squad.run(data, index, work, modes, answer_retrieval_modes, limit, rows_out, name=NAME, part=part, tag=TAG)
 
 
 table = squad.table

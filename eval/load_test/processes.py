@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from rag.offline import OFFLINE_ENV
+
 logger = logging.getLogger(__name__)
 
 BAOCAO = [sys.executable, "-m", "rag.cli"]
@@ -36,10 +38,7 @@ def child_env(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """This process's environment, offline, plus ``overrides``."""
     env = {
         **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "ANONYMIZED_TELEMETRY": "False",
-        "GRADIO_ANALYTICS_ENABLED": "False",
+        **OFFLINE_ENV,
     }
     env.update(overrides or {})
     return env

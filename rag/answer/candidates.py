@@ -19,7 +19,7 @@ from llama_index.core.schema import NodeWithScore
 
 from rag.answer.injection import is_statement
 from rag.index.store import IndexStore
-from rag.records import DocumentMetadata
+from rag.records import DocumentMetadata, chunk_ref
 from rag.text.sentences import sentence_spans
 
 logger = logging.getLogger(__name__)
@@ -57,16 +57,15 @@ def gather(
     seen: set[tuple[str, int, int]] = set()
     top = max((float(n.score or 0.0) for n in nodes[:top_passages]), default=0.0) or 1.0
     for rank, item in enumerate(nodes[:top_passages]):
-        meta = item.node.metadata
-        doc_id, p_start, p_end = meta["doc_id"], meta["start"], meta["end"]
+        ref = chunk_ref(item.node)
+        doc_id, p_start, p_end, section = ref.doc_id, ref.start, ref.end, ref.section
         text = store.document_text(doc_id) or ""
         doc_meta = store.document_metadata(doc_id)
-        section = meta.get("section", "") or ""
         context = f"{doc_meta.title or ''}\n{section}\n{text[p_start:p_end]}"
         vectors = store.sentence_vectors(doc_id, p_start, p_end)
         for position, (s, e) in enumerate(sentence_spans(text, p_start, p_end)):
             sentence = text[s:e]
-            if (doc_id, s, e) in seen or not is_statement(sentence):
+            if (doc_id, s, e) in seen or not is_statement(sentence, text[p_start:p_end]):
                 continue
             seen.add((doc_id, s, e))
             out.append(

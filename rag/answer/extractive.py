@@ -29,9 +29,8 @@ from rag.answer.features import FEATURES, featurize
 from rag.answer.guard import missing_terms, named_terms
 from rag.answer.reader_model import ReaderModel, load_reader_model
 from rag.index.store import IndexStore
-from rag.ingest.metadata import find_signature
 from rag.query.analyze import QueryAnalysis
-from rag.records import Period
+from rag.records import Period, chunk_ref
 from rag.rerank.evidence import (
     KeywordMatcher,
     asked_unit,
@@ -43,6 +42,7 @@ from rag.rerank.evidence import (
 from rag.text.abbreviations import Abbreviations
 from rag.text.entities import holds_a_number, holds_number_with_unit
 from rag.text.sentences import sentence_spans
+from rag.text.signatures import find_signature
 
 logger = logging.getLogger(__name__)
 
@@ -311,7 +311,7 @@ class ExtractiveAnswerer:
     def _signer(self, nodes: Sequence[NodeWithScore]) -> Span | None:
         """ "Ai ký …?": the signature block of the best-ranked document that has one."""
         for item in nodes[:3]:
-            doc_id = item.node.metadata["doc_id"]
+            doc_id = chunk_ref(item.node).doc_id
             found = find_signature(self.store.document_text(doc_id) or "")
             if found is not None:
                 start, end, _ = found

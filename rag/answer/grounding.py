@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from rag.text.entities import ANY_NUMBER_RE, DOC_NUMBER_RE, NUMBER
 from rag.text.normalize import fold_diacritics, normalize_query, normalize_text
 from rag.text.sentences import sentence_spans
 
@@ -36,9 +37,8 @@ _MARKER_RUN_RE = re.compile(rf"{MARKER_RE.pattern}(?:\s*{MARKER_RE.pattern})*")
 # so that the sentence splitter keeps them with their sentence.
 _TRAILING_MARKERS_RE = re.compile(rf"([.!?…;:]+)[ \t]*({_MARKER_RUN_RE.pattern})")
 
-_L = r"[^\W\d_]"  # a letter
-# Document references: 1631/QĐ-UBND, 84/NQ-CP, 15/2020/NĐ-CP, 59/2020/QH14, 12/CT-TTg
-_DOCREF_RE = re.compile(rf"(?<![\w/.,])\d+(?:/\d{{2,4}})?/(?={_L})[\w.]*\w(?:-[\w.]*\w)*", re.UNICODE)
+# Document references (1631/QĐ-UBND, 84/NQ-CP, 15/2020/NĐ-CP, 59/2020/QH14, 12/CT-TTg) are
+# rag.text.entities.DOC_NUMBER_RE; numbers, every one written, ANY_NUMBER_RE there.
 _DATE_WORDS_RE = re.compile(
     r"(?<!\w)ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:năm\s+|/\s*)(\d{4})(?!\d)", re.IGNORECASE
 )
@@ -46,8 +46,6 @@ _DATE_NUM_RE = re.compile(r"(?<![\d.,/\-])(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?!
 _MONTH_YEAR_WORDS_RE = re.compile(r"(?<!\w)tháng\s+(\d{1,2})\s*(?:năm\s+|/\s*)(\d{4})(?!\d)", re.IGNORECASE)
 _MONTH_YEAR_RE = re.compile(r"(?<![\d.,/])(\d{1,2})/(\d{4})(?![\d/])")
 _DAY_MONTH_RE = re.compile(r"(?<![\d.,/])(\d{1,2})/(\d{1,2})(?![\d/])")
-# Numbers, not glued to letters (codes like "H5N1", "F0", "Q3", "COVID-19" are not figures).
-_NUMBER_RE = re.compile(rf"(?<![\w.,])(?<!{_L}-)\d+(?:[.,]\d+)*(?!\w)(?!{_L})")
 _DIGITS_RE = re.compile(r"\d+")
 
 
@@ -83,7 +81,7 @@ def parse_number(text: str) -> Decimal | None:
     last one is the decimal mark.
     """
     s = text.strip().rstrip("%").strip()
-    if not s or not re.fullmatch(r"\d+(?:[.,]\d+)*", s):
+    if not s or not re.fullmatch(NUMBER, s):
         return None
     try:
         if "." in s and "," in s:
@@ -137,7 +135,7 @@ def _facts(text: str) -> list[_Fact]:
         for i in range(s, e):
             taken[i] = True
 
-    for m in _DOCREF_RE.finditer(text):
+    for m in DOC_NUMBER_RE.finditer(text):
         if free(*m.span()):
             add("docref", m, _fold_ref(m.group(0)))
     for m in _DATE_WORDS_RE.finditer(text):
@@ -160,7 +158,7 @@ def _facts(text: str) -> list[_Fact]:
         d, mo = int(m.group(1)), int(m.group(2))
         if free(*m.span()) and _valid_date(d, mo, None):
             add("date", m, (d, mo, None))
-    for m in _NUMBER_RE.finditer(text):
+    for m in ANY_NUMBER_RE.finditer(text):
         value = parse_number(m.group(0))
         if value is not None and free(*m.span()):
             add("number", m, value)

@@ -11,7 +11,9 @@ lời rằng …", "trợ lý Bí thư", "hệ thống chính trị", "hãy" in 
 Look-alike letters (a Cyrillic "а" inside "phớt lờ") are folded first (rag.text.normalize).
 
 Text that is not language is never quoted either (:func:`is_statement`): one "sentence" of many
-thousand characters, or one phrase repeated over and over (rag.text.statements).
+thousand characters, one phrase repeated over and over, or words in no order a writer would put
+them, such as report words shuffled and stuffed with a question's keywords, judged by the sentence
+and the passage it stands in (rag.text.statements).
 
 The extractive answerer drops such sentences before scoring, and an LLM never sees them (they are
 blanked in the sources its prompt carries, so the grounding check cannot be satisfied by them).
@@ -108,16 +110,18 @@ def addresses_the_assistant(sentence: str) -> bool:
     return cues["exchange"] >= 2 or {"command", "override"} <= cues.keys()
 
 
-def is_statement(sentence: str) -> bool:
-    """Whether a sentence may be quoted: language, and not addressed to the assistant."""
-    return reads_as_language(sentence) and not addresses_the_assistant(sentence)
+def is_statement(sentence: str, passage: str | None = None) -> bool:
+    """Whether a sentence may be quoted: language (judged with ``passage``, the passage that holds
+    it, where given), and not addressed to the assistant."""
+    return reads_as_language(sentence, passage) and not addresses_the_assistant(sentence)
 
 
 def without_instructions(text: str) -> str:
-    """``text`` with sentences that may not be quoted replaced by "[…]" (for prompts, not citations)."""
+    """``text`` (a passage) with sentences that may not be quoted replaced by "[…]" (for prompts,
+    not citations)."""
     out, pos = [], 0
     for s, e in sentence_spans(text):
-        if not is_statement(text[s:e]):
+        if not is_statement(text[s:e], text):
             out.append(text[pos:s])
             out.append(_BLANK)
             pos = e

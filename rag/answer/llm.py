@@ -17,13 +17,12 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 from urllib.parse import urlparse
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from rag.answer.grounding import MARKER_RE
 from rag.answer.prompts import HistoryItem, build_messages, condense_messages, to_chat_history
+from rag.config import AnswerMode, LLMSettings
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM, ChatMessage
@@ -32,31 +31,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-LLMBackend = Literal["extractive", "openai", "gguf"]
-
-
-class LLMSettings(BaseModel):
-    """How to reach a generative model. Meant to become ``Settings.llm`` in rag/config.py."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    backend: LLMBackend = Field(
-        default="extractive",
-        description="extractive: no LLM; openai: OpenAI-compatible server; gguf: local file",
-    )
-    base_url: str | None = Field(default=None, description="openai backend: base URL, e.g. http://127.0.0.1:8080/v1")
-    api_key: str | None = Field(default="not-needed", description="openai backend: bearer token, if needed")
-    model: str = Field(default="local-model", description="openai backend: model name sent with each request")
-    gguf_path: Path | None = Field(default=None, description="gguf backend: path of the .gguf model file")
-    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
-    max_tokens: int = Field(default=384, gt=0, description="most tokens generated per answer")
-    context_window: int = Field(default=4096, gt=0, description="prompt + answer tokens the model accepts")
-    timeout_s: float = Field(default=120.0, gt=0, description="openai backend: per-request timeout")
-    n_threads: int | None = Field(default=None, gt=0, description="gguf backend: CPU threads (None: auto)")
-
 
 class LLMConfigError(ValueError):
-    """The LLM settings are incomplete or name a backend whose package is not installed."""
+    """The LLM settings are incomplete, or the answer mode needs a package that is not installed."""
 
 
 class LLMUnavailable(RuntimeError):
@@ -78,31 +55,26 @@ def _api_base(url: str) -> str:
     return url
 
 
-def resolve_backend(settings: Any, backend: str | None = None) -> str:
-    """The backend to use: the explicit argument, else ``settings.backend``, else "extractive".
-
-    rag.config's LLMSettings has no ``backend`` (``answer.mode`` chooses it), the local one here does.
-    """
-    chosen = backend or getattr(settings, "backend", None) or "extractive"
-    if chosen not in ("extractive", "openai", "gguf"):
-        raise LLMConfigError(f"unknown LLM backend {chosen!r}; use extractive, openai or gguf")
-    return chosen
+def check_mode(answer_mode: str) -> AnswerMode:
+    """``answer_mode`` if it is one (``answer.mode``'s values), else LLMConfigError."""
+    if answer_mode not in get_args(AnswerMode):
+        raise LLMConfigError(f"unknown answer mode {answer_mode!r}; use {', '.join(get_args(AnswerMode))}")
+    return answer_mode  # type: ignore[return-value]
 
 
-def describe_target(settings: Any, backend: str | None = None) -> str:
+def describe_target(settings: LLMSettings, answer_mode: AnswerMode) -> str:
     """Where the model lives, for messages: the URL or the GGUF path."""
-    chosen = resolve_backend(settings, backend)
-    if chosen == "openai":
+    if answer_mode == "openai":
         return f"OpenAI-compatible server {settings.base_url}"
-    if chosen == "gguf":
+    if answer_mode == "gguf":
         return f"GGUF model {settings.gguf_path}"
     return "extractive mode (no LLM)"
 
 
-def _make_openai(settings: Any) -> LLM:
+def _make_openai(settings: LLMSettings) -> LLM:
     if not settings.base_url:
         raise LLMConfigError(
-            "llm.backend = 'openai' needs llm.base_url (e.g. http://127.0.0.1:8080/v1; "
+            "answer.mode = 'openai' needs llm.base_url (e.g. http://127.0.0.1:8080/v1; "
             "env BAOCAO_LLM__BASE_URL)"
         )
     api_base = _api_base(settings.base_url)
@@ -110,7 +82,7 @@ def _make_openai(settings: Any) -> LLM:
         from llama_index.llms.openai_like import OpenAILike
     except ImportError as exc:
         raise LLMConfigError(
-            "llm.backend = 'openai' needs the package llama-index-llms-openai-like: "
+            "answer.mode = 'openai' needs the package llama-index-llms-openai-like: "
             "pip install llama-index-llms-openai-like"
         ) from exc
     return OpenAILike(
@@ -161,10 +133,10 @@ def _gguf_chat_formatter(model: Any) -> Callable[[Sequence[ChatMessage]], str] |
     return messages_to_prompt
 
 
-def _make_gguf(settings: Any) -> LLM:
+def _make_gguf(settings: LLMSettings) -> LLM:
     path = settings.gguf_path
     if path is None:
-        raise LLMConfigError("llm.backend = 'gguf' needs llm.gguf_path (env BAOCAO_LLM__GGUF_PATH)")
+        raise LLMConfigError("answer.mode = 'gguf' needs llm.gguf_path (env BAOCAO_LLM__GGUF_PATH)")
     path = Path(path).expanduser()
     if not path.is_file():
         raise LLMUnavailable(f"GGUF model file not found: {path}")
@@ -172,14 +144,14 @@ def _make_gguf(settings: Any) -> LLM:
         import llama_cpp  # noqa: F401
     except ImportError as exc:
         raise LLMConfigError(
-            "llm.backend = 'gguf' needs llama-cpp-python: "
+            "answer.mode = 'gguf' needs llama-cpp-python: "
             "pip install llama-cpp-python llama-index-llms-llama-cpp"
         ) from exc
     try:
         from llama_index.llms.llama_cpp import LlamaCPP
     except ImportError as exc:
         raise LLMConfigError(
-            "llm.backend = 'gguf' needs the package llama-index-llms-llama-cpp: "
+            "answer.mode = 'gguf' needs the package llama-index-llms-llama-cpp: "
             "pip install llama-index-llms-llama-cpp"
         ) from exc
     model_kwargs: dict[str, Any] = {"n_gpu_layers": 0}
@@ -212,17 +184,14 @@ def _make_gguf(settings: Any) -> LLM:
     return llm
 
 
-def make_llm(settings: LLMSettings, backend: str | None = None) -> LLM:
-    """The llama-index LLM for ``settings``; raises LLMConfigError for incomplete settings.
-
-    ``backend`` overrides ``settings.backend`` (for rag.config's LLMSettings, which has none).
-    """
-    chosen = resolve_backend(settings, backend)
-    if chosen == "openai":
+def make_llm(settings: LLMSettings, answer_mode: AnswerMode) -> LLM:
+    """The llama-index LLM of ``answer_mode`` built from ``settings``; LLMConfigError when incomplete."""
+    answer_mode = check_mode(answer_mode)
+    if answer_mode == "openai":
         return _make_openai(settings)
-    if chosen == "gguf":
+    if answer_mode == "gguf":
         return _make_gguf(settings)
-    raise LLMConfigError("llm.backend = 'extractive' uses no LLM; set it to 'openai' or 'gguf'")
+    raise LLMConfigError("answer.mode = 'extractive' uses no LLM; set it to 'openai' or 'gguf'")
 
 
 # -- answering ------------------------------------------------------------------------------------
@@ -288,14 +257,14 @@ def _clean_question(text: str, fallback: str) -> str:
 class LLMAnswerer:
     """Drafts answers from numbered sources with a generative model; the caller grounds them."""
 
-    def __init__(self, settings: LLMSettings, llm: LLM | None = None, *, backend: str | None = None) -> None:
-        """``settings``: this module's LLMSettings or rag.config's (then pass ``backend``)."""
+    def __init__(self, settings: LLMSettings, answer_mode: AnswerMode, llm: LLM | None = None) -> None:
+        """``settings``: ``Settings.llm``; ``answer_mode``: openai or gguf (``answer.mode``, or a caller's choice)."""
         self.settings = settings
-        self.backend = resolve_backend(settings, backend)
+        self.answer_mode = check_mode(answer_mode)
         self._llm = llm
         self._init_lock = threading.Lock()
         # llama.cpp contexts are not thread-safe; HTTP servers queue requests themselves.
-        self._call_lock: threading.Lock | None = threading.Lock() if self.backend == "gguf" else None
+        self._call_lock: threading.Lock | None = threading.Lock() if self.answer_mode == "gguf" else None
 
     @property
     def llm(self) -> LLM:
@@ -303,8 +272,8 @@ class LLMAnswerer:
         if self._llm is None:
             with self._init_lock:
                 if self._llm is None:
-                    logger.info("loading LLM: %s", describe_target(self.settings, self.backend))
-                    self._llm = make_llm(self.settings, self.backend)
+                    logger.info("loading LLM: %s", describe_target(self.settings, self.answer_mode))
+                    self._llm = make_llm(self.settings, self.answer_mode)
         return self._llm
 
     def _guard(self, fn: Callable[[], T]) -> T:
@@ -320,7 +289,7 @@ class LLMAnswerer:
             raise self._unavailable(exc) from exc
 
     def _backend_errors(self) -> tuple[type[BaseException], ...]:
-        """Exceptions meaning "the model is unreachable or failed", per backend (not our own bugs)."""
+        """Exceptions meaning "the model is unreachable or failed", per answer mode (not our own bugs)."""
         errors: list[type[BaseException]] = [OSError, TimeoutError]
         try:
             import httpx
@@ -328,20 +297,20 @@ class LLMAnswerer:
             errors.append(httpx.HTTPError)
         except ImportError:  # pragma: no cover - httpx is a dependency
             pass
-        if self.backend == "openai":
+        if self.answer_mode == "openai":
             try:
                 import openai
 
                 errors.append(openai.APIError)
             except ImportError:  # pragma: no cover - make_llm already said what to install
                 pass
-        elif self.backend == "gguf":
+        elif self.answer_mode == "gguf":
             errors.extend([RuntimeError, ValueError])  # llama.cpp: decode failures, prompt too long
         return tuple(errors)
 
     def _unavailable(self, exc: BaseException) -> LLMUnavailable:
         timed_out = "timeout" in type(exc).__name__.lower() or isinstance(exc, TimeoutError)
-        target = describe_target(self.settings, self.backend)
+        target = describe_target(self.settings, self.answer_mode)
         what = "timed out" if timed_out else "failed"
         return LLMUnavailable(f"{target} {what}: {type(exc).__name__}: {exc}")
 

@@ -193,16 +193,15 @@ def _check_bm25(store: IndexStore) -> PartCheck:
     root = store.dir / BM25_DIR
     generation = store.manifest.generation
     saved = BM25Index.load(root)
-    expected = store.manifest.chunk_ids()
-    if saved is not None and saved.generation == generation and set(saved.ids) == expected \
-            and len(saved.ids) == len(expected):
+    mismatch = store.bm25_mismatch(saved) if saved is not None and saved.generation == generation else None
+    if saved is not None and saved.generation == generation and mismatch is None:
         return PartCheck("bm25", root, OK, seconds=time.perf_counter() - started)
     if saved is None:
         detail = "không đọc được (unreadable or missing)"
     elif saved.generation != generation:
         detail = f"thế hệ {saved.generation}, manifest {generation} (stale)"
     else:
-        detail = f"{len(set(saved.ids) & expected)}/{len(expected)} đoạn khớp manifest (ids differ)"
+        detail = mismatch or ""
     store.save_bm25()
     return PartCheck("bm25", root, REPAIRED, detail, time.perf_counter() - started)
 

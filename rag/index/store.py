@@ -32,7 +32,7 @@ from rag.index.errors import (
 )
 from rag.index.faults import fault_point
 from rag.index.manifest import ChunkRow, DocumentRow, Manifest
-from rag.records import DocumentMetadata, LoadedDocument, PageSpan, SearchFilters, page_at
+from rag.records import ChunkRef, DocumentMetadata, LoadedDocument, PageSpan, SearchFilters, page_at
 
 logger = logging.getLogger(__name__)
 
@@ -80,17 +80,37 @@ def is_damage(exc: BaseException) -> bool:
 
 @dataclass(frozen=True)
 class StoredChunk:
-    """A chunk as the index knows it, with its exact text and its document's metadata."""
+    """A chunk as the index knows it: where it is (``ref``), its exact text and its document's row."""
 
-    chunk_id: str
-    doc_id: str
+    ref: ChunkRef
     idx: int
-    start: int
-    end: int
-    section: str
     text: str
     document: DocumentRow
-    page: int | None = None  # the page of a PDF or scan the chunk starts on
+
+    @property
+    def chunk_id(self) -> str:
+        return self.ref.chunk_id
+
+    @property
+    def doc_id(self) -> str:
+        return self.ref.doc_id
+
+    @property
+    def start(self) -> int:
+        return self.ref.start
+
+    @property
+    def end(self) -> int:
+        return self.ref.end
+
+    @property
+    def section(self) -> str:
+        return self.ref.section
+
+    @property
+    def page(self) -> int | None:
+        """The page of a PDF or scan the chunk starts on."""
+        return self.ref.page
 
     @property
     def contextual_text(self) -> str:
@@ -318,10 +338,9 @@ class IndexStore:
                 if text is None:
                     text = texts[row.doc_id] = self.manifest.document_text(row.doc_id) or ""
                 page = page_at(pages.get(row.doc_id, ()), row.start)
-                chunks[row.chunk_id] = StoredChunk(
-                    row.chunk_id, row.doc_id, row.idx, row.start, row.end, row.section,
-                    text[row.start : row.end], docs[row.doc_id], page.number if page else None,
-                )
+                ref = ChunkRef(row.chunk_id, row.doc_id, row.start, row.end, row.section,
+                               page.number if page else None)
+                chunks[row.chunk_id] = StoredChunk(ref, row.idx, text[row.start : row.end], docs[row.doc_id])
             self._chunks, self._chunks_generation = chunks, generation
         return self._chunks
 
@@ -337,17 +356,32 @@ class IndexStore:
             self._bm25 = self._build_bm25(generation)
         return self._bm25
 
-    def _bm25_mismatch(self, saved: BM25Index) -> bool:
-        """Whether a saved BM25 index of the current generation lists other chunks than the manifest
-        (its files were changed or mixed up): warned once, and rebuilt in memory by the caller."""
+    def bm25_mismatch(self, saved: BM25Index) -> str | None:
+        """How a saved BM25 index of the current generation disagrees with the manifest, or None.
+
+        Row ``i`` of the saved models is the ``i``-th chunk in the manifest's order (doc_id, idx),
+        the order :meth:`_build_bm25` reads them in, so ``ids.json`` must list exactly that: the
+        same ids in another order score every row against the wrong chunk (wrong passages cited).
+        """
         chunks = self.chunks()
-        if len(saved.ids) == len(chunks) and set(saved.ids) == chunks.keys():
+        if saved.ids == list(chunks):
+            return None
+        same = len(set(saved.ids) & chunks.keys())
+        if same == len(chunks) == len(saved.ids):
+            return "cùng các đoạn nhưng sai thứ tự (same chunks in another order)"
+        return f"{same}/{len(chunks)} đoạn khớp manifest (ids differ)"
+
+    def _bm25_mismatch(self, saved: BM25Index) -> bool:
+        """Whether a saved BM25 index of the current generation lists other chunks than the manifest,
+        or lists them in another order (its files were changed or mixed up): warned once, and
+        rebuilt in memory by the caller."""
+        detail = self.bm25_mismatch(saved)
+        if detail is None:
             return False
         self._warn_once("bm25", (
             f"BM25 không khớp manifest ({self.dir / BM25_DIR / f'gen-{saved.generation:08d}' / 'ids.json'}: "
-            f"{len(set(saved.ids) & chunks.keys())}/{len(chunks)} đoạn): dựng lại trong bộ nhớ; chạy "
-            f"`baocao check --index {self.dir}` hoặc nạp lại để sửa tệp (the saved BM25 index lists other "
-            "chunks than the manifest)"))
+            f"{detail}): dựng lại trong bộ nhớ; chạy `baocao check --index {self.dir}` hoặc nạp lại để sửa "
+            "tệp (the saved BM25 index does not list the manifest's chunks in their order)"))
         return True
 
     def _build_bm25(self, generation: int) -> BM25Index:

@@ -1,15 +1,18 @@
 """Document metadata (title, issue date, reporting period, province, kind) read from the text itself.
 
+This module reads a document's layout: its header block, its heading and title, its opening
+paragraphs, never dates or periods quoted deep in the body ("Kế hoạch số 01/KH-UBND ngày
+02/01/2020" says nothing about when the report itself was written). What a phrase *is* (a
+period, a province, a document number) is decided by the recognisers every stage shares, in
+rag.text (periods, places, entities); this module only decides where to look.
+
 Hand-written rules, because no library parses Vietnamese administrative reports. They were
 designed on the sample reports (formal "BÁO CÁO" reports with a "Cà Mau, ngày ..." line,
 meeting news, a news page about a dispatch) and follow one principle: unknown stays ``None``.
-Only the structural positions of a document are read — its header block, its heading and title,
-its opening paragraphs — never dates or periods quoted deep in the body ("Kế hoạch số
-01/KH-UBND ngày 02/01/2020" says nothing about when the report itself was written).
 
-Matching is case-insensitive and tone-style-insensitive: the text and every pattern go through
-:func:`rag.text.normalize.normalize_tone_marks`, which never changes a string's length, so
-match offsets still point into the original text.
+Matching is case-insensitive and tone-style-insensitive: patterns run on
+:func:`rag.text.normalize.tone_form`, which never changes a string's length, so match offsets
+still point into the original text.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from functools import cached_property
 from pathlib import PurePath
 
 from rag.records import DocKind, DocumentMetadata, Period
-from rag.text.normalize import normalize_tone_marks
-from rag.text.provinces import COMMON_WORD_NAMES, PERSON_NAMES, canonical_province, name_variants
+from rag.text.entities import DOC_NUMBER_RE
+from rag.text.normalize import tone_form, tone_regex
+from rag.text.periods import find_period_mentions, reported_period
+from rag.text.places import document_province, province_by_places
 from rag.text.sentences import sentence_spans, trim_span
 from rag.text.table_rows import CAPTION_PREFIX, parse_record
 
@@ -34,23 +39,7 @@ __all__ = [
     "extract_period",
     "extract_province",
     "classify_kind",
-    "find_periods",
-    "find_province",
 ]
-
-_F = re.IGNORECASE
-
-
-def _rx(pattern: str, flags: int = _F) -> re.Pattern[str]:
-    """Compile a pattern written in either tone style against tone-normalised text."""
-    return re.compile(normalize_tone_marks(pattern), flags)
-
-
-def _fold(text: str) -> str:
-    """Tone-normalised copy of ``text`` with the same length (offsets stay valid)."""
-    folded = normalize_tone_marks(text)
-    return folded if len(folded) == len(text) else text
-
 
 # ---------------------------------------------------------------------------------------------
 # Document layout: lines, paragraphs, header lines, the title.
@@ -77,9 +66,13 @@ _HEADINGS: dict[str, DocKind] = {
     "chương trình": "other",
     "đề án": "other",
 }
-_HEADING_RE = _rx(r"^(" + "|".join(_HEADINGS) + r")(?![^\W_])\s*[:.]?\s*(.*)$")
-_VV_RE = _rx(r"^(?:v/v|về việc)\s*[:.]?\s*(.+)$")
-_DOC_NUMBER_RE = _rx(r"^số\s*:?\s*\d+[a-z]?\s*/\s*(?:\d{4}\s*/\s*)?([^\W\d_]+)")
+_HEADING_RE = tone_regex(r"^(" + "|".join(_HEADINGS) + r")(?![^\W_])\s*[:.]?\s*(.*)$")
+_VV_RE = tone_regex(r"^(?:v/v|về việc)\s*[:.]?\s*(.+)$")
+# "Số: 123/BC-UBND": a formal document's number line (rag.text.entities.DOC_NUMBER_RE, with spaces
+# around its slashes allowed: "Số: 29 /BC-UBND"); the first part of its code tells the kind.
+_NUMBER_LINE_RE = tone_regex(r"^số\s*:?\s*(?=\d)")
+_SPACED_SLASH_RE = re.compile(r"\s*/\s*")
+_CODE_HEAD_RE = re.compile(r"[^\W\d_]+")
 _DOC_NUMBER_KINDS: dict[str, DocKind] = {
     "bc": "report",
     "kh": "plan",
@@ -90,7 +83,7 @@ _DOC_NUMBER_KINDS: dict[str, DocKind] = {
 }
 
 # "Cà Mau, ngày 23 tháng 6 năm 2020" — place, comma, date: the issue line of a formal document.
-_PLACE_DATE_RE = _rx(
+_PLACE_DATE_RE = tone_regex(
     r"(?<![^\W_])(?P<place>(?:[^\W\d_]++\.?[ \t]*+){1,6}),[ \t]*ngày[ \t]+(?P<d>\d{1,2})[ \t]*"
     r"(?:tháng[ \t]+(?P<m>\d{1,2})[ \t]+năm[ \t]+(?P<y>\d{4})"
     r"|[/.\-][ \t]*(?P<m2>\d{1,2})[ \t]*[/.\-][ \t]*(?P<y2>\d{4}))"
@@ -98,7 +91,7 @@ _PLACE_DATE_RE = _rx(
 )
 # A line that is only a date (a web page's dateline): "20/09/2023 11:54:31 SA", "Thứ Hai, 20/9/2023".
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:SA|CH|AM|PM|GMT\s*[+\-]?\d*))?"
-_DATELINE_RE = _rx(
+_DATELINE_RE = tone_regex(
     rf"^(?:(?:[^\W\d_]++\.?\s*+){{0,3}}[:,|\-–]?\s*)?(?:{_TIME}\s*[,|\-–]?\s*)?"
     r"(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})"
     rf"(?:\s*[,|\-–]?\s*{_TIME})?\s*$"
@@ -108,26 +101,36 @@ _ISO_RE = re.compile(r"(?<![\d/.\-])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?![\d
 _LEAD_TIME = (
     r"^(?:(?:vào|trong)\s+)?(?:(?:sáng|chiều|tối|trưa|đêm|hôm nay|hôm qua)\s+(?:nay\s+)?)?\(?(?:ngày\s+)?"
 )
-_LEAD_DATE_RE = _rx(
+_LEAD_DATE_RE = tone_regex(
     _LEAD_TIME + r"(?P<d>\d{1,2})\s*(?:\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})"
     r"|[/.\-]\s*(?P<m2>\d{1,2})\s*[/.\-]\s*(?P<y2>\d{4}))(?!\d)"
 )
 # The same opening, with or without a year, stripped from a title ("Sáng 31.8, UBND ..." → "UBND ...").
-_LEAD_CLAUSE_RE = _rx(
+_LEAD_CLAUSE_RE = tone_regex(
     _LEAD_TIME
     + r"\d{1,2}(?:\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?)"
     r"\)?\s*,\s*"
 )
-_JUNK_LINE_RE = _rx(
+_JUNK_LINE_RE = tone_regex(
     r"^(?:share|chia sẻ|tags?|in bài|bản in|ảnh\s*:|nguồn\s*:|xem thêm|•|độc lập\s*[-–]\s*tự do|"
     r"cộng hòa xã hội chủ nghĩa)"
 )
-_CAPTION_RE = _rx(r"^(?:ảnh|video|clip)\s*(?:\d+\s*)?:")
+_CAPTION_RE = tone_regex(r"^(?:ảnh|video|clip)\s*(?:\d+\s*)?:")
 _SENTENCE_END = ".!?…:;\"”’)»]"
 
 
 def _words(text: str) -> list[str]:
     return _WORD_RE.findall(text)
+
+
+def _number_line_code(line: str) -> str | None:
+    """The first part of the code ("bc") of a "Số: 123/BC-UBND" line, lower-case; else None."""
+    m = _NUMBER_LINE_RE.match(line)
+    number = DOC_NUMBER_RE.match(_SPACED_SLASH_RE.sub("/", line[m.end() :])) if m else None
+    if number is None:
+        return None
+    head = _CODE_HEAD_RE.match(number.group().rsplit("/", 1)[1])
+    return head.group().lower() if head else None
 
 
 def _is_upper_line(line: str) -> bool:
@@ -146,7 +149,7 @@ class _Doc:
 
     def __init__(self, text: str) -> None:
         self.text = unicodedata.normalize("NFC", text)
-        self.folded = _fold(self.text)
+        self.folded = tone_form(self.text)
 
     def slice(self, span: _Span, folded: bool = False) -> str:
         return (self.folded if folded else self.text)[span.start : span.end]
@@ -185,7 +188,7 @@ class _Doc:
         line = self.slice(span, folded=True)
         if _is_upper_line(line) and len(_words(line)) <= 12:
             return True
-        if _DATELINE_RE.match(line) or _ISO_RE.fullmatch(line.strip()) or _DOC_NUMBER_RE.match(line):
+        if _DATELINE_RE.match(line) or _ISO_RE.fullmatch(line.strip()) or _number_line_code(line) is not None:
             return True
         m = _PLACE_DATE_RE.search(line[:120])
         if m and m.start() < 60:
@@ -303,7 +306,7 @@ def _trim(text: str, limit: int = _TITLE_MAX) -> str:
         return text
     cut = text.rfind(" ", 0, limit)
     cut = cut if cut > limit // 2 else limit
-    for m in _scan(_fold(text)):  # never cut "tháng 8 năm 2020" in two
+    for m in find_period_mentions(text):  # never cut "tháng 8 năm 2020" in two
         if m.start < cut < m.end and m.end <= limit + 30:
             cut = m.end
     return text[:cut].rstrip(" ,;:-–") + "…"
@@ -316,7 +319,7 @@ def _title_from_paragraph(paragraph: str) -> str:
         return paragraph
     spans = list(sentence_spans(paragraph))
     sentence = paragraph[spans[0][0] : spans[0][1]] if spans else paragraph
-    m = _LEAD_CLAUSE_RE.match(_fold(sentence))
+    m = _LEAD_CLAUSE_RE.match(tone_form(sentence))
     if m and m.end() < len(sentence):
         sentence = sentence[m.end() :]
         sentence = sentence[0].upper() + sentence[1:]
@@ -402,130 +405,18 @@ def _extract_issue_date(doc: _Doc) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Periods
-
-_YEAR = r"(?P<y>(?:19|20)\d\d)(?![\d/])"
-_NUMBER_WORDS = {"ba": 3, "sáu": 6, "chín": 9, "mười hai": 12}
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-
-# Each pattern yields one kind of mention; overlaps are resolved leftmost-longest.
-_PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    # dates are consumed so that "ngày 03 tháng 9 năm 2020" is never "tháng 9 năm 2020"
-    ("date", _rx(r"(?<![\d.,/])\d{1,2}\s+tháng\s+\d{1,2}(?:\s*,?\s*năm\s+\d{4})?(?!\d)")),
-    ("date", _rx(r"(?<![\d.,/])\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}(?!\d)")),
-    ("date", _rx(r"(?<![\d.,/])\d{1,2}[/.]\d{1,2}(?![\d/.,]?\d)")),
-    ("month", _rx(r"(?<![^\W_])tháng\s+(?P<m>\d{1,2})\s*(?:/|-|–|\.|,?\s*năm)\s*" + _YEAR)),
-    (
-        "quarter",
-        _rx(r"(?<![^\W_])quý\s+(?P<q>iv|i{1,3}|[1-4])(?![^\W_])\s*(?:/|-|–|,?\s*năm)\s*" + _YEAR),
-    ),
-    ("half_word", _rx(r"(?<![^\W_])nửa\s+(?P<w>đầu|cuối)\s+năm\s+" + _YEAR)),
-    (
-        "span",
-        _rx(
-            r"(?:(?<![\d.,])(?P<n>\d{1,2})|(?<![^\W_])(?P<nw>ba|sáu|chín|mười hai))\s+tháng\s+"
-            r"(?:(?P<w>đầu|cuối)\s+)?(?:năm\s*|/\s*)" + _YEAR
-        ),
-    ),
-    ("year", _rx(r"(?<![^\W_])năm\s+" + _YEAR + r"(?!\s*[-–—]\s*\d{4})")),
-    ("bare_month", _rx(r"(?<![^\W_])tháng\s+(?P<m>\d{1,2})(?![\d/.\-–]?\d)(?!\s*,?\s*năm\s*\d)")),
-]
-_COMPARISON_RE = _rx(r"(?<![^\W_])(?:cùng kỳ|so với|so)\s*$")
-
-
-@dataclass(frozen=True)
-class _Mention:
-    start: int
-    end: int
-    kind: str  # "period", "date", "bare_month", "span" (N months with N not 3/6/9/12)
-    period: Period | None = None
-    month: int | None = None  # bare_month: the month; span: N
-    year: int | None = None  # span: the year
-    comparison: bool = False  # "so với cùng kỳ năm 2020"
-
-
-def _mention(kind: str, m: re.Match[str]) -> tuple[str, Period | None, int | None, int | None]:
-    """Turn one regex match into (mention kind, period, month-or-N, year)."""
-    g = m.groupdict()
-    year = int(g["y"]) if g.get("y") else None
-    if kind == "date":
-        return "date", None, None, None
-    if kind == "month":
-        month = int(g["m"])
-        if not 1 <= month <= 12:
-            return "date", None, None, None
-        return "period", Period("month", year, month), None, None
-    if kind == "quarter":
-        q = g["q"].lower()
-        return "period", Period("quarter", year, _ROMAN.get(q) or int(q)), None, None
-    if kind == "half_word":
-        return "period", Period("half", year, 1 if g["w"].lower() == "đầu" else 2), None, None
-    if kind == "span":
-        n = int(g["n"]) if g.get("n") else _NUMBER_WORDS[g["nw"].lower()]
-        last = (g.get("w") or "").lower() == "cuối"
-        if n == 6:
-            return "period", Period("half", year, 2 if last else 1), None, None
-        if n == 9 and not last:
-            return "period", Period("nine_months", year), None, None
-        if n == 3:
-            return "period", Period("quarter", year, 4 if last else 1), None, None
-        if n == 12 and not last:
-            return "period", Period("year", year), None, None
-        return "span", None, n, year
-    if kind == "year":
-        return "period", Period("year", year), None, None
-    month = int(g["m"])  # bare_month
-    return ("bare_month", None, month, None) if 1 <= month <= 12 else ("date", None, None, None)
-
-
-def _scan(folded: str) -> list[_Mention]:
-    """Every period-like mention in a tone-folded text, non-overlapping, in order."""
-    found = []
-    for priority, (kind, pattern) in enumerate(_PERIOD_PATTERNS):
-        for m in pattern.finditer(folded):
-            found.append((m.start(), -(m.end() - m.start()), priority, kind, m))
-    found.sort(key=lambda f: f[:3])
-    mentions: list[_Mention] = []
-    last_end = -1
-    for start, _, _, kind, m in found:
-        if start < last_end:
-            continue
-        last_end = m.end()
-        mkind, period, month, year = _mention(kind, m)
-        comparison = bool(_COMPARISON_RE.search(folded[max(0, start - 30) : start]))
-        mentions.append(_Mention(start, m.end(), mkind, period, month, year, comparison))
-    return mentions
-
-
-def find_period_mentions(text: str) -> list[_Mention]:
-    """Every period-like mention of ``text`` with its span and whether it is a comparison
-    ("so với cùng kỳ năm 2020"); spans index ``text`` (folding keeps lengths)."""
-    return _scan(_fold(unicodedata.normalize("NFC", text)))
-
-
-def find_periods(text: str) -> list[Period]:
-    """All periods a text names, in order: "tháng 8/2020", "quý III/2021", "6 tháng đầu năm 2020",
-    "9 tháng năm 2022", "năm 2021", ... Dates ("ngày 03 tháng 9 năm 2020"), year ranges
-    ("2021 - 2025"), yearless months and other month counts ("8 tháng năm 2020") are not periods.
-    Comparison mentions ("so với cùng kỳ năm 2020") are included; the caller decides."""
-    return [m.period for m in _scan(_fold(unicodedata.normalize("NFC", text))) if m.period is not None]
+# Period
 
 
 def extract_period(text: str, issue_date: str | None = None) -> Period | None:
     """The period the document reports on, or None.
 
-    Heuristic: read the title (when it comes from a heading or a headline), then the first two
-    body paragraphs, in order, and take the first period mentioned there that is not a
-    comparison ("so với cùng kỳ năm 2020"). Deeper mentions are ignored: a report's body cites
-    many other periods. So "kiểm điểm công tác ... năm 2021 và triển khai nhiệm vụ năm 2022"
-    gives 2021, and "Chiều ngày 03 tháng 9 năm 2020 ... tháng 8 năm 2020" gives 8/2020 (the
-    date is skipped).
-
-    A month without a year ("phiên họp thường kỳ tháng 8") is kept only when the year is
-    fixed without guessing: the opening names the same month with a year, or a cumulative
-    "8 tháng năm 2021", or the document's own issue date falls in that month or up to two
-    months later (a Jan 2021 report on "tháng 12" → 12/2020). Otherwise None; a yearless
-    month is never completed with a stray "năm 2021" from elsewhere.
+    The recogniser is :func:`rag.text.periods.reported_period`; what it reads is layout: the
+    title (when it comes from a heading, a "V/v" line or a headline), then the first two body
+    paragraphs, in order. Deeper mentions are ignored: a report's body cites many other periods.
+    So "kiểm điểm công tác ... năm 2021 và triển khai nhiệm vụ năm 2022" gives 2021, and "Chiều
+    ngày 03 tháng 9 năm 2020 ... tháng 8 năm 2020" gives 8/2020 (the date is skipped). A month
+    without a year is completed only from the opening itself or the document's issue date.
     """
     doc = _Doc(text)
     if issue_date is None:
@@ -537,170 +428,50 @@ def _extract_period(doc: _Doc, issue_date: str | None) -> Period | None:
     segments: list[str] = []
     title = doc.title
     if title is not None and title[1] in ("heading", "vv", "headline"):
-        segments.append(_fold(title[0]))
-    segments += [doc.slice(p, folded=True) for p in doc.content_paragraphs[:2]]
-    pending: int | None = None
-    for segment in segments:
-        for m in _scan(segment):
-            if m.comparison or m.kind == "date":
-                continue
-            if m.kind == "bare_month":
-                pending = pending or m.month
-                continue
-            if m.kind == "span":
-                if pending is not None and m.month == pending and m.year is not None:
-                    return Period("month", m.year, pending)
-                continue
-            assert m.period is not None
-            if pending is None:
-                return m.period
-            if m.period.kind == "month" and m.period.value == pending:
-                return m.period
-    if pending is not None and issue_date:
-        year, month = int(issue_date[:4]), int(issue_date[5:7])
-        if 0 <= month - pending <= 2:
-            return Period("month", year, pending)
-        if 0 <= month + 12 - pending <= 2:
-            return Period("month", year - 1, pending)
-    return None
+        segments.append(title[0])
+    segments += [doc.slice(p) for p in doc.content_paragraphs[:2]]
+    return reported_period(segments, issue_date)
 
 
 # ---------------------------------------------------------------------------------------------
 # Province
 
 
-def _name_pattern(spelling: str) -> str:
-    pat = re.escape(normalize_tone_marks(spelling))
-    pat = pat.replace(r"\ \-\ ", r"\s*[-–—]?\s*").replace(r"\-", r"\s*[-–—]\s*")
-    return pat.replace(r"\ ", r"\s+").replace(r"\.", r"\.?\s*")
-
-
-_VARIANTS = name_variants()
-_NAME = "(?:" + "|".join(_name_pattern(s) for s, _ in _VARIANTS) + ")"
-_END = r"(?![^\W_])"
-_AUTHORITY = (
-    r"(?:ủy ban nhân dân|ubnd|hội đồng nhân dân|hđnd|ủy ban mặt trận tổ quốc(?:\s+việt nam)?|"
-    r"ủy ban mttq(?:vn)?|văn phòng ubnd|văn phòng ủy ban nhân dân)"
-)
-_PREFIXED_RE = re.compile(
-    rf"(?<![^\W_])(?P<auth>{normalize_tone_marks(_AUTHORITY)}\s+)?"
-    rf"(?P<pre>{normalize_tone_marks('tỉnh|thành phố|tp|thủ đô')})\.?\s*(?P<name>{_NAME}){_END}",
-    _F,
-)
-_PLACE_NAME_RE = re.compile(
-    rf"(?<![^\W_])(?:(?:{normalize_tone_marks('thành phố')}|tp)\.?\s*)?(?P<name>{_NAME}),\s*"
-    + normalize_tone_marks("ngày")
-    + r"\s+\d",
-    _F,
-)
-_HEADLINE_NAME_RE = re.compile(
-    rf"^(?:(?:{normalize_tone_marks('tỉnh|thành phố')}|tp)\.?\s*)?(?P<name>{_NAME})\s*(?::|[-–—]\s)", _F
-)
-_BARE_RE = re.compile(rf"(?<![^\W_])(?P<name>{_NAME}){_END}", _F)
-_PERSON_BEFORE_RE = _rx(
-    r"(?:chủ tịch|bác|tư tưởng|lăng|đoàn tncs|đường|di chúc|tấm gương|đạo đức|phong cách|"
-    r"chủ nghĩa mác - lênin,?)\s*$"
-)
-
-_W_PLACE_DATE = 10
-_W_HEADLINE = 8
-_W_AUTHORITY = 3  # on top of the prefix weight
-_W_TINH = 2
-_W_CITY = 1
-_W_BARE = 1
-_DOC_THRESHOLD = 3
-
-
-def _province_scores(doc: _Doc, bare: bool) -> tuple[dict[str, int], dict[str, int]]:
-    scores: dict[str, int] = {}
-    first: dict[str, int] = {}
-
-    def add(name: str | None, weight: int, pos: int) -> None:
-        if name is None:
-            return
-        scores[name] = scores.get(name, 0) + weight
-        first[name] = min(first.get(name, pos), pos)
-
-    text = doc.folded
-    for m in _PLACE_NAME_RE.finditer(text, 0, _OPENING_CHARS):
-        add(canonical_province(m.group("name")), _W_PLACE_DATE, m.start())
-    title = doc.title
-    if title is not None and title[1] == "headline":
-        m = _HEADLINE_NAME_RE.match(_fold(title[0]))
-        if m:
-            add(canonical_province(m.group("name")), _W_HEADLINE, 0)
-    covered: list[tuple[int, int]] = []
-    for m in _PREFIXED_RE.finditer(text):
-        weight = _W_TINH if m.group("pre").lower() == normalize_tone_marks("tỉnh") else _W_CITY
-        if m.group("auth"):
-            weight += _W_AUTHORITY
-        add(canonical_province(m.group("name")), weight, m.start("name"))
-        covered.append((m.start("name"), m.end("name")))
-    if bare:
-        taken = {s for s, _ in covered}
-        for m in _BARE_RE.finditer(text):
-            if m.start() in taken:
-                continue
-            canon = canonical_province(m.group("name"))
-            if canon is None:
-                continue
-            raw = doc.text[m.start() : m.end()]
-            if canon in COMMON_WORD_NAMES and not raw[:1].isupper():
-                continue
-            if canon in PERSON_NAMES and _PERSON_BEFORE_RE.search(text[max(0, m.start() - 40) : m.start()]):
-                continue
-            add(canon, _W_BARE, m.start())
-    return scores, first
-
-
-def _best(scores: dict[str, int], first: dict[str, int], threshold: int) -> str | None:
-    if not scores:
-        return None
-    best = max(scores, key=lambda n: (scores[n], -first[n]))
-    return best if scores[best] >= threshold else None
-
-
 def extract_province(text: str) -> str | None:
     """The province or centrally-run city the document is about, or None.
 
-    Only subject-like mentions count, weighted: the "Cà Mau, ngày ..." line (10), a headline
-    "Cà Mau: ..." (8), "UBND/HĐND tỉnh|thành phố X" (5), "tỉnh X" (2), "thành phố X" / "TP. X" /
-    "thủ đô X" (1; "thành phố Cà Mau" is a city inside Cà Mau province, so it still points there).
-    Bare names ("hỗ trợ Bình Dương") never count. The best score must reach 3, so one passing
-    "Thành phố Hồ Chí Minh" or "tỉnh X" does not make a province; ties go to the earliest.
+    The recogniser is :func:`rag.text.places.document_province` (weighted subject-like mentions:
+    the "Cà Mau, ngày ..." line, "UBND tỉnh X", ...); the layout adds a news page's headline
+    ("Cà Mau: ..."), which weighs like a title.
     """
     return _extract_province(_Doc(text))
 
 
 def _extract_province(doc: _Doc) -> str | None:
-    return _best(*_province_scores(doc, bare=False), threshold=_DOC_THRESHOLD)
-
-
-def find_province(text: str) -> str | None:
-    """The province a short text (a question) names, or None: like :func:`extract_province`,
-    but bare names count too ("Thu ngân sách năm 2021 của Cà Mau") and one mention is enough.
-    Names that are common words ("hòa bình") must be capitalised; bare "Hồ Chí Minh" after
-    "Chủ tịch", "tư tưởng", ... is the person."""
-    return _best(*_province_scores(_Doc(text), bare=True), threshold=1)
+    title = doc.title
+    headline = title[0] if title is not None and title[1] == "headline" else None
+    return document_province(doc.text, headline)
 
 
 # ---------------------------------------------------------------------------------------------
 # Kind
 
-_MEETING_RE = _rx(
+_MEETING_RE = tone_regex(
     r"(?<![^\W_])(?:phiên họp|hội nghị|cuộc họp|kỳ họp|buổi họp|họp trực tuyến|họp thường kỳ|họp báo|"
     r"hội thảo|tọa đàm|buổi làm việc)(?![^\W_])"
 )
-_DISPATCH_RE = _rx(
+_DISPATCH_RE = tone_regex(
     r"(?<![^\W_])(?:công văn|công điện|(?:có|ký|ban hành|gửi)\s+văn bản(?:\s+chỉ đạo)?)(?![^\W_])"
 )
-_REPORT_RE = _rx(r"(?<![^\W_])báo cáo\s+(?:công tác|kết quả|tình hình|tóm tắt|tổng kết|sơ kết)(?![^\W_])")
+_REPORT_RE = tone_regex(
+    r"(?<![^\W_])báo cáo\s+(?:công tác|kết quả|tình hình|tóm tắt|tổng kết|sơ kết)(?![^\W_])"
+)
 _OPENING_KINDS: tuple[tuple[DocKind, re.Pattern[str]], ...] = (
     ("meeting", _MEETING_RE),
     ("dispatch", _DISPATCH_RE),
     ("report", _REPORT_RE),
 )
-_TITLE_KIND_RE = _rx(r"^(báo cáo|kế hoạch|quyết định|công văn|công điện)(?![^\W_])")
+_TITLE_KIND_RE = tone_regex(r"^(báo cáo|kế hoạch|quyết định|công văn|công điện)(?![^\W_])")
 _MIN_WORDS_TO_JUDGE = 10
 
 
@@ -724,19 +495,19 @@ def _classify_kind(doc: _Doc) -> DocKind:
     if doc.heading is not None:
         return doc.heading[0]
     for span in doc.header_lines[:12]:
-        m = _DOC_NUMBER_RE.match(doc.slice(span, folded=True))
-        if m and m.group(1).lower() in _DOC_NUMBER_KINDS:
-            return _DOC_NUMBER_KINDS[m.group(1).lower()]
+        code = _number_line_code(doc.slice(span, folded=True))
+        if code in _DOC_NUMBER_KINDS:
+            return _DOC_NUMBER_KINDS[code]
     title = doc.title
     if title is not None and title[1] == "vv":
         return "dispatch"
     if title is not None and title[1] in ("headline", "heading"):
-        m = _TITLE_KIND_RE.match(_fold(title[0]))
+        m = _TITLE_KIND_RE.match(tone_form(title[0]))
         if m:
             return _HEADINGS[m.group(1).lower()]
     opening: list[str] = []
     if title is not None and title[1] == "headline":
-        opening.append(_fold(title[0]))
+        opening.append(tone_form(title[0]))
     if doc.content_paragraphs:
         para = doc.slice(doc.content_paragraphs[0], folded=True)
         spans = list(sentence_spans(para))[:2]
@@ -781,60 +552,3 @@ def extract_metadata(text: str, file_name: str | None = None) -> DocumentMetadat
         province=_extract_province(doc) or province_by_places(doc.text),
         kind=_classify_kind(doc),
     )
-
-
-# A document that names no province is placed by its districts and towns ("huyện Năm Căn"), when
-# at least this many unambiguous mentions agree and no other province has half as many.
-_MIN_PLACE_MENTIONS = 2
-
-
-def province_by_places(text: str) -> str | None:
-    """The province whose districts and towns a text names (rag.text.gazetteer), or None."""
-    from rag.text.gazetteer import provinces_by_places
-
-    ranked = provinces_by_places(text).most_common(2)
-    if not ranked or ranked[0][1] < _MIN_PLACE_MENTIONS:
-        return None
-    if len(ranked) > 1 and ranked[1][1] * 2 > ranked[0][1]:
-        return None
-    return ranked[0][0]
-
-
-# -- signature block ------------------------------------------------------------------------------
-# Official documents end with "TM. <body>" / "KT. <title>" / "<TITLE>" lines and the signer's name.
-_SIGN_TITLE_RE = re.compile(
-    r"^(?:(?:TM|KT|TL|TUQ|Q)\.\s*)?(?:PHÓ\s+)?(?:CHỦ TỊCH|GIÁM ĐỐC|BỘ TRƯỞNG|THỦ TƯỚNG|BÍ THƯ|TRƯỞNG BAN|"
-    r"CHÁNH VĂN PHÒNG|ỦY BAN NHÂN DÂN|HỘI ĐỒNG NHÂN DÂN|UBND|HĐND)\b.*$"
-)
-_SIGN_NAME_RE = re.compile(r"^[A-ZÀ-ỸĐ][a-zà-ỹđ]+(?:\s+[A-ZÀ-ỸĐ][a-zà-ỹđ]+){1,3}$")
-
-
-def find_signature(text: str, tail_chars: int = 1500) -> tuple[int, int, str] | None:
-    """``(start, end, name)`` of the signature block at the end of a document, if it has one.
-
-    The span runs from the first title line ("KT. CHỦ TỊCH") to the end of the signer's name,
-    so a citation shows who signed and in what capacity.
-    """
-    base = max(0, len(text) - tail_chars)
-    lines = []
-    pos = base
-    for line in text[base:].split("\n"):
-        lines.append((pos, pos + len(line), line.strip()))
-        pos += len(line) + 1
-    for i in range(len(lines) - 1, -1, -1):
-        start, end, line = lines[i]
-        if not line:
-            continue
-        if not _SIGN_NAME_RE.match(line):
-            return None  # the last non-empty line is not a name: no signature block
-        titles = [ln for ln in lines[:i] if ln[2]]
-        block_start = None
-        for t_start, _, t_line in reversed(titles[-4:]):
-            if _SIGN_TITLE_RE.match(t_line.upper()) and t_line.upper() == t_line:
-                block_start = t_start
-            else:
-                break
-        if block_start is None:
-            return None
-        return block_start, end, line
-    return None

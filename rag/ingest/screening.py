@@ -11,10 +11,18 @@ from __future__ import annotations
 from rag.answer.injection import is_statement
 from rag.text.sentences import sentence_spans
 
+# The answerer judges a sentence with the passage it was retrieved in; here, before the chunks
+# exist, with the text around it: about one chunk (settings.chunking.target_chars is 900).
+_AROUND_CHARS = 450
+
 
 def unquotable_sentences(text: str) -> int:
     """How many sentences of ``text`` fail :func:`is_statement` (never quoted in an answer)."""
-    return sum(1 for s, e in sentence_spans(text) if not is_statement(text[s:e]))
+    return sum(
+        1
+        for s, e in sentence_spans(text)
+        if not is_statement(text[s:e], text[max(0, s - _AROUND_CHARS) : e + _AROUND_CHARS])
+    )
 
 
 def unquotable_note(text: str) -> str | None:

@@ -4,9 +4,10 @@ Hand-written rules (no offline library analyses Vietnamese questions). Questions
 typed without diacritics, so every rule also matches the accent-free form, except where that
 form is an everyday word of its own (see ``_ACCENT_ONLY`` and the folded stopwords).
 
-Periods and provinces are read by :mod:`rag.ingest.metadata` (the same parser as documents,
-so a question's "quý III/2021" is the documents' ``2021-Q3``). For accent-free questions the
-few period words are given back their accents first ("nam 2021" → "năm 2021", same length).
+Periods and provinces are read by :mod:`rag.text.periods` and :mod:`rag.text.places` (the same
+parsers as documents, so a question's "quý III/2021" is the documents' ``2021-Q3``). For
+accent-free questions the few period words are given back their accents first ("nam 2021" →
+"năm 2021", same length).
 
 Answer type rules, matched on whole word tokens of the question (lower-cased; a token without
 diacritics also matches the accent-free form of a rule word, so "ai" never matches "ái"/"tai"):
@@ -43,12 +44,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.ingest import metadata as _metadata
-from rag.ingest.metadata import find_province
 from rag.records import AnswerType, Period, QuestionForm
-from rag.text.abbreviations import DOC_NUMBER_RE, Abbreviations, PhraseIndex, default_abbreviations
+from rag.text.abbreviations import Abbreviations, PhraseIndex, default_abbreviations
+from rag.text.entities import DOC_NUMBER_RE
 from rag.text.gazetteer import provinces_by_places
 from rag.text.normalize import fold_diacritics, normalize_query, normalize_tone_marks
+from rag.text.periods import find_period_mentions
+from rag.text.places import find_province
 from rag.text.provinces import COMMON_WORD_NAMES, PERSON_NAMES, name_variants
 from rag.text.tokenize import tokenize
 
@@ -339,10 +341,10 @@ class PeriodMention:
 
 
 def period_mentions(text: str) -> list[PeriodMention]:
-    """Periods named in ``text`` (NFC, normalised), in order, via rag.ingest.metadata's scanner."""
+    """Periods named in ``text`` (NFC, normalised), in order, via rag.text.periods' scanner."""
     return [
         PeriodMention(m.start, m.end, m.period, m.comparison)
-        for m in _metadata.find_period_mentions(period_form(text))
+        for m in find_period_mentions(period_form(text))
         if m.period is not None
     ]
 
@@ -417,7 +419,7 @@ _LONG_RUN_RE = re.compile(r"[^\W\d_]{13,}")
 
 
 def _find_province(text: str) -> str | None:
-    """metadata.find_province, then accent-free names ("ca mau" → "Cà Mau"); None when the question
+    """places.find_province, then accent-free names ("ca mau" → "Cà Mau"); None when the question
     names several ("hỗ trợ Thành phố Hồ Chí Minh và Bình Dương": places acted on, not the report's)."""
     if len({canon for _, _, canon in province_mentions(text)}) > 1:
         return None

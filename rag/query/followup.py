@@ -43,7 +43,8 @@ from rag.query.analyze import (
 )
 from rag.records import Period
 from rag.text.abbreviations import Abbreviations
-from rag.text.normalize import fold_diacritics, normalize_query, normalize_tone_marks
+from rag.text.normalize import fold_diacritics, normalize_query, normalize_tone_marks, tone_form, tone_regex
+from rag.text.periods import QUARTER_NUMBER, period_label
 from rag.text.provinces import PRE_2025_CITIES
 
 __all__ = ["Turn", "condense", "is_follow_up"]
@@ -53,10 +54,6 @@ logger = logging.getLogger(__name__)
 _MAX_TURNS = 8  # earlier user turns looked at
 _WORD_RE = re.compile(r"[^\W_]+")
 _I = re.IGNORECASE
-
-
-def _rx(pattern: str, flags: int = _I) -> re.Pattern[str]:
-    return re.compile(normalize_tone_marks(pattern), flags)
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,7 @@ class Turn:
 # Markers and references
 
 _END = r"(?![^\W_])"
-_LEAD_RE = _rx(
+_LEAD_RE = tone_regex(
     r"^[\W_]*(?:"
     r"(?:(?:thế|vậy|và|nhưng)\s+)?còn(?:\s+về)?"
     r"|vậy(?:\s+thì)?|thế\s+thì|và"
@@ -79,10 +76,10 @@ _LEAD_RE = _rx(
     r"|vay\s+thi|the\s+thi|vay(?=\s*,)|va"
     r")" + _END + r"[\s,:]*"
 )
-_TRAIL_RE = _rx(
+_TRAIL_RE = tone_regex(
     r"[\s,]*(?:thì|thi)\s+(?:sao|thế nào|như thế nào|ra sao|the nao|nhu the nao)" + _END + r"[\s?.!]*$"
 )
-_SAME_RE = _rx(
+_SAME_RE = tone_regex(
     r"(?<![^\W_])(?:(?:thì|thi)\s+)?(?:cũng|cung)\s+(?:vậy|thế|vay|the)" + _END + r"(?:\s+(?:không|khong))?"
 )
 
@@ -136,8 +133,8 @@ _TAIL_VERBS = frozenset(
 _TAIL_VERBS_FOLDED = frozenset(fold_diacritics(w) for w in _TAIL_VERBS) - {"co", "da", "bang", "la"}
 _YESNO_VERBS = frozenset("đạt vượt tăng giảm hoàn thành được bị".split())
 
-_PERIOD_PREP_RE = _rx(r"(?:(?:trong|vào|của|cho|tính đến|đến hết|đến|tại|ở|vao|cua|tinh den|den)\s+)$")
-_PROVINCE_PREP_RE = _rx(
+_PERIOD_PREP_RE = tone_regex(r"(?:(?:trong|vào|của|cho|tính đến|đến hết|đến|tại|ở|vao|cua|tinh den|den)\s+)$")
+_PROVINCE_PREP_RE = tone_regex(
     r"(?:(?:của|tại|ở|trên địa bàn|thuộc|cua|tai|o|tren dia ban|thuoc)\s+)?"
     r"(?:(?:tỉnh|thành phố|tinh|thanh pho|tp)\.?\s*)?$"
 )
@@ -145,23 +142,22 @@ _DOC_NOUNS = (
     "quyết định|nghị quyết|kế hoạch|công văn|văn bản|thông tư|nghị định|chỉ thị|báo cáo|tờ trình|"
     "thông báo|công điện"
 )
-_DOC_PREP_RE = _rx(
+_DOC_PREP_RE = tone_regex(
     r"(?:(?:theo|của|tại|cua)\s+)?(?:(?P<noun>" + _DOC_NOUNS + r"|" + fold_diacritics(_DOC_NOUNS) + r")\s+)?"
     r"(?:(?:số|so)\s*:?\s*)?$"
 )
-_EXTRA_PERIOD_RE = _rx(r"(?:\s*(?:,|và|va|-|–|đến|den)\s*)$")
-_COMPARE_RE = _rx(r"(?<![^\W_])(?:so\s+với|so\s+voi)" + _END)
-_LAST_YEAR_RE = _rx(r"(?<![^\W_])(?:năm\s+trước|năm\s+ngoái|nam\s+truoc|nam\s+ngoai)" + _END)
-_YEARLESS_RE = _rx(
+_EXTRA_PERIOD_RE = tone_regex(r"(?:\s*(?:,|và|va|-|–|đến|den)\s*)$")
+_COMPARE_RE = tone_regex(r"(?<![^\W_])(?:so\s+với|so\s+voi)" + _END)
+_LAST_YEAR_RE = tone_regex(r"(?<![^\W_])(?:năm\s+trước|năm\s+ngoái|nam\s+truoc|nam\s+ngoai)" + _END)
+_YEARLESS_RE = tone_regex(
     r"(?<![^\W_])(?:(?P<span>(?:\d{1,2}|ba|sáu|chín|sau|chin)\s+tháng(?:\s+(?:đầu|cuối))?\s+năm)"
-    r"|(?P<quarter>quý\s+(?:iv|i{1,3}|[1-4]))|(?P<month>tháng\s+\d{1,2}))"
+    rf"|(?P<quarter>quý\s+{QUARTER_NUMBER})|(?P<month>tháng\s+\d{{1,2}}))"
     r"(?!\s*(?:/|-|–|\.|,)?\s*(?:năm\s*)?(?:19|20)\d\d)(?![^\W_]|\s*/\s*\d)"
 )
 _TIDY_SPACE_RE = re.compile(r"\s+")
 _TIDY_PUNCT_RE = re.compile(r"\s+([,.;:?!)])")
 _TIDY_COMMAS_RE = re.compile(r"(?:\s*,){2,}")
 _TIDY_EDGE = " ,;:.?!-–"
-_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,9 +198,7 @@ def _extend_back(text: str, start: int, pattern: re.Pattern[str]) -> int:
 
 def _label(period: Period) -> str:
     """How a report writes a period ("quý III năm 2021")."""
-    if period.kind == "quarter" and period.value in _ROMAN:
-        return f"quý {_ROMAN[period.value]} năm {period.year}"
-    return period.label
+    return period_label(period, roman=True)
 
 
 def _render_province(name: str) -> str:
@@ -293,8 +287,7 @@ def _slots(text: str, abbreviations: Abbreviations | None) -> _Slots:
 
 def _strip_markers(text: str) -> tuple[str, bool]:
     """Remove "còn ...", "... thì sao", "cũng vậy"; say whether there were any."""
-    form = normalize_tone_marks(text)
-    form = form if len(form) == len(text) else text
+    form = tone_form(text)
     spans: list[tuple[int, int]] = []
     for pattern in (_LEAD_RE, _TRAIL_RE):
         m = pattern.search(form)
@@ -309,8 +302,7 @@ def _strip_markers(text: str) -> tuple[str, bool]:
 def _references(text: str) -> list[tuple[int, int, str, str]]:
     """``(start, end, kind, noun)`` of phrases like "tỉnh đó", "năm này", "chỉ tiêu ấy"."""
     out = []
-    form = normalize_tone_marks(text)
-    form = form if len(form) == len(text) else text
+    form = tone_form(text)
     for m in _REF_RE.finditer(form):
         noun = m.group("noun").lower()
         det = m.group("det").lower()

@@ -10,13 +10,17 @@ content words stand (best single-sentence coverage). Weights are settings
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache, partial
+
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 from pydantic import Field, PrivateAttr
 
+from rag.config import RerankSettings
 from rag.index.store import IndexStore
 from rag.query.analyze import QueryAnalysis, analyze
-from rag.records import DocumentMetadata
+from rag.records import DocumentMetadata, chunk_ref
 from rag.rerank.evidence import (
     KeywordMatcher,
     asked_unit,
@@ -28,37 +32,46 @@ from rag.text.abbreviations import Abbreviations, load_abbreviations
 from rag.text.entities import holds_answer_type
 from rag.text.sentences import split_sentences
 
+# The weights' defaults are the settings' defaults: one place to change them (rag/config.py).
+_DEFAULTS = RerankSettings()
+
 
 class DomainReranker(BaseNodePostprocessor):
     """Rerank fused candidates by period, province, answer type and term proximity."""
 
-    top_n: int = Field(default=10, gt=0)
-    w_retrieval: float = 1.0
-    w_proximity: float = 1.0
-    w_period: float = 0.6
-    w_province: float = 0.3
-    w_answer_type: float = 0.3
+    top_n: int = Field(default=_DEFAULTS.top_n, gt=0)
+    w_retrieval: float = _DEFAULTS.w_retrieval
+    w_proximity: float = _DEFAULTS.w_proximity
+    w_period: float = _DEFAULTS.w_period
+    w_province: float = _DEFAULTS.w_province
+    w_answer_type: float = _DEFAULTS.w_answer_type
 
     _store: IndexStore = PrivateAttr()
     _abbreviations: Abbreviations = PrivateAttr()
-    _analyses: dict[str, QueryAnalysis] = PrivateAttr(default_factory=dict)
+    _analyze: Callable[[str], QueryAnalysis] = PrivateAttr()
 
     def __init__(self, store: IndexStore, abbreviations: Abbreviations | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._store = store
         self._abbreviations = abbreviations or load_abbreviations()
+        # Assistant.ask runs in the web server's worker threads: lru_cache locks its own bookkeeping
+        self._analyze = lru_cache(maxsize=256)(partial(analyze, abbreviations=self._abbreviations))
+
+    @classmethod
+    def from_settings(
+        cls, store: IndexStore, settings: RerankSettings, abbreviations: Abbreviations | None = None
+    ) -> DomainReranker:
+        """The reranker with the weights and ``top_n`` of ``settings`` (``Settings.rerank``)."""
+        shared = set(cls.model_fields) & set(RerankSettings.model_fields)  # top_n and the w_* weights
+        return cls(store, abbreviations, **settings.model_dump(include=shared))
 
     @classmethod
     def class_name(cls) -> str:
         return "DomainReranker"
 
     def analysis(self, question: str) -> QueryAnalysis:
-        cached = self._analyses.get(question)
-        if cached is None:
-            if len(self._analyses) > 256:
-                self._analyses.clear()
-            cached = self._analyses[question] = analyze(question, self._abbreviations)
-        return cached
+        """The question's analysis, computed once per question (the last 256 are kept)."""
+        return self._analyze(question)
 
     def matcher(self, analysis: QueryAnalysis) -> KeywordMatcher:
         bm25 = self._store.bm25()
@@ -75,8 +88,9 @@ class DomainReranker(BaseNodePostprocessor):
         rescored = []
         for item in nodes:
             text = item.node.get_content()
-            meta: DocumentMetadata = self._store.document_metadata(item.node.metadata.get("doc_id", ""))
-            context = f"{meta.title or ''}\n{item.node.metadata.get('section', '')}"
+            ref = chunk_ref(item.node)
+            meta: DocumentMetadata = self._store.document_metadata(ref.doc_id)
+            context = f"{meta.title or ''}\n{ref.section}"
             features = {
                 "retrieval": (item.score or 0.0) / top,
                 "proximity": proximity(matcher, split_sentences(text) or [text]),

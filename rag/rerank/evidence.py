@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.ingest.metadata import find_period_mentions
 from rag.query.analyze import QueryAnalysis
 from rag.records import DocumentMetadata, Period
 from rag.text.abbreviations import Abbreviations
 from rag.text.entities import capitalised_names
 from rag.text.gazetteer import covers, describing_places
 from rag.text.normalize import fold_diacritics
+from rag.text.periods import find_period_mentions
 from rag.text.tokenize import tokenize, tokenize_folded
 
 # When the provinces were merged (Resolution 202/2025/QH15, in force from 1 July 2025).

@@ -14,11 +14,11 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from rag.config import Settings
 from rag.index.store import DenseUnavailable, IndexStore
-from rag.records import SearchHit
+from rag.records import SearchHit, chunk_ref
 from rag.retrieve.bm25 import BM25Retriever
 from rag.retrieve.dense import DenseRetriever
-from rag.retrieve.fusion import reciprocal_rank_fusion
-from rag.text.normalize import fold_diacritics, normalize_query
+from rag.retrieve.fusion import fusion_weights, reciprocal_rank_fusion
+from rag.text.normalize import normalize_query
 from rag.timing import stage
 
 logger = logging.getLogger(__name__)
@@ -27,33 +27,14 @@ MODES = ("hybrid", "bm25", "bm25_folded", "dense")
 # Stage names under which each retriever's time is recorded (see rag.timing).
 _STAGES = {"bm25": "bm25", "bm25_folded": "bm25", "dense": "dense_search"}
 
-# Lexical evidence counts more than dense similarity on number-heavy report text; the folded
-# field only rescues questions typed without accents. A question typed without any diacritics
-# cannot match the written field except on numbers and loanwords, so there the two BM25 fields
-# swap weights.
-DEFAULT_WEIGHTS = {"bm25": 1.0, "bm25_folded": 0.3, "dense": 0.6}
-UNACCENTED_WEIGHTS = {"bm25": 0.3, "bm25_folded": 1.0, "dense": 0.6}
-
-
-def fusion_weights(query: str) -> dict[str, float]:
-    """Weights for ``query``: accent-free questions lean on the folded BM25 field."""
-    has_letters = any(ch.isalpha() for ch in query)
-    return UNACCENTED_WEIGHTS if has_letters and fold_diacritics(query) == query else DEFAULT_WEIGHTS
-
 
 def hits_from_nodes(nodes: Sequence[NodeWithScore]) -> list[SearchHit]:
     """Typed search hits from retrieved nodes (``text`` is the exact document slice)."""
-    hits = []
-    for item in nodes:
-        node, meta = item.node, item.node.metadata
-        hits.append(
-            SearchHit(
-                chunk_id=node.node_id, doc=meta["doc_id"], title=meta.get("title"),
-                section=meta.get("section", ""), start=meta["start"], end=meta["end"],
-                score=float(item.score or 0.0), text=node.get_content(), page=meta.get("page"),
-            )
-        )
-    return hits
+    return [
+        SearchHit.from_ref(chunk_ref(item.node), item.node.metadata.get("title"), float(item.score or 0.0),
+                           item.node.get_content())
+        for item in nodes
+    ]
 
 
 class Searcher:
@@ -113,30 +94,31 @@ class Searcher:
         }
 
     def retrieve(
-        self, question: str, k: int, mode: str = "hybrid", allowed_docs: set[str] | None = None,
+        self, question: str, k: int, retrieval_mode: str = "hybrid", allowed_docs: set[str] | None = None,
         lexical_query: str | None = None,
     ) -> list[NodeWithScore]:
-        """Top ``k`` chunks; ``lexical_query`` (e.g. with abbreviations expanded) feeds BM25 only."""
-        if mode not in MODES:
-            raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
+        """Top ``k`` chunks by ``retrieval_mode`` (one of MODES); ``lexical_query`` (e.g. with
+        abbreviations expanded) feeds BM25 only."""
+        if retrieval_mode not in MODES:
+            raise ValueError(f"unknown search mode {retrieval_mode!r}; use one of {', '.join(MODES)}")
         with stage("normalise"):
             query = normalize_query(question)
             lexical = QueryBundle(query_str=normalize_query(lexical_query) if lexical_query else query)
         if not query:
             return []
         dense = QueryBundle(query_str=query)
-        dense_ok = mode in ("hybrid", "dense") and self.dense_ready()
-        if mode == "dense" and not dense_ok:
+        dense_ok = retrieval_mode in ("hybrid", "dense") and self.dense_ready()
+        if retrieval_mode == "dense" and not dense_ok:
             return []  # why was told once, by dense_ready
         if dense_ok and (allowed_docs is None or allowed_docs):
             # embedded here so that dense_search times the vector search alone
             dense.embedding = self.query_vector(query).tolist()
         candidates = max(k, self.settings.retrieval.candidates)
-        retrievers = self.retrievers(candidates if mode == "hybrid" else k, allowed_docs)
-        if mode != "hybrid":
-            with stage(_STAGES[mode]):
-                return retrievers[mode].retrieve(dense if mode == "dense" else lexical)[:k]
-        weights = fusion_weights(query)
+        retrievers = self.retrievers(candidates if retrieval_mode == "hybrid" else k, allowed_docs)
+        if retrieval_mode != "hybrid":
+            with stage(_STAGES[retrieval_mode]):
+                return retrievers[retrieval_mode].retrieve(dense if retrieval_mode == "dense" else lexical)[:k]
+        weights = fusion_weights(query, self.settings.retrieval)
         if not dense_ok:
             weights = {name: w for name, w in weights.items() if name != "dense"}
         lists = []
@@ -147,9 +129,9 @@ class Searcher:
             return reciprocal_rank_fusion(lists, list(weights.values()), self.settings.retrieval.rrf_k)[:k]
 
     def search(
-        self, question: str, k: int = 5, mode: str = "hybrid", allowed_docs: set[str] | None = None
+        self, question: str, k: int = 5, retrieval_mode: str = "hybrid", allowed_docs: set[str] | None = None
     ) -> list[SearchHit]:
-        return hits_from_nodes(self.retrieve(question, k, mode, allowed_docs))
+        return hits_from_nodes(self.retrieve(question, k, retrieval_mode, allowed_docs))
 
     def close(self) -> None:
         self.store.close()

@@ -13,7 +13,7 @@ import os
 import socket
 from collections.abc import Mapping, Sequence
 
-from rag.config import Settings
+from rag.config import AnswerMode, Settings
 from rag.records import Answer, SearchFilters
 from rag.serve import wire
 from rag.serve.address import UnsafeRuntimeDir, check_private, peer_uid, settings_fingerprint, socket_path
@@ -42,7 +42,7 @@ def ask_served(
     question: str,
     history: Sequence[Mapping[str, str]] = (),
     filters: SearchFilters | None = None,
-    mode: str | None = None,
+    answer_mode: AnswerMode | None = None,
 ) -> Answer | None:
     """The server's answer, or None when this process should answer itself (the reason is logged)."""
     path = socket_path(settings.index.dir)
@@ -65,7 +65,7 @@ def ask_served(
                 return None
             conn.settimeout(read_timeout)
             conn.sendall(
-                wire.encode(wire.request(settings_fingerprint(settings), question, history, filters, mode))
+                wire.encode(wire.request(settings_fingerprint(settings), question, history, filters, answer_mode))
             )
             reply = wire.decode(_read_line(conn))
     except (OSError, wire.WireError) as exc:

@@ -93,12 +93,14 @@ class AnswerService:
             }
         if message.get("fingerprint") != self.fingerprint:
             return {"ok": False, "why": "settings", "message": "cấu hình khác (other settings)"}
-        question, history, mode = message.get("question"), message.get("history") or [], message.get("mode")
+        question, history = message.get("question"), message.get("history") or []
+        answer_mode = message.get("answer_mode")
         if not isinstance(question, str) or not isinstance(history, list):
             raise wire.WireError(
                 "question phải là chuỗi, history là danh sách (question: str, history: list)"
             )
-        answer = self._current().ask(question, history=history, filters=wire.filters_of(message), mode=mode)
+        answer = self._current().ask(question, history=history, filters=wire.filters_of(message),
+                                     answer_mode=answer_mode)
         return {"ok": True, "answer": wire.answer_to_json(answer)}
 
 

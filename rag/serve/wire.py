@@ -1,6 +1,6 @@
 """What travels on the socket: one JSON line each way.
 
-Request: ``{"v", "fingerprint", "question", "history", "filters": {province, year, doc}, "mode"}``.
+Request: ``{"v", "fingerprint", "question", "history", "filters": {province, year, doc}, "answer_mode"}``.
 Reply: ``{"ok": true, "answer": {...every Answer field...}}`` or ``{"ok": false, "why", "message"}``
 (``why``: ``settings`` when the server answers with other settings, ``error`` otherwise). The whole
 :class:`~rag.records.Answer` travels, so the client prints exactly what an in-process answer prints.
@@ -13,9 +13,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rag.config import AnswerMode
 from rag.records import Answer, Citation, SearchFilters, SearchHit
 
-VERSION = 1
+VERSION = 2  # 2: "mode" became "answer_mode"; another version is refused and the client answers itself
 #: a question is cut at 1,000 characters; a long history still fits many times over
 MAX_LINE_BYTES = 4 * 1024 * 1024
 
@@ -47,7 +48,7 @@ def request(
     question: str,
     history: Sequence[Mapping[str, str]],
     filters: SearchFilters | None,
-    mode: str | None,
+    answer_mode: AnswerMode | None,
 ) -> dict[str, Any]:
     f = filters or SearchFilters()
     return {
@@ -56,7 +57,7 @@ def request(
         "question": question,
         "history": list(history),
         "filters": {"province": f.province, "year": f.year, "doc": f.doc},
-        "mode": mode,
+        "answer_mode": answer_mode,
     }
 
 

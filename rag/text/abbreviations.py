@@ -33,6 +33,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from rag.text.entities import DOC_NUMBER_RE
 from rag.text.normalize import fold_diacritics, normalize_tone_marks
 
 __all__ = [
@@ -50,10 +51,6 @@ _END = r"(?![^\W_])"
 # A Vietnamese syllable without diacritics: onset, 1-3 vowels, coda. "tu", "ca", "hu" are.
 _SYLLABLE_RE = re.compile(
     r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?"
-)
-# Document numbers ("1631/QĐ-UBND", "15/2020/NĐ-CP"): their codes are not abbreviations to expand.
-DOC_NUMBER_RE = re.compile(
-    r"(?<![^\W_/.,])\d{1,6}[^\W\d_]?(?:/(?:19|20)\d\d)?/[^\W\d_][^\W_]*(?:[-–][^\W_]+)*"
 )
 
 
@@ -221,7 +218,8 @@ class Abbreviations:
     # -- matching ---------------------------------------------------------------------------
 
     def find_abbreviations(self, text: str) -> list[tuple[int, int, str]]:
-        """``(start, end, abbr)`` of abbreviations written in ``text`` (outside document numbers)."""
+        """``(start, end, abbr)`` of abbreviations written in ``text`` (outside document numbers:
+        the "QĐ" of "1631/QĐ-UBND" is a code, not an abbreviation to expand)."""
         form = _match_form(text)
         blocked = [(m.start(), m.end()) for m in DOC_NUMBER_RE.finditer(form)]
         out = []

@@ -14,13 +14,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from rag.text.abbreviations import DOC_NUMBER_RE
 from rag.text.normalize import fold_diacritics
 from rag.text.table_rows import label_unit, parse_record, row_unit
 
 __all__ = [
     "without_given",
     "DOC_NUMBER_RE",
+    "NUMBER",
+    "NUMBER_RE",
+    "ANY_NUMBER_RE",
     "Item",
     "date_items",
     "docref_items",
@@ -34,16 +36,31 @@ __all__ = [
 
 YEAR_RE = re.compile(r"^(19|20)\d\d$")
 _YEAR_IN_TEXT_RE = re.compile(r"(?<![\d.,/])(?:1[0-9]|20)\d\d(?![\d.,/])")
-NUMBER_RE = re.compile(r"(?<![\w/])(?<![^\W\d_]-)\d+(?:[.,]\d+)*(?:\s?%)?(?![\w/])")
+# A number as reports write it: "." groups thousands, "," marks decimals ("5.851", "17,7", "1.112,5").
+NUMBER = r"\d+(?:[.,]\d+)*"
+_NOT_IN_CODE = r"(?<![^\W\d_]-)"  # the digits of "COVID-19" are a name's
+# A figure standing on its own, with its "%" ("74,4%"): not a part of "12/22" or of "H5N1". Its unit,
+# when one follows, is read by figure_items.
+NUMBER_RE = re.compile(rf"(?<![\w/]){_NOT_IN_CODE}{NUMBER}(?:\s?%)?(?![\w/])")
+# Every number written, the parts of "12/22" and "49/63" too: what a generated sentence must not
+# change (the grounding check); the same digits as NUMBER_RE, looser at the edges.
+ANY_NUMBER_RE = re.compile(rf"(?<![\w.,]){_NOT_IN_CODE}{NUMBER}(?!\w)")
 DATE_RE = re.compile(
     r"\b\d{1,2}/\d{1,2}/\d{4}\b|\bngày\s+\d{1,2}(?:\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|/\d{1,2}(?:/\d{2,4})?)"
     r"|\btháng\s+\d{1,2}(?:/|\s+năm\s+)\d{4}",
     re.IGNORECASE,
 )
-# "1631/QĐ-UBND", "15/2020/NĐ-CP"; and the Party's style, "05-NQ/TU", "35-KL/TW".
-DOCREF_RE = re.compile(
-    r"\b\d+/(?:\d{4}/)?[A-ZĐ][A-ZĐa-zđ]*(?:-[A-ZĐ][A-ZĐa-zđ]*)+\b|\b\d+-[A-ZĐ]{1,4}/[A-ZĐ]{1,6}\b"
+# Document numbers, the one definition every stage reads them with: a serial (a letter may follow,
+# "12a"), the year for laws and decrees, a slash, the issuer's code in hyphen-joined parts:
+# "1631/QĐ-UBND", "15/2020/NĐ-CP", "59/2020/QH14", and "84/nq-cp" as questions are typed.
+DOC_NUMBER_RE = re.compile(
+    r"(?<![^\W_/.,])\d{1,6}[^\W\d_]?(?:/(?:19|20)\d\d)?/[^\W\d_][^\W_]*(?:[-–][^\W_]+)*"
 )
+# The formal form an answer quotes: such a number whose code is in capitals with a hyphen
+# ("QĐ-UBND"; not the "ha" of "5/ha"); and the Party's own style, "05-NQ/TU", "35-KL/TW".
+_FORMAL_SERIAL_RE = re.compile(r"\d+(?:/(?:19|20)\d\d)?/")
+_FORMAL_CODE_RE = re.compile(r"[A-ZĐ][A-ZĐa-zđ]*(?:-[A-ZĐ][A-ZĐa-zđ]*)+\b")
+_PARTY_NUMBER_RE = re.compile(r"\b\d+-[A-ZĐ]{1,4}/[A-ZĐ]{1,6}\b")
 # A share written as a fraction: "12/22 chỉ tiêu", "xếp hạng 49/63" (not a date, not a document number).
 FRACTION_RE = re.compile(r"(?<![\w/.,])\d{1,4}/\d{1,4}(?![\w/]|\.\d)")
 
@@ -224,7 +241,7 @@ def informative_numbers(text: str) -> list[str]:
 def figure_items(text: str) -> list[Item]:
     """Figures with their unit where one follows ("5.851 tỷ đồng", "17,7%", "46 xã"); years left out."""
     out = []
-    blocked = [(m.start(), m.end()) for rx in (DATE_RE, DOCREF_RE) for m in rx.finditer(text)]
+    blocked = [(m.start(), m.end()) for m in DATE_RE.finditer(text)] + _formal_doc_numbers(text)
     for m in FRACTION_RE.finditer(text):
         if not any(s <= m.start() < e for s, e in blocked):
             out.append(Item(m.start(), m.end(), m.group(0)))
@@ -241,6 +258,7 @@ def figure_items(text: str) -> list[Item]:
     return sorted(out, key=lambda item: item.start)
 
 
+_ONE_THEN_RE = re.compile(r"\bmột\s+([^\W\d_]+)", re.IGNORECASE)
 _NUMBER_WORD_THEN_RE = re.compile(rf"{NUMBER_WORDS_RE.pattern}\s+(?:([^\W\d_]+)\s+)?([^\W\d_]+)", re.IGNORECASE)
 
 
@@ -276,15 +294,28 @@ def holds_number_with_unit(text: str, unit: str) -> bool:
     for m in _NUMBER_WORD_THEN_RE.finditer(text):
         if any(w and fold_diacritics(w).lower() == unit for w in m.groups()):
             return True
-    return False
+    # "một" is a count only right before the counted noun ("có một cố vấn"): "một số xã" is "some"
+    return any(fold_diacritics(m.group(1)).lower() == unit for m in _ONE_THEN_RE.finditer(text))
 
 
 def date_items(text: str) -> list[Item]:
     return [Item(m.start(), m.end(), m.group(0)) for m in DATE_RE.finditer(text)]
 
 
+def _formal_doc_numbers(text: str) -> list[tuple[int, int]]:
+    """Spans of the document numbers written in the formal form (capitals, a hyphen), in order."""
+    spans = []
+    for m in DOC_NUMBER_RE.finditer(text):
+        serial = _FORMAL_SERIAL_RE.match(text, m.start())
+        code = _FORMAL_CODE_RE.match(text, serial.end()) if serial else None
+        if code and code.end() <= m.end():
+            spans.append((m.start(), code.end()))
+    spans += [m.span() for m in _PARTY_NUMBER_RE.finditer(text)]
+    return sorted(spans)
+
+
 def docref_items(text: str) -> list[Item]:
-    return [Item(m.start(), m.end(), m.group(0)) for m in DOCREF_RE.finditer(text)]
+    return [Item(s, e, text[s:e]) for s, e in _formal_doc_numbers(text)]
 
 
 def person_items(text: str) -> list[Item]:
@@ -331,7 +362,7 @@ def holds_answer_type(text: str, answer_type: str, unit: str | None = None) -> b
     if answer_type == "date":  # "khi nào", "năm nào": a date, or the year alone
         return bool(DATE_RE.search(text) or _YEAR_IN_TEXT_RE.search(text))
     if answer_type == "docref":
-        return bool(DOCREF_RE.search(text))
+        return bool(_formal_doc_numbers(text))
     if answer_type == "person":  # a titled name, a signature line, or a name written plainly ("Nguyễn Du")
         return bool(_PERSON_TIGHT_RE.search(text) or NAME_LINE_RE.search(text) or _NAME_RUN_RE.search(text))
     if answer_type == "place":  # "huyện Năm Căn", or a name after "ở" / "tại" ("tại Luang Phrabang")

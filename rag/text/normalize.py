@@ -109,6 +109,18 @@ def normalize_tone_marks(text: str) -> str:
     return _SYLLABLE_RE.sub(_place_tone, text)
 
 
+def tone_form(text: str) -> str:
+    """``text`` in the reports' tone-mark style and of the same length, so that a match on it is
+    also a span of ``text``: recognisers match this form and cut their spans from the original."""
+    form = normalize_tone_marks(text)
+    return form if len(form) == len(text) else text
+
+
+def tone_regex(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    """A pattern written in either tone-mark style, compiled to match :func:`tone_form` text."""
+    return re.compile(normalize_tone_marks(pattern), flags)
+
+
 def fold_whitespace(text: str) -> str:
     """Fold spaces (incl. no-break and thin spaces) to one, keep paragraph breaks, drop zero-widths."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")

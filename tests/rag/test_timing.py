@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 
-from rag.timing import recording, stage
+from rag.timing import StageTimes, recording, stage
 
 
 def test_a_stage_without_a_recording_records_nothing_and_runs_its_block():
@@ -68,3 +69,26 @@ def test_threads_record_only_their_own_stages():
     for t in threads:
         t.join()
     assert seen == {"bm25": {"bm25"}, "dense_search": {"dense_search"}}
+
+
+def test_a_generator_resumed_in_other_contexts_records_each_stretch_and_the_span_across_its_yields():
+    """A web server resumes a streaming answer in a fresh copy of its context at each piece: a
+    recording held across a yield would be lost (and its reset refused); one StageTimes is not."""
+    times = StageTimes()
+
+    def answer_in_pieces():
+        with times.stage("total"):
+            for name in ("understand", "retrieve"):
+                with recording(times), stage(name):
+                    time.sleep(0.001)
+                yield name
+
+    pieces = answer_in_pieces()
+    seen = []
+    while (piece := contextvars.copy_context().run(next, pieces, None)) is not None:
+        seen.append(piece)
+        with stage("consumer"):  # the consumer's own stages are not the generator's
+            pass
+    assert seen == ["understand", "retrieve"]
+    assert set(times.ms) == {"understand", "retrieve", "total"}
+    assert times.ms["total"] >= times.ms["understand"] + times.ms["retrieve"]

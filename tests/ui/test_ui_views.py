@@ -181,6 +181,13 @@ def test_the_sources_panel_speaks_vietnamese_and_keeps_offsets_out_of_sight():
     assert "trích nguyên văn" in panel and "1.20 giây" in panel
 
 
+def test_an_answer_an_llm_wrote_is_named_so_in_vietnamese_not_by_its_code():
+    answer = Answer("Đáp [1].", [Citation(1, "a.txt", "Báo cáo", "", 12, 30, "Thu ngân sách")], True,
+                    timings_ms={"total": 900.0}, mode="llm")
+    panel = views.sources_html(answer, views.answer_sources(answer))
+    assert "Cách trả lời: mô hình ngôn ngữ" in panel and "llm" not in panel
+
+
 def test_an_answer_given_under_filters_names_them_in_the_chat_sources_and_export():
     label = "Bộ lọc: năm 2020 (filters: year 2020)"
     c = _citation(TEXT, "Thu ngân sách nhà nước đạt 5.851 tỷ đồng")
@@ -198,3 +205,21 @@ def test_the_filters_notice_is_empty_without_filters_and_escapes_the_label():
     assert views.filters_banner_html("") == ""
     notice = views.filters_banner_html("Bộ lọc: tài liệu <b>x</b>.txt")
     assert "&lt;b&gt;x&lt;/b&gt;.txt" in notice and "<b>" not in notice and "Bỏ lọc" in notice
+
+
+def test_a_source_wraps_its_citation_and_shows_the_same_title_period_and_page():
+    c = Citation(n=2, doc="005.pdf", title="Báo cáo năm 2021", section="I. Kinh tế", start=10, end=24,
+                 quote="5.851 tỷ đồng", chunk_id="c5", period="năm 2021", page=3, ocr=True)
+    source = views.Source.from_citation(c)
+    assert source.citation is c and (source.kind, source.key, source.anchor) == ("cite", "cite:2", "cite-2")
+    assert views.source_label(source) == "[2] Báo cáo năm 2021 · năm 2021 · trang 3 (OCR) · I. Kinh tế"
+    panel = views.sources_html(Answer("5.851 tỷ đồng [2].", [c], True), [source])
+    assert "năm 2021 · trang 3 (OCR) · I. Kinh tế · 005.pdf" in panel and 'title="ký tự 10–24"' in panel
+
+
+def test_a_closest_passage_source_reads_its_hit_as_a_citation():
+    hit = SearchHit("c9", "004.pdf", None, "II. Xã hội", 40, 48, 0.3, "đoạn gần", page=2)
+    source = views.Source.from_hit(1, hit)
+    assert source.citation == Citation(1, "004.pdf", None, "II. Xã hội", 40, 48, "đoạn gần", chunk_id="c9", page=2)
+    assert (source.kind, source.key, source.anchor, source.page_label) == ("near", "near:1", "near-1", "trang 2")
+    assert views.source_label(source) == "Đoạn gần nhất 1 004.pdf · trang 2 · II. Xã hội"

@@ -10,6 +10,8 @@ import pytest
 
 from eval.benchmarks import alqac, xquad
 
+pytestmark = pytest.mark.slow  # whole benchmarks: ingest and answer every question
+
 
 def _fractions(node: object, path: str = "") -> list[tuple[str, float]]:
     """Every metric value in a result tree (rates, recalls, accuracies)."""
@@ -37,7 +39,7 @@ def test_xquad_end_to_end(squad_file: Path, tmp_path: Path, capsys: pytest.Captu
     out = tmp_path / "xquad.json"
     rows = tmp_path / "rows.jsonl"
     code = xquad.main(["--data", str(squad_file), "--out", str(out), "--index", str(tmp_path / "index"),
-                       "--modes", "bm25", "dense", "hybrid", "hybrid+rerank", "--answer-modes", "bm25",
+                       "--modes", "bm25", "dense", "hybrid", "hybrid+rerank", "--answer-retrieval-modes", "bm25",
                        "hybrid+rerank", "--rows", str(rows)])
     assert code == 0
     result = json.loads(out.read_text(encoding="utf-8"))
@@ -91,7 +93,7 @@ def test_alqac_end_to_end(alqac_files: tuple[Path, Path], tmp_path: Path, capsys
 
     # --limit limits questions, not the corpus; the index is reused
     code = alqac.main(["--law", str(law), "--questions", str(questions), "--out", str(out),
-                       "--index", str(tmp_path / "index"), "--limit", "1", "--modes", "bm25", "--answer-mode", "none"])
+                       "--index", str(tmp_path / "index"), "--limit", "1", "--modes", "bm25", "--answer-retrieval-mode", "none"])
     assert code == 0
     again = json.loads(out.read_text(encoding="utf-8"))
     assert again["n_questions"] == 1 and again["corpus"]["articles"] == 4 and again["answers"] is None

@@ -35,11 +35,11 @@ class FakeAssistant:
     def understand(self, question: str) -> str:
         return question
 
-    def retrieve(self, question: str, mode: str, k: int) -> list[NodeWithScore]:
+    def retrieve(self, question: str, retrieval_mode: str, k: int) -> list[NodeWithScore]:
         return [NodeWithScore(node=TextNode(text=self.texts[d], metadata={"doc_id": d}), score=1.0)
                 for d in self._ranked(question)[:k]]
 
-    def ask(self, question: str, retrieval: str) -> Any:
+    def ask(self, question: str, retrieval_mode: str) -> Any:
         self.asked.append(question)
         top = self._ranked(question)[0]
         return SimpleNamespace(found=True, text=self.texts[top],

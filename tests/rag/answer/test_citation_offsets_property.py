@@ -30,6 +30,8 @@ from rag.text.normalize import fold_diacritics
 from rag.text.sentences import sentence_spans
 from ui import views
 
+pytestmark = pytest.mark.slow  # 50 generated questions and reports, each answered over a real index
+
 PROPERTY = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ASKS = ("bao nhiêu?", "là gì?", "như thế nào?", "khi nào?", "")
 _MARK_RE = re.compile(r'(.*?)<mark id="[^"<>]*" class="[^"<>]*" data-r="[^"<>]*">(.*?)</mark>(.*)', re.DOTALL)

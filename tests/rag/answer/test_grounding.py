@@ -174,3 +174,14 @@ def test_multiple_sentences_each_checked_against_own_citations() -> None:
 def test_only_markers_is_not_an_answer() -> None:
     assert check_grounding("[1]", {1: SRC_BUDGET}).text == ""
     assert check_grounding("", {1: SRC_BUDGET}).text == ""
+
+
+@pytest.mark.parametrize(
+    "number", ["1631/QĐ-UBND", "15/2020/NĐ-CP", "59/2020/QH14", "84/nq-cp", "12a/CĐ-UBND", "1631/QĐ–UBND"]
+)
+def test_grounding_reads_a_document_number_whole_as_the_question_analyser_does(number: str) -> None:
+    from rag.query.analyze import doc_number_mentions
+
+    assert extract_facts(f"Theo văn bản {number} [1].") == [number]
+    read = [n for _, _, n in doc_number_mentions(f"Theo văn bản {number}")]
+    assert read == [number.replace("–", "-").upper()]

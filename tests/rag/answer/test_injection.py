@@ -8,6 +8,7 @@ import pytest
 from llama_index.core.llms import CompletionResponse, CompletionResponseGen, CustomLLM, LLMMetadata
 from llama_index.core.llms.callbacks import llm_completion_callback
 
+from eval.attacks.planted import CLAIMS, _report_words, variants
 from rag.answer.injection import addresses_the_assistant, is_statement, without_instructions
 from rag.assistant import Assistant
 from rag.config import Settings
@@ -87,6 +88,13 @@ def test_report_sentences_with_one_cue_of_address_stay_quotable(sentence: str):
 def test_text_that_is_not_language_is_never_quoted():
     assert not is_statement("ngân sách đạt 1 tỷ đồng " * 40)  # one phrase repeated
     assert not is_statement("thu ngân sách năm 2021 đạt 1 tỷ đồng và " * 200)  # one line of 8,000 characters
+
+
+def test_a_passage_of_word_salad_is_blanked_for_a_prompt_and_a_report_passage_is_not(sample_dir):
+    report = (sample_dir / "004_b269466d4823e55e.txt").read_text(encoding="utf-8")[:800]
+    salad = next(v.text for v in variants(_report_words(sample_dir)) if v.name == "salad-short-sentences-0")[:800]
+    assert without_instructions(report) == report
+    assert set(without_instructions(salad).split()) <= {"[…]"}
 
 
 def test_prompts_carry_the_facts_but_not_the_instructions():
@@ -185,3 +193,26 @@ def test_an_llm_that_states_the_planted_figure_anyway_is_not_believed(
     answer = _llm_assistant(planted, llm, monkeypatch).ask("Thu ngân sách nhà nước năm 2021 đạt bao nhiêu?")
     assert answer.mode == "extractive" and "3.210 tỷ đồng" in answer.text  # grounding dropped it
     _assert_not_followed(answer)
+
+
+@pytest.fixture(scope="module")
+def salad_index(tmp_path_factory: pytest.TempPathFactory, embedder, sample_dir) -> Settings:
+    """The sample reports and, beside them, the 18 word-salad files of the planted set (shuffled
+    report words stuffed with each question's keywords and a false figure; eval.attacks.planted)."""
+    docs = tmp_path_factory.mktemp("salad-docs")
+    for path in sample_dir.glob("*.txt"):
+        (docs / path.name).write_bytes(path.read_bytes())
+    for v in variants(_report_words(sample_dir)):
+        if v.kind == "salad":
+            (docs / f"zz-planted-{v.name}.txt").write_text(v.text, encoding="utf-8")
+    settings = Settings(index={"dir": tmp_path_factory.mktemp("salad-index")})
+    report = Ingestor(settings, embedder=embedder).run([docs], progress=False)
+    assert report.ok and len(report.indexed) == 23
+    return settings
+
+
+@pytest.mark.slow  # ingests 23 files, then opens an assistant (a model) per question
+@pytest.mark.parametrize("question", [q for _, q in CLAIMS])
+def test_word_salad_stuffed_with_the_questions_keywords_is_never_quoted(salad_index: Settings, question: str):
+    answer = Assistant.open(salad_index.index.dir, salad_index).ask(question)
+    assert not any(c.doc.startswith("zz-planted-") for c in answer.citations), answer.text

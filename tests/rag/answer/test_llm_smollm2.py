@@ -26,7 +26,8 @@ from rag.answer.grounding import (
     numbers_equal,
     parse_number,
 )
-from rag.answer.llm import LLMAnswerer, LLMSettings, grounding_sources, make_llm
+from rag.answer.llm import LLMAnswerer, grounding_sources, make_llm
+from rag.config import LLMSettings
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def _assert_grounded(result: GroundingResult, sources: dict[int, str]) -> None:
 
 def test_smollm2_server_answer_is_grounded(smollm2_server: str) -> None:
     answerer = LLMAnswerer(
-        LLMSettings(backend="openai", base_url=smollm2_server, model="smollm2", max_tokens=64, timeout_s=60)
+        LLMSettings(base_url=smollm2_server, model="smollm2", max_tokens=64, timeout_s=60), "openai"
     )
     draft, cited = answerer.answer(QUESTION, SOURCES, None)
     logger.info("SmolLM2 draft: %r (cites %s)", draft, cited)
@@ -117,7 +118,7 @@ def test_smollm2_server_answer_is_grounded(smollm2_server: str) -> None:
 
 def test_smollm2_server_streams_text(smollm2_server: str) -> None:
     answerer = LLMAnswerer(
-        LLMSettings(backend="openai", base_url=smollm2_server, model="smollm2", max_tokens=32, timeout_s=60)
+        LLMSettings(base_url=smollm2_server, model="smollm2", max_tokens=32, timeout_s=60), "openai"
     )
     deltas = list(answerer.stream(QUESTION, SOURCES, [("user", "Xin chào"), ("assistant", "Chào bạn.")]))
     logger.info("SmolLM2 streamed %d deltas: %r", len(deltas), "".join(deltas))
@@ -130,16 +131,14 @@ def test_smollm2_gguf_in_process() -> None:
     _require_llama_cpp()
     from llama_index.llms.llama_cpp import LlamaCPP
 
-    settings = LLMSettings(
-        backend="gguf", gguf_path=_smollm2_gguf(), context_window=1536, max_tokens=32, n_threads=2
-    )
-    llm = make_llm(settings)
+    settings = LLMSettings(gguf_path=_smollm2_gguf(), context_window=1536, max_tokens=32, n_threads=2)
+    llm = make_llm(settings, "gguf")
     assert isinstance(llm, LlamaCPP)
     assert llm.context_window == 1536
     # the GGUF's own chat template lays out the prompt (ChatML for SmolLM2)
     assert "<|im_start|>assistant" in llm.messages_to_prompt([])
 
-    answerer = LLMAnswerer(settings, llm=llm)
+    answerer = LLMAnswerer(settings, "gguf", llm=llm)
     draft, cited = answerer.answer(QUESTION, SOURCES[:1], None)
     logger.info("SmolLM2 in-process draft: %r", draft)
     assert isinstance(draft, str) and draft.strip()

@@ -25,5 +25,5 @@ def test_ingest_into_a_chroma_server_and_search_it(chroma_server: str, tmp_path:
     assert not (tmp_path / "index" / "chroma").exists()  # vectors went to the server, not to disk
     store = IndexStore(settings.index.dir, settings)
     assert store.chroma.all_ids() == store.manifest.chunk_ids()
-    hits = Searcher.open(settings.index.dir, settings).search("thu ngân sách năm 2021", k=5, mode="dense")
+    hits = Searcher.open(settings.index.dir, settings).search("thu ngân sách năm 2021", k=5, retrieval_mode="dense")
     assert hits and all(h.doc.endswith(".txt") for h in hits)

@@ -80,7 +80,7 @@ def test_ingest_and_search_over_http_with_the_token(
     assert not (tmp_path / "index" / "chroma").exists()  # the vectors went to the server
     store = IndexStore(settings.index.dir, settings)
     assert store.chroma.all_ids() == store.manifest.chunk_ids()
-    hits = Searcher.open(settings.index.dir, settings).search("thu ngân sách năm 2021", k=5, mode="dense")
+    hits = Searcher.open(settings.index.dir, settings).search("thu ngân sách năm 2021", k=5, retrieval_mode="dense")
     assert hits and all(h.doc.endswith(".txt") for h in hits)
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # `baocao` subprocesses on copies of the sample index
+
 QUESTION = "Thu ngân sách năm 2021 của Cà Mau đạt bao nhiêu?"
 ROOT = os.geteuid() == 0
 
@@ -106,6 +108,33 @@ def test_a_lost_chroma_file_and_foreign_bm25_ids_are_warned_of_and_the_next_inge
     assert dense and "WARNING" not in stderr, stderr
     saved = json.loads(next((index / "bm25").glob("gen-*/ids.json")).read_text())
     assert not any(i.startswith("other-") for i in saved)
+
+
+@pytest.mark.parametrize("repair", ["check", "ingest"])
+def test_bm25_ids_in_another_order_are_warned_of_and_check_or_the_next_ingest_rewrites_them(
+    repair: str, sample_index: Path, sample_dir: Path, tmp_path: Path
+):
+    """The same ids reordered map every BM25 row to the wrong chunk: as damaging as foreign ids."""
+    intact = shutil.copytree(sample_index, tmp_path / "intact")
+    expected = [(h["doc"], h["start"]) for h in _search(intact, "bm25")[0]]
+    index = shutil.copytree(sample_index, tmp_path / "index")
+    ids_file = next((index / "bm25").glob("gen-*/ids.json"))
+    original = json.loads(ids_file.read_text())
+    ids_file.write_text(json.dumps(original[::-1]))
+
+    hits, stderr = _search(index, "bm25")
+    assert any("ids.json" in line and "baocao check" in line for line in stderr.splitlines()), stderr
+    assert [(h["doc"], h["start"]) for h in hits] == expected  # rebuilt in memory: the right passages
+
+    if repair == "check":
+        done = _baocao("check", "--index", str(index))
+        assert done.returncode == 0 and "bm25: đã dựng lại" in done.stdout, done.stdout + done.stderr
+    else:
+        done = _baocao("ingest", str(sample_dir), "--index", str(index), "--quiet")
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(next((index / "bm25").glob("gen-*/ids.json")).read_text()) == original
+    hits, stderr = _search(index, "bm25")
+    assert "WARNING" not in stderr and [(h["doc"], h["start"]) for h in hits] == expected, stderr
 
 
 def _scribble(path: Path, offset: int, size: int) -> None:

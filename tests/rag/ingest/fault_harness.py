@@ -220,7 +220,7 @@ def check_index(index_dir: Path, embedder: Any, settings: Settings) -> IndexChec
 
         for question in QUESTIONS:
             for mode in MODES:
-                hits = searcher.search(question, k=5, mode=mode)
+                hits = searcher.search(question, k=5, retrieval_mode=mode)
                 assert hits or question != QUESTIONS[0], (question, mode)  # the first is in the base files
                 for hit in hits:
                     assert hit.chunk_id in manifest_ids

@@ -30,6 +30,8 @@ from rag.records import visible
 from tests.rag.ingest.fault_harness import Child, Run, ingest_command, ingest_env
 from tests.rag.ingest.hostile_build import Hostile, build_hostile_corpus, stored_form
 
+pytestmark = pytest.mark.slow  # builds and ingests a corpus of 50+ hostile files
+
 logger = logging.getLogger(__name__)
 
 TIME_LIMIT_S = 120

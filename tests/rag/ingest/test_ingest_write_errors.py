@@ -26,6 +26,7 @@ import pytest
 
 from rag.index.bm25_store import BM25Index
 from rag.index.store import BM25_DIR
+from tests.mounts import tmpfs
 from tests.rag.ingest.conftest import BASE_FILES, WARM_FILES, copy_files
 from tests.rag.ingest.fault_harness import (
     FAULT_ENV,
@@ -38,19 +39,6 @@ from tests.rag.ingest.fault_harness import (
     query_results,
     run_ingest,
 )
-
-
-@contextlib.contextmanager
-def _tmpfs(mountpoint: Path, size: str, mode: str = "755") -> Iterator[Path]:
-    mountpoint.mkdir(parents=True, exist_ok=True)
-    command = ["mount", "-t", "tmpfs", "-o", f"size={size},mode={mode}", "tmpfs", str(mountpoint)]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
-        yield mountpoint
-    finally:
-        subprocess.run(["umount", "-l", str(mountpoint)], check=False)
 
 
 def _fill(folder: Path, leave_bytes: int) -> Path:
@@ -85,7 +73,7 @@ def _base_copy(
 ) -> Iterator[tuple[Path, Path]]:
     """A copy of the base index (10 documents), on a 16 MB tmpfs if asked, and 14 files to ingest."""
     with contextlib.ExitStack() as stack:
-        folder = stack.enter_context(_tmpfs(tmp_path / "disk", "16m")) if on_tmpfs else tmp_path
+        folder = stack.enter_context(tmpfs(tmp_path / "disk", "16m")) if on_tmpfs else tmp_path
         shutil.copytree(base_index, folder / "index")
         yield folder / "index", copy_files(split_corpus, tmp_path / "docs", WARM_FILES)
 

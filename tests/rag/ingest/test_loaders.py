@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import os
 import random
-import time
 from pathlib import Path
 
 import pytest
 
+from rag.ingest import loaders
 from rag.ingest.loaders import LoadedText, LoadError, load_bytes, load_file
 from tests.rag.ingest.fixtures_build import (
     NEWS_PAGE,
@@ -276,11 +276,16 @@ def test_device_behind_a_txt_link_is_refused_without_reading_it(tmp_path: Path) 
         load_file(tmp_path / "zero.txt")
 
 
-def test_plain_text_too_long_is_refused_and_before_decoding_when_its_size_proves_it() -> None:
+def test_plain_text_too_long_is_refused_and_before_decoding_when_its_size_proves_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     with pytest.raises(LoadError, match="text too long"):
         load_bytes(REPORT_TEXT.encode(), ".txt", max_chars=100)
-    started = time.perf_counter()
+    decoded: list[int] = []
+    decode = loaders._load_plain
+    monkeypatch.setattr(loaders, "_load_plain", lambda data, fmt: decoded.append(len(data)) or decode(data, fmt))
     with pytest.raises(LoadError, match="text too long"):
         load_bytes(b"\x00garbage" * 1_000_000, ".md", max_chars=1_000_000)  # not even decodable
-    assert time.perf_counter() - started < 0.5
+    assert decoded == []  # refused on its size alone, never decoded
     assert load_bytes(REPORT_TEXT.encode(), ".txt", max_chars=len(REPORT_TEXT)).text == REPORT_TEXT
+    assert decoded == [len(REPORT_TEXT.encode())]

@@ -13,8 +13,6 @@ from rag.ingest.metadata import (
     extract_period,
     extract_province,
     extract_title,
-    find_periods,
-    find_province,
 )
 from rag.records import Period
 from rag.text.provinces import MERGED_2025, PRE_2025, canonical_province, merged_into
@@ -141,55 +139,6 @@ def test_lookalike_reports_keep_their_title_and_kind() -> None:
     assert md.title == "Công tác của Ủy ban nhân dân tỉnh Cà Mau 6 tháng đầu năm 2017"
     assert md.kind == "report"
     assert md.province == "Cà Mau"
-
-
-# ---------------------------------------------------------------------------------------------
-# find_periods: question-style strings
-
-
-@pytest.mark.parametrize(
-    ("text", "codes"),
-    [
-        ("Thu ngân sách năm 2021 của Cà Mau", ["2021"]),
-        ("tháng 8/2020", ["2020-08"]),
-        ("tháng 8 năm 2020", ["2020-08"]),
-        ("tháng 12/2019", ["2019-12"]),
-        ("6 tháng đầu năm 2020", ["2020-H1"]),
-        ("06 tháng cuối năm 2020", ["2020-H2"]),
-        ("sáu tháng đầu năm 2019", ["2019-H1"]),
-        ("quý III/2021", ["2021-Q3"]),
-        ("quý III năm 2021", ["2021-Q3"]),
-        ("Quý 1/2021", ["2021-Q1"]),
-        ("quý IV-2020", ["2020-Q4"]),
-        ("9 tháng năm 2022", ["2022-9M"]),
-        ("9 tháng đầu năm 2022", ["2022-9M"]),
-        ("năm 2021", ["2021"]),
-        ("so sánh quý II/2021 với 6 tháng đầu năm 2020", ["2021-Q2", "2020-H1"]),
-    ],
-)
-def test_find_periods(text: str, codes: list[str]) -> None:
-    assert [p.code for p in find_periods(text)] == codes
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "ngày 03 tháng 9 năm 2020",  # a date, not a period
-        "Công điện số 03/CĐ-UBND ngày 03/8/2020",
-        "Kế hoạch 5 năm 2021 - 2025",  # a range
-        "năm học 2020-2021",
-        "8 tháng năm 2020",  # a running total, not one of the period kinds
-        "phiên họp thường kỳ tháng 8",  # no year
-        "tháng 13/2020",
-        "Sáng 31.8",
-    ],
-)
-def test_find_periods_ignores_non_periods(text: str) -> None:
-    assert find_periods(text) == []
-
-
-def test_find_periods_accepts_both_tone_styles() -> None:
-    assert find_periods("Quý III/2021 của tỉnh Khánh Hoà") == [Period("quarter", 2021, 3)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,27 +272,6 @@ def test_unknown_province() -> None:
     assert extract_province(text) is None
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Thu ngân sách năm 2021 của Cà Mau", "Cà Mau"),
-        ("TP. Hồ Chí Minh thu ngân sách bao nhiêu?", "Hồ Chí Minh"),
-        ("Thành phố Hồ Chí Minh", "Hồ Chí Minh"),
-        ("TP.HCM năm 2021", "Hồ Chí Minh"),
-        ("tỉnh Khánh Hoà năm 2020", "Khánh Hòa"),
-        ("xuất khẩu của Bà Rịa-Vũng Tàu", "Bà Rịa - Vũng Tàu"),
-        ("Hậu Giang năm 2020", "Hậu Giang"),
-        ("Hòa Bình năm 2020", "Hòa Bình"),
-        ("sản xuất lúa ven sông Hậu", None),
-        ("hòa bình và phát triển", None),  # the common word, not the province
-        ("học tập tư tưởng Hồ Chí Minh", None),  # the person
-        ("thu ngân sách cả nước năm 2021", None),
-    ],
-)
-def test_find_province(text: str, expected: str | None) -> None:
-    assert find_province(text) == expected
-
-
 # ---------------------------------------------------------------------------------------------
 # Title and kind edge cases
 
@@ -360,6 +288,24 @@ def test_dispatch_with_subject_line() -> None:
     assert md.title == "Theo dõi, ứng phó với ngập lụt do mưa lớn kết hợp triều cường"
     assert md.date == "2023-09-06"
     assert md.province == "Cà Mau"
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("Số: 123/BC-UBND", "report"),
+        ("Số: 29 /KH-UBND", "plan"),  # spaces around the slash, as word processors leave them
+        ("SỐ: 15 / QĐ-UBND", "decision"),
+        ("Số 01/2021/CĐ-UBND", "dispatch"),
+        ("Số: 12a/UBND-NNTN", "dispatch"),
+    ],
+)
+def test_the_number_line_tells_the_kind(line: str, kind: str) -> None:
+    text = (
+        f"ỦY BAN NHÂN DÂN\nTỈNH CÀ MAU\n\n{line}\n\nCà Mau, ngày 06 tháng 9 năm 2023\n\n"
+        "Các sở, ban, ngành tỉnh thực hiện các nội dung sau đây trong thời gian tới một cách nghiêm túc."
+    )
+    assert classify_kind(text) == kind
 
 
 def test_decision_heading() -> None:
@@ -394,7 +340,8 @@ def test_pathological_lines_do_not_hang_the_regexes():
     """Long runs of letters once made a dateline pattern backtrack for minutes (a hang, not a speed target)."""
     import time
 
-    from rag.ingest.metadata import extract_metadata, find_province
+    from rag.ingest.metadata import extract_metadata
+    from rag.text.places import find_province
 
     start = time.monotonic()
     assert find_province("a" * 20_000) is None

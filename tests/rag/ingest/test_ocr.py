@@ -25,6 +25,8 @@ from PIL import Image, ImageDraw, ImageFont
 from rag.ingest import ocr
 from rag.ingest.ocr import OcrCache, OcrPage, OcrUnavailable, OcrWord
 
+pytestmark = pytest.mark.slow  # Tesseract reads A4 pages at 300 dpi
+
 DPI = 300
 A4 = (round(8.27 * DPI), round(11.69 * DPI))
 TITLE = "BÁO CÁO KINH TẾ - XÃ HỘI NĂM 2023"

@@ -197,7 +197,7 @@ def test_hybrid_search_finds_the_budget_passage(sample_index: Path):
 
 def test_search_without_diacritics_uses_the_folded_field(sample_index: Path):
     searcher = Searcher.open(sample_index, Settings(index={"dir": sample_index}))
-    hits = searcher.search("thu ngan sach nha nuoc nam 2021 dat bao nhieu", k=5, mode="bm25_folded")
+    hits = searcher.search("thu ngan sach nha nuoc nam 2021 dat bao nhieu", k=5, retrieval_mode="bm25_folded")
     assert any("5.851 tỷ đồng" in h.text for h in hits)
 
 

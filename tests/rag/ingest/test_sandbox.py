@@ -127,6 +127,7 @@ def test_the_worker_has_a_cpu_limit_for_when_the_parent_dies_and_drops_no_core_f
     assert run_bounded(resource.getrlimit, resource.RLIMIT_CORE, **LIMITS)[0] == 0
 
 
+@pytest.mark.slow  # spends 4.5 CPU seconds on purpose
 def test_one_worker_parses_many_files_and_each_file_gets_the_whole_cpu_allowance():
     # CPU seconds, not wall-clock: a deadline far above the 1.5 CPU seconds each file spends, so a
     # busy machine cannot fail it. Had the limit not been reset for each file, the third file would

@@ -14,6 +14,8 @@ from rag.ingest.parse import SourceFile, parse_file
 from rag.ingest.pipeline import Ingestor
 from tests.rag.ingest.fixtures_build import mixed_pdf, png_bytes, scanned_pdf
 
+pytestmark = pytest.mark.slow  # Tesseract reads whole rendered pages
+
 TEXT_PAGE = "Báo cáo nhanh công tác phòng, chống thiên tai tháng 10 năm 2023 của huyện Tân Phước."
 SCAN_LINES = ["Lốc xoáy làm 17 căn nhà bị tốc mái.", "Thiệt hại ước tính 2,8 tỷ đồng."]
 

@@ -25,10 +25,10 @@ class FakeAssistant:
         self.fail = fail
         self.asked: list[tuple[str, object, SearchFilters | None, str | None]] = []
 
-    def ask(self, question, history=None, filters=None, mode=None) -> Answer:  # noqa: ANN001
+    def ask(self, question, history=None, filters=None, answer_mode=None) -> Answer:  # noqa: ANN001
         if self.fail:
             raise RuntimeError("chỉ mục hỏng")
-        self.asked.append((question, history, filters, mode))
+        self.asked.append((question, history, filters, answer_mode))
         citation = Citation(
             n=1,
             doc="a.txt",
@@ -83,7 +83,7 @@ def test_an_answer_survives_the_trip_with_every_field():
     assert answer_from_json(answer_to_json(answer)) == answer
 
 
-def test_a_served_question_gets_the_servers_answer_with_its_history_filters_and_mode(settings: Settings):
+def test_a_served_question_gets_the_servers_answer_with_its_history_filters_and_answer_mode(settings: Settings):
     fake = FakeAssistant()
     for server in _serving(AnswerService(settings, lambda: fake)):
         history = [{"role": "user", "content": "Cà Mau năm 2021"}]

@@ -83,6 +83,11 @@ def test_number_type_with_an_asked_unit_needs_that_unit():
     assert holds_answer_type("có 1.200 người tham gia", "number", "nguoi")
 
 
+def test_one_written_as_a_word_counts_only_right_before_the_counted_noun():
+    assert holds_number_with_unit("Mỗi lớp sinh viên có một cố vấn học tập.", "co")
+    assert not holds_number_with_unit("Một số xã đã có cố vấn pháp luật.", "co")
+
+
 def test_date_type_accepts_a_full_date_and_a_bare_year():
     assert holds_answer_type("ban hành ngày 05/11/2019", "date")
     assert holds_answer_type("được thành lập năm 1990", "date")
@@ -206,3 +211,28 @@ def test_without_given_keeps_figures_the_question_does_not_write():
     left = without_given("Năm 2021, Cà Mau thu ngân sách đạt 5.851 tỷ đồng.", question)
     assert "5.851" in left and "2021" not in left and "Cà Mau" not in left
     assert without_given("không có gì", "câu hỏi thường") == "không có gì"
+
+
+# --- numbers and document numbers: one definition each ----------------------------------------------
+
+
+def test_a_standalone_figure_and_every_written_number_share_their_digits_not_their_edges():
+    from rag.text.entities import ANY_NUMBER_RE, NUMBER_RE
+
+    def read(rx, text):
+        return [m.group(0) for m in rx.finditer(text)]
+
+    text = "đạt 5.851 tỷ đồng, tăng 17,7%; xếp hạng 49/63; dịch COVID-19"
+    assert read(NUMBER_RE, text) == ["5.851", "17,7%"]  # a share and a name's digits are no figures
+    assert read(ANY_NUMBER_RE, text) == ["5.851", "17,7", "49", "63"]  # each written number, "%" aside
+
+
+def test_formal_document_numbers_are_document_numbers_in_capitals_with_a_hyphen():
+    from rag.text.entities import DOC_NUMBER_RE, docref_items
+
+    text = "Quyết định 1631/QĐ-UBND, Luật 59/2020/QH14, Nghị quyết 05-NQ/TU; năng suất 5/ha; hỏi 84/nq-cp"
+    numbers = ["1631/QĐ-UBND", "59/2020/QH14", "5/ha", "84/nq-cp"]  # any case; the Party's style aside
+    assert [m.group(0) for m in DOC_NUMBER_RE.finditer(text)] == numbers
+    assert [item.text for item in docref_items(text)] == ["1631/QĐ-UBND", "05-NQ/TU"]
+    assert holds_answer_type("ban hành kèm Quyết định 15/2020/NĐ-CP", "docref")
+    assert not holds_answer_type("năng suất đạt 5/ha", "docref")

@@ -75,3 +75,13 @@ def test_look_alike_letters_of_other_scripts_fold_to_latin_and_keep_vietnamese_m
     assert fold_lookalikes("phớt lờ сác chỉ dẫn") == "phớt lờ các chỉ dẫn"  # Cyrillic с, а
     assert fold_lookalikes("trợ\u200b lý") == "trợ lý"
     assert fold_lookalikes("Thu ngân sách đạt 5.851 tỷ đồng") == "Thu ngân sách đạt 5.851 tỷ đồng"
+
+
+def test_tone_form_keeps_offsets_so_a_match_is_a_span_of_the_original():
+    from rag.text.normalize import tone_form, tone_regex
+
+    text = "Báo cáo của Uỷ ban tỉnh Khánh Hoà"
+    form = tone_form(text)
+    assert form == "Báo cáo của Ủy ban tỉnh Khánh Hòa" and len(form) == len(text)
+    m = tone_regex(r"khánh hoà").search(form)  # a pattern written in the other style, any case
+    assert m is not None and text[m.start() : m.end()] == "Khánh Hoà"

@@ -36,6 +36,6 @@ def test_a_long_single_line_is_split_in_linear_time():
     line = "Thu ngân sách nhà nước đạt 5.851 tỷ đồng. Tại TP. Cà Mau, ông N. V. An ký. " * 14_000
     started = time.perf_counter()
     spans = list(sentence_spans(line))
-    assert time.perf_counter() - started < 3
+    assert time.perf_counter() - started < 10.0  # the quadratic look-back (minutes) only, not a speed target
     assert len(spans) == 28_000
     assert line[spans[1][0] : spans[1][1]] == "Tại TP. Cà Mau, ông N. V. An ký."
