@@ -238,9 +238,14 @@ def test_baocao_ui_prints_where_the_page_is_in_vietnamese_and_never_offers_a_sha
         port = s.getsockname()[1]
     out = tmp_path / "baocao-ui.out"
     command = [baocao, "ui", "--index", str(make_index()), "--host", "127.0.0.1", "--port", str(port)]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "BAOCAO_UI__UPLOAD_DIR": str(tmp_path / "uploads")}
+    # PYTHONFAULTHANDLER: if it hangs, SIGABRT makes it print every thread's stack into ``out``
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "BAOCAO_UI__UPLOAD_DIR": str(tmp_path / "uploads"),
+           "PYTHONFAULTHANDLER": "1"}
     with out.open("wb") as sink:
-        proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env)
+        # as started from a terminal: a test run started in the background (`pytest &`) ignores
+        # SIGINT, and an ignored signal stays ignored in every child, so Ctrl+C would never arrive
+        proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         try:
             deadline = time.monotonic() + 180
             while not _answers(f"http://127.0.0.1:{port}/"):
@@ -250,7 +255,13 @@ def test_baocao_ui_prints_where_the_page_is_in_vietnamese_and_never_offers_a_sha
             time.sleep(1)  # the line is printed right after the server starts answering
             started = out.read_text(encoding="utf-8", errors="replace")
             proc.send_signal(signal.SIGINT)  # Ctrl+C
-            assert proc.wait(timeout=120) == 0  # a hang guard: it stops in about 1 s
+            try:
+                code = proc.wait(timeout=30)  # a hang guard: it stops in about 1 s
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGABRT)
+                proc.wait(timeout=30)
+                pytest.fail("baocao ui did not stop on Ctrl+C:\n" + out.read_text(encoding="utf-8", errors="replace")[-6000:])
+            assert code == 0
         finally:
             if proc.poll() is None:
                 proc.kill()
