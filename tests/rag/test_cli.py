@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.rag.ingest.fixtures_build import two_same_named_reports
 from tests.rag.odd_questions import ODD_QUESTIONS
 
 pytestmark = pytest.mark.slow  # each test runs `baocao` as a subprocess that loads the model
@@ -187,12 +188,7 @@ def test_an_index_path_that_is_a_file_is_refused_with_what_to_give_instead(tmp_p
 
 
 def test_ingest_keeps_a_same_named_report_of_another_folder_and_replace_is_named(tmp_path: Path):
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    (tmp_path / "a" / "bao-cao.txt").write_text(
-        "Báo cáo công tác lâm nghiệp năm 2022.\n\nNăm 2022, tỉnh trồng mới 1.234 ha rừng ngập mặn.\n", "utf-8")
-    (tmp_path / "b" / "bao-cao.txt").write_text(
-        "Báo cáo công tác giáo dục năm 2023.\n\nNăm 2023, tỉnh xây mới 56 phòng học kiên cố.\n", "utf-8")
+    two_same_named_reports(tmp_path)
     index = str(tmp_path / "idx")
     assert _baocao("ingest", str(tmp_path / "a"), "--index", index, "-q").returncode == 0
     kept = _baocao("ingest", str(tmp_path / "b"), "--index", index, "-q")

@@ -94,20 +94,7 @@ def test_vectors_written_are_read_by_a_read_only_manifest(tmp_path: Path):
 
 def test_a_read_only_manifest_written_before_sentence_vectors_gives_none(tmp_path: Path):
     path = tmp_path / "old.sqlite"
-    db = sqlite3.connect(path)
-    db.executescript(
-        """
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        INSERT INTO meta VALUES ('schema_version', '1'), ('generation', '3');
-        CREATE TABLE documents (doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, content_hash TEXT NOT NULL,
-            size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, format TEXT NOT NULL, encoding TEXT NOT NULL,
-            text TEXT NOT NULL, metadata TEXT NOT NULL, indexed_at REAL NOT NULL);
-        CREATE TABLE chunks (chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, idx INTEGER NOT NULL,
-            start INTEGER NOT NULL, end INTEGER NOT NULL, section TEXT NOT NULL);
-        """
-    )
-    db.commit()
-    db.close()
+    _old_manifest(path)  # written before sentence vectors (and uploaders) were kept
     old = Manifest(path, read_only=True)
     assert old.generation == 3
     assert old.sentence_vectors("a.txt", 0, 100) == {}

@@ -240,3 +240,14 @@ NEWS_PAGE_TEXT = (
     "Công nghiệp tăng 5%\nNông nghiệp ổn định\n\n"
     "Bảng: Kinh tế tháng 6 khởi sắc\nChỉ tiêu: Thu ngân sách · Kết quả: 5.851 tỷ"
 )
+
+
+def two_same_named_reports(tmp_path: Path) -> tuple[Path, Path]:
+    """``a/bao-cao.txt`` and ``b/bao-cao.txt``: two different reports that share a file name."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "bao-cao.txt").write_text(
+        "Báo cáo công tác lâm nghiệp năm 2022.\n\nNăm 2022, tỉnh trồng mới 1.234 ha rừng ngập mặn.\n", "utf-8")
+    (tmp_path / "b" / "bao-cao.txt").write_text(
+        "Báo cáo công tác giáo dục năm 2023.\n\nNăm 2023, tỉnh xây mới 56 phòng học kiên cố.\n", "utf-8")
+    return tmp_path / "a", tmp_path / "b"

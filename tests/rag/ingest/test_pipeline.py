@@ -12,6 +12,7 @@ from rag.config import Settings
 from rag.index.store import IndexStore
 from rag.ingest.pipeline import Ingestor, discover
 from rag.retrieve.hybrid import Searcher
+from tests.rag.ingest.fixtures_build import two_same_named_reports
 
 
 @pytest.fixture()
@@ -233,23 +234,12 @@ def test_every_chunk_sentence_gets_a_stored_vector_for_the_reader(sample_index: 
     assert store.manifest.count_sentences() >= len(spans)
 
 
-def _two_same_named_reports(tmp_path: Path) -> tuple[Path, Path]:
-    """``a/bao-cao.txt`` and ``b/bao-cao.txt``: two different reports that share a file name."""
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    (tmp_path / "a" / "bao-cao.txt").write_text(
-        "Báo cáo công tác lâm nghiệp năm 2022.\n\nNăm 2022, tỉnh trồng mới 1.234 ha rừng ngập mặn.\n", "utf-8")
-    (tmp_path / "b" / "bao-cao.txt").write_text(
-        "Báo cáo công tác giáo dục năm 2023.\n\nNăm 2023, tỉnh xây mới 56 phòng học kiên cố.\n", "utf-8")
-    return tmp_path / "a", tmp_path / "b"
-
-
 def test_a_same_named_file_of_another_folder_is_kept_beside_the_first_and_both_answer(
     tmp_path: Path, settings: Settings, embedder
 ):
     from rag.assistant import Assistant
 
-    a, b = _two_same_named_reports(tmp_path)
+    a, b = two_same_named_reports(tmp_path)
     Ingestor(settings, embedder=embedder).run([a], progress=False)
     report = Ingestor(settings, embedder=embedder).run([b], progress=False)
     assert report.indexed == ["b/bao-cao.txt"] and report.replaced == []
@@ -271,7 +261,7 @@ def test_a_same_named_file_of_another_folder_is_kept_beside_the_first_and_both_a
 def test_replace_lets_a_same_named_file_take_the_documents_place_and_names_it(
     tmp_path: Path, settings: Settings, embedder
 ):
-    a, b = _two_same_named_reports(tmp_path)
+    a, b = two_same_named_reports(tmp_path)
     Ingestor(settings, embedder=embedder).run([a], progress=False)
     report = Ingestor(settings, embedder=embedder).run([b], progress=False, replace=True)
     assert report.indexed == ["bao-cao.txt"] and report.kept_apart == []
@@ -283,7 +273,7 @@ def test_replace_lets_a_same_named_file_take_the_documents_place_and_names_it(
 
 
 def test_replace_after_both_were_kept_retires_the_longer_name(tmp_path: Path, settings: Settings, embedder):
-    a, b = _two_same_named_reports(tmp_path)
+    a, b = two_same_named_reports(tmp_path)
     Ingestor(settings, embedder=embedder).run([a], progress=False)
     Ingestor(settings, embedder=embedder).run([b], progress=False)  # kept apart as b/bao-cao.txt
     report = Ingestor(settings, embedder=embedder).run([b], progress=False, replace=True)
