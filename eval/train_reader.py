@@ -156,6 +156,9 @@ def _ask(
     if not analysis.keywords:
         return out
     nodes = assistant.retrieve(analysis)
+    # The accent-free copy is read as typed, not restored (Assistant.for_reading): it teaches the
+    # reader the questions restoration cannot fix. A refit on restored copies read the dev reports
+    # worse (docs/reading.md, "Tried and dropped").
     matcher = assistant.reranker.matcher(analysis)
     vector = assistant.searcher.query_vector(analysis.text)
     for answerable in (False,) if unanswerable else (True, False):

@@ -34,6 +34,7 @@ from rag.rerank.domain import DomainReranker
 from rag.retrieve.filters import FilterReport, explain_filters, not_found_note
 from rag.retrieve.hybrid import Searcher, hits_from_nodes
 from rag.text.abbreviations import load_abbreviations
+from rag.text.reaccent import reaccent
 from rag.timing import StageTimes, recording, stage
 
 logger = logging.getLogger(__name__)
@@ -164,10 +165,21 @@ class Assistant:
         documents = {row.doc_id: row.metadata for row in self.store.documents_by_id().values()}
         return explain_filters(filters, documents)
 
+    def for_reading(self, analysis: QueryAnalysis, nodes: Sequence[NodeWithScore]) -> QueryAnalysis:
+        """The question as the reader weighs it: typed without accents, its words spelled as the
+        passages retrieved for it spell them ("chi so" -> "chỉ số"; rag/text/reaccent.py). A question
+        in another language stays as it is: "Ha Giang" in English is no Vietnamese to read."""
+        if analysis.has_diacritics or not nodes or self._foreign(analysis):
+            return analysis
+        passages = [n.node.get_content() for n in nodes[: self.settings.answer.top_passages]]
+        restored = reaccent(analysis.text, passages)
+        return analysis if restored == analysis.text else analyze(restored, self.abbreviations)
+
     def _read(self, analysis: QueryAnalysis, nodes: list[NodeWithScore]) -> Draft:
         """The extractive reader over the retrieved passages, with the question's vector."""
         if not nodes:
             return Draft(reason="không có đoạn văn nào (no passages)")
+        analysis = self.for_reading(analysis, nodes)
         return self.extractive.answer(
             analysis, nodes, self.reranker.matcher(analysis), self.searcher.query_vector(analysis.text),
             embed_missing=lambda texts: self.searcher.embedder.embed_passages(texts),

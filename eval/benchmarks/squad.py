@@ -23,6 +23,8 @@ stops if the index still holds more documents than the part has paragraphs.
   span, so exact match is reported as it is, near 0.
 
 ``--limit`` limits the questions (the first N of the part in file order), never the corpus.
+``--question-form no-diacritics`` asks every question with its accents taken off, as users often
+type ("Ai la nguoi giau nhat nam 2000?").
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from eval.benchmarks.common import (
     CHUNKS_PER_QUERY,
@@ -52,6 +54,7 @@ from eval.benchmarks.common import (
 from eval.benchmarks.convert import squad_to_gold
 from eval.benchmarks.files import require
 from eval.benchmarks.squad_data import PARTS, SPLIT_RULE, Part, load_squad, squad_split
+from rag.text.normalize import fold_diacritics
 
 
 def _gold_rows(gold: Path) -> list[dict[str, Any]]:
@@ -106,6 +109,17 @@ def _question_row(assistant: Any, q: dict[str, Any], mode: str, retrieve: bool,
     return row
 
 
+QuestionForm = Literal["as-written", "no-diacritics"]
+QUESTION_FORMS: tuple[QuestionForm, ...] = ("as-written", "no-diacritics")
+
+
+def _typed(question: dict[str, Any], form: QuestionForm) -> dict[str, Any]:
+    """The gold row with its question as a user would type it in ``form``."""
+    if form == "no-diacritics":
+        return {**question, "question": fold_diacritics(question["question"])}
+    return question
+
+
 def _answer_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     answered = [r for r in rows if not r["refused"]]
     return {
@@ -124,13 +138,14 @@ def _answer_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run(data: Path, index: Path, work: Path, modes: list[str], answer_retrieval_modes: list[str],
         limit: int | None = None, rows_out: list[dict[str, Any]] | None = None, *,
-        name: str = "squad", part: Part = "all", tag: str | None = None) -> dict[str, Any]:
+        name: str = "squad", part: Part = "all", tag: str | None = None,
+        question_form: QuestionForm = "as-written") -> dict[str, Any]:
     """Measure ``part`` of the SQuAD file ``data``; the result dict written as the output JSON."""
     started = time.perf_counter()
     squad = load_squad(data)
     split = split_summary(squad, part)
     docs, gold = squad_to_gold(squad, work, part=part, tag=tag or name)
-    questions = _gold_rows(gold)
+    questions = [_typed(q, question_form) for q in _gold_rows(gold)]
     n_part = len(questions)
     if limit is not None:
         questions = questions[:limit]
@@ -164,6 +179,7 @@ def run(data: Path, index: Path, work: Path, modes: list[str], answer_retrieval_
         "n_questions": len(questions),
         "limit": limit,
         "settings": {**settings_summary(corpus.settings, index), "split": split, "modes": modes,
+                     "question_form": question_form,
                      "answer_retrieval_modes": answer_retrieval_modes, "answer_normalisation": NORMALISATION,
                      "prediction": "the answer's quoted spans joined by spaces, without citation markers; "
                                    "'' when refused"},
@@ -181,6 +197,9 @@ def table(result: dict[str, Any]) -> str:
                      a.get("contains_gold"), a.get("refusal_rate"), e["seconds"]])
     head = ["mode", "hit@1", "hit@5", "MRR@10", "EM", "F1", "contains gold", "refused", "s"]
     part = result["settings"]["split"]["part"]
+    form = result["settings"].get("question_form", "as-written")
+    if form != "as-written":
+        part = f"{part}, questions {form}"
     return (f"{result['benchmark']} ({part}): {result['n_questions']} questions, "
             f"{result['corpus']['paragraphs']} paragraphs ({result['corpus']['chunks']} chunks), "
             f"{result['elapsed_s']} s\n\n" + markdown_table(head, rows))
@@ -205,6 +224,8 @@ def build_parser(doc: str | None, name: str | None) -> argparse.ArgumentParser:
                         help="retrieval modes to answer with (default: --modes; none: retrieval only); "
                              "--answer-modes is the old name")
     parser.add_argument("--rows", type=Path, help="per-question rows (JSONL)")
+    parser.add_argument("--question-form", choices=QUESTION_FORMS, default="as-written",
+                        help="ask the questions as written (default) or with their accents taken off")
     return parser
 
 
@@ -222,7 +243,7 @@ def main(argv: list[str] | None = None, *, doc: str | None = __doc__, name: str 
     return run_and_report(
         bench, args,
         lambda index, work, rows: run(args.data, index, work, args.modes, answer_retrieval_modes, args.limit, rows,
-                                      name=bench, part=args.split, tag=tag),
+                                      name=bench, part=args.split, tag=tag, question_form=args.question_form),
         table)
 
 

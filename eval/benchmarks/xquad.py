@@ -26,9 +26,10 @@ NAME, TAG = "xquad-vi", "xquad"
 
 def run(data: Path, index: Path, work: Path, modes: list[str], answer_retrieval_modes: list[str],
         limit: int | None = None, rows_out: list[dict[str, Any]] | None = None,
-        part: Part = "all") -> dict[str, Any]:
+        part: Part = "all", question_form: squad.QuestionForm = "as-written") -> dict[str, Any]:
     """eval.benchmarks.squad.run under XQuAD-vi's name."""
-    return squad.run(data, index, work, modes, answer_retrieval_modes, limit, rows_out, name=NAME, part=part, tag=TAG)
+    return squad.run(data, index, work, modes, answer_retrieval_modes, limit, rows_out, name=NAME, part=part, tag=TAG,
+                     question_form=question_form)
 
 
 table = squad.table

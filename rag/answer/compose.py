@@ -16,6 +16,7 @@ from rag.query.analyze import QueryAnalysis
 from rag.rerank.evidence import KeywordMatcher, asked_unit
 from rag.text.entities import (
     Item,
+    counted_figure,
     date_items,
     docref_items,
     figure_items,
@@ -58,8 +59,9 @@ def _figure(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -> 
     """The figure whose lead-in (the text since the previous figure) covers the question best."""
     figures = figure_items(sentence)
     unit = asked_unit(analysis.text)
-    if unit is not None:
-        figures = [f for f in figures if holds_number_with_unit(f.text, unit)] or figures
+    if unit is not None:  # "bao nhiêu y, bác sĩ": the figure that counts them, with the noun
+        counted = [c for c in (counted_figure(sentence, f, unit) for f in figures) if c is not None]
+        figures = counted or [f for f in figures if holds_number_with_unit(f.text, unit)] or figures
     if not figures:
         return None
     best: tuple[float, int] | None = None

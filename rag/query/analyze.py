@@ -566,7 +566,12 @@ def analyze(question: str, abbreviations: Abbreviations | None = None) -> QueryA
 
 
 # Phrases that tell the assistant what to do with the answer ("tóm tắt", "liệt kê"), not what it is about.
-_CUE_PHRASES = ("tóm tắt", "tóm lược", "liệt kê", "kể tên", "hãy nêu", "nêu rõ", "cho biết")
+_CUE_PHRASES = (
+    "tóm tắt", "tóm lược", "liệt kê", "kể tên", "hãy nêu", "nêu rõ", "cho biết",
+    # "… thay đổi thế nào?" asks for the change; a report states it as "tăng"/"giảm", never as "thay đổi"
+    "thay đổi thế nào", "thay đổi như thế nào", "thay đổi ra sao",
+    "biến động thế nào", "biến động như thế nào", "biến động ra sao",
+)
 
 
 def _cue_tokens(text: str) -> set[str]:

@@ -18,10 +18,10 @@ from functools import lru_cache
 from rag.query.analyze import QueryAnalysis
 from rag.records import DocumentMetadata, Period
 from rag.text.abbreviations import Abbreviations
-from rag.text.entities import capitalised_names
+from rag.text.entities import ORDINAL, ORDINAL_QUESTION_RE, capitalised_names
 from rag.text.gazetteer import covers, describing_places
 from rag.text.normalize import fold_diacritics
-from rag.text.periods import find_period_mentions
+from rag.text.periods import find_period_mentions, years_spanned
 from rag.text.tokenize import tokenize, tokenize_folded
 
 # When the provinces were merged (Resolution 202/2025/QH15, in force from 1 July 2025).
@@ -37,12 +37,17 @@ _CONTINUATION_RE = re.compile(
 # What may follow "bao nhiêu" / "mấy" without being the unit counted.
 _NOT_UNITS = frozenset(
     "so là lần trong và với của được đã so_với thì ? , . % phần điểm".split()
+    # function words: "trả bao nhiêu để mua", "là bao nhiêu mới được", "bao nhiêu rồi"
+    + "mới để khi nữa rồi vậy không chưa cho từ đến tới trên dưới hơn thế ạ nhỉ hả".split()
 )
 _ASKED_UNIT_RE = re.compile(r"\b(?:bao nhiêu|bao nhieu|mấy|may)\s+([^\W\d_]+)", re.IGNORECASE)
 
 
 def asked_unit(question: str) -> str | None:
-    """The counted noun of "bao nhiêu người" / "mấy xã" (first syllable, accent-free), if any."""
+    """The counted noun of "bao nhiêu người" / "mấy xã" (first syllable, accent-free), if any;
+    :data:`ORDINAL` when a rank is asked ("đứng thứ mấy cả nước")."""
+    if ORDINAL_QUESTION_RE.search(question):
+        return ORDINAL
     m = _ASKED_UNIT_RE.search(question)
     if not m:
         return None
@@ -67,7 +72,7 @@ def mentioned_years(text: str) -> set[int]:
             years.add(year + 1)
         elif not lead:
             years.add(year)
-    return years
+    return years | years_spanned(text)
 
 
 _STATED_YEAR_RE = re.compile(
@@ -91,7 +96,7 @@ def stated_years(sentence: str) -> set[int]:
             years.add(int(m.group(2)) + 1)
         elif not lead:
             years.update(int(y) for y in m.groups()[1:] if y)
-    return years
+    return years | years_spanned(sentence)
 
 
 @dataclass(frozen=True)

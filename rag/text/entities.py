@@ -23,12 +23,15 @@ __all__ = [
     "NUMBER",
     "NUMBER_RE",
     "ANY_NUMBER_RE",
+    "counted_figure",
     "Item",
     "date_items",
     "docref_items",
     "figure_items",
     "holds_answer_type",
     "holds_number_with_unit",
+    "ORDINAL",
+    "ORDINAL_QUESTION_RE",
     "informative_numbers",
     "person_items",
     "place_items",
@@ -108,6 +111,10 @@ TITLE_OPENERS = frozenset(
     .split()
 )
 _CAPITALISED_RUN_RE = re.compile(rf"(?<!^)(?<![.?!]\s)\b({NAME_WORD}(?:\s+{NAME_WORD}){{1,3}})\b")
+# the one capitalised word that opens a text or sentence, right before a capitalised run
+_OPENING_WORD_RE = re.compile(rf"(?:^|[.?!]\s+)\s*({NAME_WORD})\s+$")
+# what may open a text before a name without belonging to it ("Ông Nguyễn Văn Sơn", "Xã Phú Mỹ")
+_BEFORE_A_NAME = frozenset({"ông", "bà", "xã", "huyện", "tỉnh", "phường", "quận", "ấp", "khóm"})
 
 
 def capitalised_names(text: str) -> list[tuple[int, str]]:
@@ -118,6 +125,9 @@ def capitalised_names(text: str) -> list[tuple[int, str]]:
         name = m.group(1)
         if name.split()[0] in TITLE_OPENERS or name == fold_diacritics(name):
             continue
+        opening = _OPENING_WORD_RE.search(text, 0, m.start())
+        if opening and opening.group(1) not in TITLE_OPENERS and opening.group(1).lower() not in _BEFORE_A_NAME:
+            continue  # "Quân Đội Pháp gồm …": the tail of a run capitalised because it opens the text
         out.append((m.start(), name))
     return out
 
@@ -258,7 +268,8 @@ def figure_items(text: str) -> list[Item]:
     return sorted(out, key=lambda item: item.start)
 
 
-_ONE_THEN_RE = re.compile(r"\bmột\s+([^\W\d_]+)", re.IGNORECASE)
+# "một" and "năm" count only right before the counted noun: "một số xã" is "some", "năm 2020" a year
+_ONE_THEN_RE = re.compile(r"\b(?:một|năm)\s+([^\W\d_]+)", re.IGNORECASE)
 _NUMBER_WORD_THEN_RE = re.compile(rf"{NUMBER_WORDS_RE.pattern}\s+(?:([^\W\d_]+)\s+)?([^\W\d_]+)", re.IGNORECASE)
 
 
@@ -280,12 +291,29 @@ def _record_counts_in(text: str, unit: str) -> bool:
     )
 
 
+# "thứ mấy", "hạng mấy", "thứ bao nhiêu" ask a rank, not a count: what follows "mấy" there is no
+# counted noun ("giàu thứ mấy thế giới"). ORDINAL stands for the asked unit of such a question.
+ORDINAL = "thứ"
+# Accent-free, only after "xếp"/"đứng": "thu bao nhieu" is as often "thu bao nhiêu" (revenue).
+ORDINAL_QUESTION_RE = re.compile(
+    r"\b(?:thứ|hạng)\s+(?:mấy|bao nhiêu)\b|\b(?:xep|dung)\s+(?:thu|hang)\s+(?:may|bao nhieu)\b", re.IGNORECASE
+)
+# A rank as reports and encyclopaedias write it: "thứ 3", "hạng 49/63", "thứ ba", "thứ nhì", "đầu tiên".
+# Number words are matched with their diacritics: accent-free "ba", "tu", "nam" are other words too.
+_ORDINAL_RE = re.compile(
+    r"\b(?:thứ|hạng|vị trí)\s+(?:thứ\s+)?(?:\d+|nhất|nhì|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười)\b|\bđầu tiên\b",
+    re.IGNORECASE,
+)
+
+
 def holds_number_with_unit(text: str, unit: str) -> bool:
     """A number followed (within one word) by the counted noun: "18.015 văn bản", "46 xã", "sáu vật thể";
-    or a table row counted in that unit.
+    or a table row counted in that unit; for :data:`ORDINAL`, a rank ("thứ ba", "hạng 49").
 
     Number words are matched as written (with their diacritics): accent-free "tu", "sau", "tam"
     are also "từ", "sau", "tâm"."""
+    if unit == ORDINAL:
+        return _ORDINAL_RE.search(text) is not None
     folded = fold_diacritics(text).lower()
     if re.search(rf"(?<![\w/])\d+(?:[.,/]\d+)*\s+(?:[^\W\d_]+\s+)?{re.escape(unit)}\b", folded):
         return True
@@ -294,8 +322,21 @@ def holds_number_with_unit(text: str, unit: str) -> bool:
     for m in _NUMBER_WORD_THEN_RE.finditer(text):
         if any(w and fold_diacritics(w).lower() == unit for w in m.groups()):
             return True
-    # "một" is a count only right before the counted noun ("có một cố vấn"): "một số xã" is "some"
+    # "một" and "năm" count only right before the counted noun ("có một cố vấn", "năm hoàng tử")
     return any(fold_diacritics(m.group(1)).lower() == unit for m in _ONE_THEN_RE.finditer(text))
+
+
+def counted_figure(text: str, item: Item, unit: str) -> Item | None:
+    """``item`` extended to the noun it counts when that is ``unit`` ("72 y" in "gồm 72 y, bác sĩ";
+    not the "2" of "2 đoàn"), or as it is when it is the rank asked for :data:`ORDINAL` ("thứ 45/63");
+    None when the figure counts something else."""
+    if unit == ORDINAL:
+        return item if _RANK_BEFORE_RE.search(text, max(0, item.start - 12), item.start) else None
+    m = re.compile(rf"\S+\s+(?:[^\W\d_]+\s+)?{re.escape(unit)}\b").match(fold_diacritics(text).lower(), item.start)
+    return Item(item.start, m.end(), text[item.start : m.end()]) if m else None
+
+
+_RANK_BEFORE_RE = re.compile(r"\b(?:thứ|hạng|vị trí)\s+$", re.IGNORECASE)
 
 
 def date_items(text: str) -> list[Item]:

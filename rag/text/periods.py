@@ -30,6 +30,7 @@ __all__ = [
     "quarter_number",
     "reported_period",
     "roman_quarter",
+    "years_spanned",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -168,6 +169,23 @@ def find_period_mentions(text: str) -> list[Mention]:
     """Every period-like mention of ``text`` with its span and whether it is a comparison
     ("so với cùng kỳ năm 2020"); spans index ``text`` (given in NFC; folding keeps lengths)."""
     return _scan(tone_form(unicodedata.normalize("NFC", text)))
+
+
+# "từ 1995 tới 2014", "từ năm 2016 đến năm 2020": a fact that held over the years between
+_SPAN_RE = re.compile(
+    r"\btừ\s+(?:năm\s+)?((?:19|20)\d\d)\s+(?:đến|tới)\s+(?:năm\s+)?((?:19|20)\d\d)\b", re.IGNORECASE
+)
+
+
+def years_spanned(text: str) -> set[int]:
+    """The years inside "từ X đến Y" spans ("là người giàu nhất thế giới từ 1995 tới 2014" holds for
+    2000). A plan's period ("giai đoạn 2021 - 2025") is no span: its targets are no year's figures."""
+    years: set[int] = set()
+    for m in _SPAN_RE.finditer(unicodedata.normalize("NFC", text)):
+        first, last = int(m.group(1)), int(m.group(2))
+        if first < last:
+            years.update(range(first, last + 1))
+    return years
 
 
 def find_periods(text: str) -> list[Period]:

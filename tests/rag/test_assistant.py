@@ -43,6 +43,23 @@ def test_questions_without_diacritics_are_understood(assistant: Assistant):
     _check_citations(assistant, answer)
 
 
+def test_an_accent_free_question_is_read_with_the_spelling_of_its_passages(assistant: Assistant):
+    # "chi so" must be read as "chỉ số" (the index), not as "so" (a function word): the industrial
+    # production index, not the production value, is asked
+    question = "chi so san xuat cong nghiep ha giang thang 8 2021 tang bao nhieu"
+    analysis = assistant.understand(question)
+    read = assistant.for_reading(analysis, assistant.retrieve(analysis))
+    assert read.text.startswith("chỉ số sản xuất công nghiệp")
+    answer = assistant.ask(question)
+    assert answer.found and answer.text.startswith("6,02%")
+    _check_citations(assistant, answer)
+
+
+def test_a_question_in_english_is_not_respelled_as_vietnamese(assistant: Assistant):
+    english = assistant.understand("Who chaired the August 2021 meeting of Ha Giang province?")
+    assert assistant.for_reading(english, assistant.retrieve(english)) is english
+
+
 def test_old_style_tone_marks_are_understood(assistant: Assistant):
     answer = assistant.ask("Uỷ ban nhân dân tỉnh đã ban hành bao nhiêu công văn trong 6 tháng đầu năm 2020?")
     assert answer.found and "3.463 công văn" in answer.text

@@ -92,6 +92,16 @@ def test_xquad_test_split_holds_and_asks_only_the_test_half(
     assert result["settings"]["split"]["titles"] == ["Cà_Mau"]
 
 
+def test_questions_can_be_asked_without_their_accents_as_users_type(
+        squad_file: Path, tmp_path: Path, fake_index: dict[str, Any],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    result = _run(xquad.main, ["--data", str(squad_file), "--split", "test", "--question-form", "no-diacritics"],
+                  tmp_path)
+    assert fake_index["assistant"].asked == ["Cau Rong duoc khanh thanh nam nao?"]
+    assert result["settings"]["question_form"] == "no-diacritics"
+    assert "xquad-vi (test, questions no-diacritics): 1 questions" in capsys.readouterr().out
+
+
 def test_default_split_is_all(squad_file: Path, tmp_path: Path, fake_index: dict[str, Any]) -> None:
     result = _run(xquad.main, ["--data", str(squad_file)], tmp_path)
     assert len(fake_index["docs"]) == 3 and result["n_questions"] == 4

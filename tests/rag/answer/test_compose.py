@@ -45,6 +45,17 @@ def test_a_figure_with_the_asked_unit_is_preferred():
     assert _lead("Tỉnh có bao nhiêu xã đạt chuẩn nông thôn mới?", sentence) == "46 xã"
 
 
+def test_the_figure_that_counts_the_asked_noun_leads_with_the_noun():
+    # "2" counts the teams, "72" the doctors asked for; the noun is not among the report units
+    sentence = "Cử 2 đoàn cán bộ y tế gồm 72 y, bác sĩ hỗ trợ Thành phố Hồ Chí Minh chống dịch."
+    assert _lead("Tỉnh cử bao nhiêu y bác sĩ hỗ trợ Thành phố Hồ Chí Minh?", sentence) == "72 y"
+
+
+def test_a_rank_question_leads_with_the_rank_not_the_score():
+    sentence = "Tỉnh Cà Mau đứng thứ 45/63 trên bảng xếp hạng PCI năm 2019 với 64,1 điểm."
+    assert _lead("Cà Mau đứng thứ mấy về PCI năm 2019?", sentence) == "45/63"
+
+
 def test_a_phrase_question_has_no_lead_item():
     assert _lead("Tình hình thu ngân sách ra sao?", TWO_FIGURES) is None
 

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import numpy as np
+
 from rag.answer.candidates import Candidate
-from rag.answer.extractive import _completed, _strip, enumeration
+from rag.answer.extractive import Scored, _asked_kind_first, _completed, _strip, enumeration
+from rag.answer.features import FEATURES
 from rag.records import DocumentMetadata
 from rag.text.sentences import sentence_spans
 
@@ -136,3 +139,27 @@ def test_strip_works_inside_a_larger_text():
     end = text.index("\nKết")
     s, e = _strip(text, start, end)
     assert text[s:e] == "Đề án việc làm"
+
+
+def _fake_scored(probabilities: list[float], holds_asked_kind: list[bool]) -> Scored:
+    """A fake reader result (no model, no passages): probabilities and the type columns only."""
+    rows = np.zeros((len(probabilities), len(FEATURES)), dtype=np.float32)
+    for i, held in enumerate(holds_asked_kind):
+        rows[i, FEATURES.index("type_held")] = float(held)
+        rows[i, FEATURES.index("type_missing")] = float(not held)
+    return Scored([], rows, np.array(probabilities), None)  # type: ignore[arg-type]
+
+
+def test_a_nearly_as_likely_sentence_holding_the_asked_kind_answers_before_one_without():
+    scored = _fake_scored([0.64, 0.50, 0.16], [False, True, True])
+    assert _asked_kind_first(scored, [0, 1, 2]) == [1, 0, 2]
+
+
+def test_a_much_less_likely_sentence_holding_the_asked_kind_does_not_overtake():
+    scored = _fake_scored([0.64, 0.20], [False, True])
+    assert _asked_kind_first(scored, [0, 1]) == [0, 1]
+
+
+def test_the_best_sentence_holding_the_asked_kind_keeps_its_place():
+    scored = _fake_scored([0.64, 0.60], [True, True])
+    assert _asked_kind_first(scored, [0, 1]) == [0, 1]

@@ -361,6 +361,14 @@ def test_cue_words_are_not_keywords():
     assert analyze("liet ke cac du an giao thong").keywords == ("du", "an", "giao", "thong")
 
 
+def test_asking_how_a_figure_changed_keeps_only_the_indicator_as_keywords():
+    # reports write "giảm 3,6%", never "thay đổi": the change asked is no topic word to match
+    assert analyze("GRDP công nghiệp năm 2021 thay đổi thế nào?").keywords == ("grdp", "công", "nghiệp", "năm", "2021")
+    assert analyze("gia lua bien dong ra sao").keywords == ("gia", "lua")
+    # the same verb naming the topic stays a keyword
+    assert "thay" in analyze("Kết quả thay đổi cơ cấu cây trồng ra sao?").keywords
+
+
 def test_the_list_cue_ke_ten_is_treated_alike_with_and_without_accents():
     accented = analyze("Kể tên các doanh nghiệp được hỗ trợ").keywords
     plain = analyze("ke ten cac doanh nghiep duoc ho tro").keywords

@@ -11,7 +11,7 @@ from rag.rerank.evidence import (
     stated_years,
 )
 from rag.text.abbreviations import load_abbreviations
-from rag.text.entities import holds_answer_type, informative_numbers
+from rag.text.entities import ORDINAL, holds_answer_type, informative_numbers
 
 
 def _flat_idf(token: str) -> float:
@@ -162,3 +162,23 @@ def test_a_report_of_early_2025_predates_the_merger():
     question = analyze("Thu ngân sách của Bạc Liêu đạt bao nhiêu?")
     march_2025 = DocumentMetadata(province="Cà Mau", period=Period("month", 2025, 3))
     assert province_match(question, march_2025) == -1.0
+
+
+def test_a_rank_question_asks_for_an_ordinal_not_for_the_noun_after_may() -> None:
+    # "thế" of "thứ mấy thế giới" is no counted noun: the question asks a rank
+    assert asked_unit("Năm 2008 ông là người giàu thứ mấy thế giới?") == ORDINAL
+    assert asked_unit("chi so PCI xep hang may ca nuoc") == ORDINAL
+    assert asked_unit("Tỉnh có mấy xã đạt chuẩn?") == "xa"
+    # revenue asked without accents is no rank
+    assert asked_unit("thang 8 tinh thu bao nhieu ty dong") != ORDINAL
+
+
+def test_a_fact_held_from_one_year_to_another_is_of_every_year_between():
+    sentence = "Ông là người giàu nhất thế giới từ 1995 tới 2014."
+    assert 2000 in mentioned_years(sentence)
+    assert 2000 in stated_years("Từ năm 1995 đến năm 2014 ông là người giàu nhất thế giới.")
+
+
+def test_a_function_word_after_bao_nhieu_is_no_counted_noun():
+    assert asked_unit("Facebook trả bao nhiêu để mua Instagram?") is None
+    assert asked_unit("Điểm trung bình là bao nhiêu mới được học vượt?") is None

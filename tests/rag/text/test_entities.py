@@ -4,7 +4,9 @@ import pytest
 
 from rag.text.entities import (
     LOWER,
+    ORDINAL,
     UPPER,
+    capitalised_names,
     figure_items,
     holds_answer_type,
     holds_number_with_unit,
@@ -236,3 +238,37 @@ def test_formal_document_numbers_are_document_numbers_in_capitals_with_a_hyphen(
     assert [item.text for item in docref_items(text)] == ["1631/QĐ-UBND", "05-NQ/TU"]
     assert holds_answer_type("ban hành kèm Quyết định 15/2020/NĐ-CP", "docref")
     assert not holds_answer_type("năng suất đạt 5/ha", "docref")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holds"),
+    [
+        ("Năm 2008, ông là người giàu thứ ba thế giới.", True),
+        ("Chỉ số PCI năm 2020 xếp hạng 49/63 tỉnh, thành phố.", True),
+        ("Tỉnh đứng ở vị trí thứ 17 cả nước.", True),
+        ("Đây là lần đầu tiên một quân đội thuộc địa thắng.", True),
+        ("Tỉnh có 3 xã đạt chuẩn nông thôn mới.", False),  # a count is no rank
+        ("Thứ trưởng Bộ Tài chính dự họp.", False),  # a title
+    ],
+)
+def test_a_rank_asked_is_held_by_an_ordinal_in_figures_or_words(sentence: str, holds: bool) -> None:
+    assert holds_number_with_unit(sentence, ORDINAL) is holds
+    assert holds_answer_type(sentence, "number", ORDINAL) is holds
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Quân Đội Pháp gồm những lực lượng nào?", []),  # capitalised only because it opens the question
+        ("Ông Nguyễn Văn Sơn giữ chức vụ gì?", ["Nguyễn Văn Sơn"]),
+        ("Huyện Tân Phước có bao nhiêu xã?", ["Tân Phước"]),
+        ("Năm 2020, ông Thân Đức Hưởng chủ trì phiên họp nào?", ["Thân Đức Hưởng"]),
+    ],
+)
+def test_capitalised_names_skip_the_tail_of_a_run_that_opens_the_question(question: str, names: list[str]) -> None:
+    assert [name for _, name in capitalised_names(question)] == names
+
+
+def test_nam_counts_only_right_before_the_counted_noun():
+    assert holds_number_with_unit("Có năm hoàng tử đối thủ tham gia.", "hoang")
+    assert not holds_number_with_unit("Năm nay hoàng tử lên ngôi.", "hoang")

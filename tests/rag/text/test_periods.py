@@ -15,6 +15,7 @@ from rag.text.periods import (
     quarter_number,
     reported_period,
     roman_quarter,
+    years_spanned,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -149,3 +150,13 @@ def test_reported_period_completes_a_yearless_month_from_the_issue_date_only():
 
 def test_reported_period_completes_a_yearless_month_from_a_cumulative_count():
     assert reported_period(["Phiên họp tháng 8", "Kết quả 8 tháng năm 2021."]) == Period("month", 2021, 8)
+
+
+def test_a_from_to_span_of_years_holds_every_year_between():
+    assert years_spanned("là người giàu nhất thế giới từ 1995 tới 2014, ngoại trừ năm 2008") == set(range(1995, 2015))
+    assert years_spanned("Từ năm 2016 đến năm 2020, tỉnh xây dựng 120 km đường") == set(range(2016, 2021))
+
+
+def test_a_plan_period_or_a_date_range_spans_no_years():
+    assert years_spanned("Kế hoạch phát triển kinh tế - xã hội giai đoạn 2021 - 2025") == set()
+    assert years_spanned("từ ngày 01/8/2020 đến ngày 31/8/2020") == set()
