@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.text.normalize import fold_diacritics
 from rag.text.table_rows import label_unit, parse_record, row_unit
@@ -113,8 +114,8 @@ TITLE_OPENERS = frozenset(
 _CAPITALISED_RUN_RE = re.compile(rf"(?<!^)(?<![.?!]\s)\b({NAME_WORD}(?:\s+{NAME_WORD}){{1,3}})\b")
 # the one capitalised word that opens a text or sentence, right before a capitalised run
 _OPENING_WORD_RE = re.compile(rf"(?:^|[.?!]\s+)\s*({NAME_WORD})\s+$")
-# what may open a text before a name without belonging to it ("Ông Nguyễn Văn Sơn", "Xã Phú Mỹ")
-_BEFORE_A_NAME = frozenset({"ông", "bà", "xã", "huyện", "tỉnh", "phường", "quận", "ấp", "khóm"})
+# what may open a text before a name without belonging to it ("Ông Nguyễn Văn Sơn", "Xã Phú Mỹ"):
+# a one-word title or place level (defined below, read when a question is analysed)
 
 
 def capitalised_names(text: str) -> list[tuple[int, str]]:
@@ -139,7 +140,9 @@ _NAME_RUN_RE = re.compile(
 _AT_PLACE_RE = re.compile(rf"\b(?:ở|tại|đến|từ)\s+{NAME_WORD}")
 NAME_LINE_RE = re.compile(rf"(?m)^\s*{NAME_WORD}(?:\s+{NAME_WORD}){{1,3}}\s*$")
 # the words that give a place's level before its name ("huyện Tân Phước", "xã Phú Mỹ")
-PLACE_LEVEL = r"(?:xã|huyện|tỉnh|thành phố|thị xã|phường|thị trấn|ấp|khóm|quận)"
+PLACE_LEVELS = ("xã", "huyện", "tỉnh", "thành phố", "thị xã", "phường", "thị trấn", "ấp", "khóm", "quận")
+PLACE_LEVEL = rf"(?:{'|'.join(PLACE_LEVELS)})"
+_BEFORE_A_NAME = frozenset(w.lower() for w in (*TITLES, *PLACE_LEVELS) if " " not in w)
 PLACE_RE = re.compile(rf"\b{PLACE_LEVEL}\s+{NAME_WORD}(?:\s+{NAME_WORD}){{0,2}}")
 
 # Units a figure is written with in reports, longest first ("tỷ đồng" before "tỷ"). A unit makes
@@ -332,8 +335,14 @@ def counted_figure(text: str, item: Item, unit: str) -> Item | None:
     None when the figure counts something else."""
     if unit == ORDINAL:
         return item if _RANK_BEFORE_RE.search(text, max(0, item.start - 12), item.start) else None
-    m = re.compile(rf"\S+\s+(?:[^\W\d_]+\s+)?{re.escape(unit)}\b").match(fold_diacritics(text).lower(), item.start)
+    m = _counting(unit).match(fold_diacritics(text).lower(), item.start)
     return Item(item.start, m.end(), text[item.start : m.end()]) if m else None
+
+
+@lru_cache(maxsize=64)
+def _counting(unit: str) -> re.Pattern[str]:
+    """A figure, at most one word, then the counted noun (accent-free, as ``asked_unit`` gives it)."""
+    return re.compile(rf"\S+\s+(?:[^\W\d_]+\s+)?{re.escape(unit)}\b")
 
 
 _RANK_BEFORE_RE = re.compile(r"\b(?:thứ|hạng|vị trí)\s+$", re.IGNORECASE)
