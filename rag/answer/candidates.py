@@ -11,6 +11,7 @@ text that is not language (rag.answer.injection.is_statement).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -44,6 +45,14 @@ class Candidate:
     context: str  # title, section and the whole passage: where the sentence stands
     position: int  # the sentence's index within its passage
     vector: np.ndarray | None = None
+    # an enumeration item starting in lower case, read with the lead-in it completes ("… thì bị
+    # phạt tiền từ 50 triệu đồng đến 100 triệu đồng: khai thác vào ban đêm."); "" for a sentence
+    reading: str = ""
+
+    @property
+    def read(self) -> str:
+        """What the sentence says: the item with its lead-in, else the sentence itself."""
+        return self.reading or self.text
 
 
 def gather(
@@ -84,7 +93,7 @@ def gather(
                     vectors.get((s, e)),
                 )
             )
-    return _with_vectors(out, embed_missing)
+    return _with_lead_ins(_with_vectors(out, embed_missing))
 
 
 def _with_vectors(candidates: list[Candidate], embed_missing: EmbedPassages | None) -> list[Candidate]:
@@ -97,3 +106,86 @@ def _with_vectors(candidates: list[Candidate], embed_missing: EmbedPassages | No
     for i, vector in zip(missing, vectors, strict=True):
         out[i] = replace(out[i], vector=np.asarray(vector, dtype=np.float32))
     return out
+
+
+def _with_lead_ins(candidates: list[Candidate]) -> list[Candidate]:
+    """Each clause item read with its lead-in: the item's words and vector joined with the lead-in's
+    (up to its ":"), as if the sentence had been written on one line, as the model's training
+    sentences are ("… thì bị phạt tù từ 12 năm đến 20 năm: gây chết người;")."""
+    out = list(candidates)
+    for i, c in enumerate(candidates):
+        j = lead_in(candidates, i)
+        if j is None:
+            continue
+        head = candidates[j]
+        vector = c.vector
+        if head.vector is not None and c.vector is not None:
+            joined = np.asarray(head.vector, dtype=np.float32) + np.asarray(c.vector, dtype=np.float32)
+            vector = joined / (float(np.linalg.norm(joined)) or 1.0)
+        out[i] = replace(c, reading=f"{head.text[: head.text.rindex(':') + 1]} {c.text}", vector=vector)
+    return out
+
+
+_BULLET_RE = re.compile(r"\s*(?:[-–+*•]\s*)?")
+
+
+def lead_in(candidates: Sequence[Candidate], member: int) -> int | None:
+    """The sentence whose lead-in ("… thì bị phạt tù từ 12 năm đến 20 năm: …;") opens the enumeration
+    that ``candidates[member]`` is a clause of, or None.
+
+    An item that starts in lower case ("gây chết người;", "đờm có lẫn máu") continues a sentence
+    begun before it; what it is an item of (the penalty, the advice) stands in the lead-in only.
+    An item written as a sentence of its own (capitalised) needs none.
+    """
+    text = candidates[member].text
+    if not text[_BULLET_RE.match(text).end() :][:1].islower() or ":" in text:
+        return None
+    run = enumeration(candidates, member)
+    before = [i for i in run if candidates[i].start < candidates[member].start and ":" in candidates[i].text]
+    return before[-1] if before else None
+
+
+def enumeration(candidates: Sequence[Candidate], member: int) -> list[int]:
+    """The other candidates of the enumeration ``candidates[member]`` belongs to, in reading order.
+
+    Reports list items as clauses ended by ";" after a lead-in ended by ":" ("… cho ý kiến vào 13
+    tờ trình về: Quy chế …; Đề án …; Kế hoạch …."); each item is a sentence of its own here. So the
+    enumeration runs back while the sentence before ends with ";" (up to and with its lead-in) and
+    forward while the sentence before ends with ";" or ":".
+    """
+    mine = sorted(
+        (i for i, c in enumerate(candidates) if c.doc_id == candidates[member].doc_id),
+        key=lambda i: candidates[i].start,
+    )
+    at = mine.index(member)
+
+    def adjacent(a: Candidate, b: Candidate) -> bool:  # b follows a with only a line break or space
+        return 0 <= b.start - a.end <= 3
+
+    def ends(c: Candidate, marks: tuple[str, ...]) -> bool:
+        return c.text.rstrip().endswith(marks)
+
+    run: list[int] = []
+    k = at
+    while (
+        k > 0
+        and adjacent(candidates[mine[k - 1]], candidates[mine[k]])
+        and ends(candidates[mine[k - 1]], (";",))
+    ):
+        k -= 1
+        run.append(mine[k])
+    if (
+        k > 0
+        and adjacent(candidates[mine[k - 1]], candidates[mine[k]])
+        and ends(candidates[mine[k - 1]], (":",))
+    ):
+        run.append(mine[k - 1])
+    k = at
+    while (
+        k + 1 < len(mine)
+        and adjacent(candidates[mine[k]], candidates[mine[k + 1]])
+        and ends(candidates[mine[k]], (";", ":"))
+    ):
+        k += 1
+        run.append(mine[k])
+    return sorted(run, key=lambda i: candidates[i].start)

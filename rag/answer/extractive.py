@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 from llama_index.core.schema import NodeWithScore
 
-from rag.answer.candidates import Candidate, EmbedPassages, gather
+from rag.answer.candidates import Candidate, EmbedPassages, enumeration, gather, lead_in
 from rag.answer.compose import deciding_figure, lead_item, yes_or_no
 from rag.answer.features import FEATURES, featurize
 from rag.answer.guard import missing_terms, named_terms
@@ -51,6 +51,8 @@ _SIGNED_RE = re.compile(r"\b(?:ky|nguoi ky|ky ten)\b")
 MAX_ITEMS = 5
 # A list quotes every item of its enumeration, up to this many (a list longer is a table).
 MAX_LIST_ITEMS = 12
+# An enumeration item and its lead-in are quoted as one stretch when it is at most this long.
+CLOSE_QUOTE = 400
 # Sentences of a list or summary besides the best one must be at least this likely relative to it.
 _COMPANION_RATIO = 0.5
 # A question half or more of whose words no passage holds is in another language: no word evidence.
@@ -190,10 +192,10 @@ class ExtractiveAnswerer:
                 # the figure of August 2021 is not asked by "cả năm 2021", nor the year's by "tháng 8/2021"
                 reasons["chỉ có số liệu của kỳ khác (only other periods)"] = 1
                 continue
-            if analysis.answer_type in _REQUIRED_TYPES and not _holds_asked_type(analysis, c.text):
+            if analysis.answer_type in _REQUIRED_TYPES and not _holds_asked_type(analysis, c.read):
                 reasons["không câu nào nêu số liệu được hỏi (no sentence gives the figure asked)"] = 1
                 continue
-            stated = stated_years(c.text) if asked_years else set()
+            stated = stated_years(c.read) if asked_years else set()
             if stated and not stated & asked_years:  # "năm 2019 xếp hạng 49" in a 2020 report
                 reasons["chỉ có số liệu của kỳ khác (only other periods)"] = 1
                 continue
@@ -201,7 +203,7 @@ class ExtractiveAnswerer:
                 reasons["chỉ có tài liệu của tỉnh khác (only other provinces)"] = 1
                 continue
             # a list or a summary spans its passage: "… Phó Chủ tịch HĐND; … Phó Chủ tịch MTTQ"
-            where = replace(c, text=c.context) if analysis.form in ("list", "summary") else c
+            where = replace(c, text=c.context if analysis.form in ("list", "summary") else c.read)
             document = documents(c.doc_id) if document_wide else ""
             missing = missing_terms(where, terms, document)
             if missing:
@@ -233,8 +235,38 @@ class ExtractiveAnswerer:
         chosen = [best]
         if analysis.form in ("list", "summary"):
             chosen = self._companions(analysis, scored, order)
+        opener = lead_in(scored.candidates, best) if analysis.form in ("fact", "yesno") else None
+        if opener is not None:  # "khai thác vào ban đêm." says nothing without "… bị phạt tiền từ …:"
+            return Draft(spans=self._clause_spans(scored, opener, best, analysis, matcher, period),
+                         confidence=confidence)
         spans = [self._span(scored, i, analysis, matcher, period, lead=(i == best)) for i in chosen]
         return Draft(spans=spans, confidence=confidence)
+
+    def _clause_spans(
+        self,
+        scored: Scored,
+        opener: int,
+        item: int,
+        analysis: QueryAnalysis,
+        matcher: KeywordMatcher,
+        period: Period | None,
+    ) -> list[Span]:
+        """An enumeration item quoted with its lead-in when the answer needs it: the asked item is
+        pinned there ("50 triệu đồng"), or it names what the question names and the item does not
+        ("khai thác cát … thì bị phạt tiền …: khai thác vào ban đêm"). A bare "… như:" is no claim:
+        the item is quoted alone. Lead-in and item stand in one quote when close, else in two."""
+        head = scored.candidates[opener]
+        text = self.store.document_text(head.doc_id) or ""
+        start, end = _strip(text, head.start, head.start + head.text.rindex(":") + 1)
+        alone = self._span(scored, item, analysis, matcher, period, lead=True)
+        together = f"{text[start:end]}: {text[alone.start:alone.end]}"
+        led = self._span(scored, item, analysis, matcher, period, lead=True, reading=together)
+        item_text = text[alone.start : alone.end]
+        if led.lead == alone.lead and matcher.coverage(together) <= matcher.coverage(item_text):
+            return [alone]
+        if alone.end - start <= CLOSE_QUOTE:
+            return [replace(led, start=start)]
+        return [replace(led, start=start, end=end, chunk_id=head.chunk_id), replace(alone, lead=None)]
 
     def _companions(self, analysis: QueryAnalysis, scored: Scored, order: list[int]) -> list[int]:
         """The sentences of a list or summary: the best one and, for a list, every item of the
@@ -293,11 +325,14 @@ class ExtractiveAnswerer:
         matcher: KeywordMatcher,
         period: Period | None,
         lead: bool,
+        reading: str | None = None,
     ) -> Span:
+        """Candidate ``i`` quoted whole, led by the asked item when ``lead``; the item is pinned in
+        ``reading`` when given (an enumeration item read with its lead-in)."""
         c = scored.candidates[i]
         text = self.store.document_text(c.doc_id) or ""
         start, end = _strip(text, c.start, _completed(text, c))
-        sentence = text[start:end]
+        sentence = reading if reading is not None else text[start:end]
         item = None
         if lead and analysis.form == "yesno":
             figure = deciding_figure(analysis, sentence, matcher)
@@ -379,52 +414,6 @@ def _enumeration_first(scored: Scored, order: list[int], matcher: KeywordMatcher
         if len(enumeration(cands, i)) >= 2:
             return [i, *(j for j in order if j != i)]
     return order
-
-
-def enumeration(candidates: Sequence[Candidate], member: int) -> list[int]:
-    """The other candidates of the enumeration ``candidates[member]`` belongs to, in reading order.
-
-    Reports list items as clauses ended by ";" after a lead-in ended by ":" ("… cho ý kiến vào 13
-    tờ trình về: Quy chế …; Đề án …; Kế hoạch …."); each item is a sentence of its own here. So the
-    enumeration runs back while the sentence before ends with ";" (up to and with its lead-in) and
-    forward while the sentence before ends with ";" or ":".
-    """
-    mine = sorted(
-        (i for i, c in enumerate(candidates) if c.doc_id == candidates[member].doc_id),
-        key=lambda i: candidates[i].start,
-    )
-    at = mine.index(member)
-
-    def adjacent(a: Candidate, b: Candidate) -> bool:  # b follows a with only a line break or space
-        return 0 <= b.start - a.end <= 3
-
-    def ends(c: Candidate, marks: tuple[str, ...]) -> bool:
-        return c.text.rstrip().endswith(marks)
-
-    run: list[int] = []
-    k = at
-    while (
-        k > 0
-        and adjacent(candidates[mine[k - 1]], candidates[mine[k]])
-        and ends(candidates[mine[k - 1]], (";",))
-    ):
-        k -= 1
-        run.append(mine[k])
-    if (
-        k > 0
-        and adjacent(candidates[mine[k - 1]], candidates[mine[k]])
-        and ends(candidates[mine[k - 1]], (":",))
-    ):
-        run.append(mine[k - 1])
-    k = at
-    while (
-        k + 1 < len(mine)
-        and adjacent(candidates[mine[k]], candidates[mine[k + 1]])
-        and ends(candidates[mine[k]], (";", ":"))
-    ):
-        k += 1
-        run.append(mine[k])
-    return sorted(run, key=lambda i: candidates[i].start)
 
 
 def _completed(text: str, candidate: Candidate) -> int:

@@ -50,30 +50,32 @@ def featurize(
     question_vector: np.ndarray | None,
     matcher: KeywordMatcher,
 ) -> np.ndarray:
-    """One row of :data:`FEATURES` per candidate."""
+    """One row of :data:`FEATURES` per candidate, read as it says (an item with its lead-in)."""
     n = len(candidates)
     if n == 0:
         return np.zeros((0, len(FEATURES)), dtype=np.float32)
     semantic = _semantic(candidates, question_vector)
-    lexical = np.array([matcher.coverage(c.text, c.context) for c in candidates], dtype=np.float32)
-    lexical_sentence = np.array([matcher.coverage(c.text) for c in candidates], dtype=np.float32)
+    lexical = np.array([matcher.coverage(c.read, c.context) for c in candidates], dtype=np.float32)
+    lexical_sentence = np.array([matcher.coverage(c.read) for c in candidates], dtype=np.float32)
     specific = analysis.answer_type in SPECIFIC_TYPES
     unit = asked_unit(analysis.text)
     held = np.array(
-        [float(specific and holds_answer_type(c.text, analysis.answer_type, unit)) for c in candidates],
+        [float(specific and holds_answer_type(c.read, analysis.answer_type, unit)) for c in candidates],
         dtype=np.float32,
     )
     new = np.array(
         [
-            float(specific and holds_answer_type(without_given(c.text, analysis.text), analysis.answer_type, unit))
+            float(
+                specific and holds_answer_type(without_given(c.read, analysis.text), analysis.answer_type, unit)
+            )
             for c in candidates
         ],
         dtype=np.float32,
     )
     headings = [f"{c.meta.title or ''}\n{c.section}" for c in candidates]
-    rare = np.array([matcher.rarest_missing(c.text, h) for c, h in zip(candidates, headings, strict=True)],
+    rare = np.array([matcher.rarest_missing(c.read, h) for c, h in zip(candidates, headings, strict=True)],
                     dtype=np.float32)
-    missing = np.array([matcher.missing_mass(c.text, h) for c, h in zip(candidates, headings, strict=True)],
+    missing = np.array([matcher.missing_mass(c.read, h) for c, h in zip(candidates, headings, strict=True)],
                        dtype=np.float32)
     rows = np.stack(
         [
@@ -87,10 +89,10 @@ def featurize(
             rare,
             np.array([1.0 / (1 + c.rank) for c in candidates], dtype=np.float32),
             np.array([c.passage_score for c in candidates], dtype=np.float32),
-            np.array([math.log1p(len(c.text)) / 6.0 for c in candidates], dtype=np.float32),
+            np.array([math.log1p(len(c.read)) / 6.0 for c in candidates], dtype=np.float32),
             _inverse_rank(semantic),
             _inverse_rank(lexical),
-            np.array([float(bool(informative_numbers(c.text))) for c in candidates], dtype=np.float32),
+            np.array([float(bool(informative_numbers(c.read))) for c in candidates], dtype=np.float32),
             _passage_semantic(candidates, question_vector),
             np.array(
                 [

@@ -19,8 +19,8 @@ from functools import lru_cache
 from rag.answer.candidates import Candidate
 from rag.query.analyze import QueryAnalysis
 from rag.text.abbreviations import Abbreviations
-from rag.text.entities import PLACE_LEVEL, UPPER, capitalised_names
-from rag.text.normalize import fold_diacritics
+from rag.text.entities import NAME_WORD, PLACE_LEVEL, TITLE_OPENERS, UPPER, capitalised_names, refers_back
+from rag.text.normalize import fold_diacritics, fold_spelling
 
 _WORD_RE = re.compile(r"[^\W_]+")
 # An acronym: two or more capitals (digits allowed after the first letter), e.g. SIPAS, PCI, PAPI.
@@ -36,6 +36,8 @@ _NAME_STOPS = frozenset(
 )
 
 
+# a capitalised word right before "Sở"/"Ban"/...
+_WORD_BEFORE_RE = re.compile(rf"\b({NAME_WORD})\s+$")
 # the level word before a place name (rag/text/entities.py), or the "TP." of "TP. Hồ Chí Minh"
 _PLACE_LEVEL_BEFORE_RE = re.compile(rf"\b({PLACE_LEVEL}|TP\.?)\s+$", re.IGNORECASE)
 
@@ -73,29 +75,32 @@ def named_terms(
     terms: list[NamedTerm] = []
     for m in _ACRONYM_RE.finditer(text):
         token = m.group(0)
-        folded = fold_diacritics(token).lower()
+        folded = _fold(token).lower()
         words = tuple(folded.split())
         if _is_roman(token) or (share is not None and max(share(w) for w in words) > COMMON_SHARE):
             continue
         expansions = tuple(
-            tuple(_WORD_RE.findall(fold_diacritics(e).lower())) for e in abbreviations.expansions_of(token)
+            tuple(_WORD_RE.findall(_fold(e).lower())) for e in abbreviations.expansions_of(token)
         )
         terms.append(NamedTerm(token, words, expansions))
     for m in _ORG_RE.finditer(text):
+        before = _WORD_BEFORE_RE.search(text, max(0, m.start() - 20), m.start())
+        if before and before.group(1) not in TITLE_OPENERS:
+            continue  # "Tây Ban Nha": a syllable of a name, not a committee ("Trưởng Ban Dân vận" is one)
         words = _organisation_name(m.group(1).split())
         if words:
             name = " ".join(words)
-            terms.append(NamedTerm(name, tuple(_WORD_RE.findall(fold_diacritics(name).lower()))))
-    province_words = set(fold_diacritics(analysis.province or "").lower().split())
+            terms.append(NamedTerm(name, tuple(_WORD_RE.findall(_fold(name).lower()))))
+    province_words = set(_fold(analysis.province or "").lower().split())
     for start, name in capitalised_names(text):
-        folded = tuple(fold_diacritics(name).lower().split())
+        folded = tuple(_fold(name).lower().split())
         if set(folded) <= province_words or _inside(start, terms, text):
             continue
         level = _PLACE_LEVEL_BEFORE_RE.search(text, max(0, start - 12), start)
         terms.append(NamedTerm(name, folded, document_wide=True,
                                place_level=level.group(1).lower() if level else None))
     for number in analysis.doc_numbers:
-        terms.append(NamedTerm(number, (fold_diacritics(number).lower(),), document_wide=True))
+        terms.append(NamedTerm(number, (_fold(number).lower(),), document_wide=True))
     return terms
 
 
@@ -104,7 +109,8 @@ def missing_terms(candidate: Candidate, terms: list[NamedTerm], document: str = 
     name: absent from the whole ``document``, where "tỉnh do ông X làm Chủ tịch" finds the report)."""
     if not terms:
         return []
-    near = _phrases(f"{candidate.text}\n{candidate.section}\n{candidate.meta.title or ''}")
+    before = _pointed_to(candidate)
+    near = _phrases(f"{before}\n{candidate.text}\n{candidate.section}\n{candidate.meta.title or ''}")
     missing = []
     for term in terms:
         if _is_number(term):  # a document number: stated near the fact, or the report's own number
@@ -114,6 +120,15 @@ def missing_terms(candidate: Candidate, terms: list[NamedTerm], document: str = 
         if not present and not (term.place_level and not _names_a_place(document, term.place_level)):
             missing.append(term.text)
     return missing
+
+
+def _pointed_to(candidate: Candidate) -> str:
+    """The passage before a sentence that points back ("Đây là động cơ 5 xy-lanh" after "Công ty
+    Energiprojekt AB …"): what it is about is named there. "" for any other sentence."""
+    if not refers_back(candidate.text):
+        return ""
+    at = candidate.context.find(candidate.text)
+    return candidate.context[:at] if at > 0 else ""
 
 
 def _is_number(term: NamedTerm) -> bool:
@@ -127,7 +142,7 @@ _OWN_NUMBER_CHARS = 600
 def _own_number(document: str, term: NamedTerm) -> bool:
     """Whether ``document`` is the document numbered ``term``: a header line starts "Số: 214/QĐ-UBND".
     Every sentence of a decision answers for it; a report that only cites the number does not."""
-    head = fold_diacritics(document[:_OWN_NUMBER_CHARS]).lower()
+    head = _fold(document[:_OWN_NUMBER_CHARS]).lower()
     return re.search(rf"(?m)^\s*so\s*:?\s*{re.escape(term.words[0])}(?![\w])", head) is not None
 
 
@@ -173,8 +188,13 @@ def _organisation_name(words: list[str]) -> list[str]:
 @lru_cache(maxsize=16)  # a report's text is folded once for all the candidates it holds
 def _phrases(text: str) -> tuple[str, str]:
     """``text`` accent-free and lower-case, and its words joined by single spaces (padded)."""
-    folded = fold_diacritics(text).lower()
+    folded = _fold(text).lower()
     return folded, " " + " ".join(_WORD_RE.findall(folded)) + " "
+
+
+def _fold(text: str) -> str:
+    """Accent-free, the lone y after a consonant as i: "Hoa Kì" names what "Hoa Kỳ" names."""
+    return fold_spelling(fold_diacritics(text))
 
 
 def _is_roman(token: str) -> bool:

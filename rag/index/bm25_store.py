@@ -20,13 +20,14 @@ import numpy as np
 
 from rag.index.errors import one_line
 from rag.index.faults import fault_point
-from rag.text.tokenize import tokenize, tokenize_folded
+from rag.text.tokenize import FOLDED_FORM, tokenize, tokenize_folded
 
 logger = logging.getLogger(__name__)
 # bm25s sets its own logger to DEBUG at import; keep its chatter out of our output.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 FIELDS = ("text", "folded")
+_FORM_FILE = "form.txt"  # the tokenize_folded form the saved tokens are in
 _TOKENIZERS = {"text": tokenize, "folded": tokenize_folded}
 
 
@@ -120,6 +121,7 @@ class BM25Index:
                 for field, model in self.models.items():
                     model.save(str(tmp / field), show_progress=False)
             (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+            (tmp / _FORM_FILE).write_text(FOLDED_FORM, encoding="utf-8")
             fault_point("bm25_folder_written")
             shutil.rmtree(final, ignore_errors=True)
             os.replace(tmp, final)
@@ -152,6 +154,11 @@ class BM25Index:
             name = (root / "CURRENT").read_text(encoding="utf-8").strip()
             folder = root / name
             ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+            form_file = folder / _FORM_FILE
+            form = form_file.read_text(encoding="utf-8") if form_file.exists() else None
+            if form != FOLDED_FORM:  # saved by an older version: its tokens would not meet the questions'
+                logger.info("BM25 %s uses another token form (%s): rebuilt from the manifest", root, form)
+                return None
             models = {}
             for field in FIELDS:
                 models[field] = bm25s.BM25.load(str(folder / field), show_progress=False) if ids else bm25s.BM25()

@@ -24,7 +24,8 @@ diacritics also matches the accent-free form of a rule word, so "ai" never match
    * person: "ai", "người nào", "đồng chí nào", "ông nào", "bà nào", "vị nào", "lãnh đạo nào",
      "họ tên"
    * number: "bao nhiêu", "mấy" (accented only: "may" is also "máy"), "bao nhiêu phần trăm",
-     "xếp thứ mấy", "thứ mấy", "hạng mấy", "thứ bao nhiêu", "bao lâu"
+     "bao lâu", and the rank phrases of rag.text.entities.RANK_PHRASES ("thứ mấy", "hạng mấy",
+     "thứ bao nhiêu", ..., also after "xếp")
 2. yesno: "có/đã/được/phải/là ... không|chưa" with "không"/"chưa" the last word (particles
    like "ạ", "nhỉ" aside), or "phải không", "đúng không", "hay không", "hay chưa",
    "đúng hay sai", "có phải", "có đúng" anywhere.
@@ -46,7 +47,7 @@ from functools import lru_cache
 
 from rag.records import AnswerType, Period, QuestionForm
 from rag.text.abbreviations import Abbreviations, PhraseIndex, default_abbreviations
-from rag.text.entities import DOC_NUMBER_RE
+from rag.text.entities import DOC_NUMBER_RE, RANK_PHRASES
 from rag.text.gazetteer import provinces_by_places
 from rag.text.normalize import fold_diacritics, normalize_query, normalize_tone_marks
 from rag.text.periods import find_period_mentions
@@ -182,8 +183,8 @@ _STRONG: dict[str, tuple[str, ...]] = {
         "ai", "người nào", "đồng chí nào", "ông nào", "bà nào", "vị nào", "lãnh đạo nào", "họ tên",
     ),
     "number": (
-        "bao nhiêu", "mấy", "bao nhiêu phần trăm", "xếp thứ mấy", "thứ mấy", "hạng mấy",
-        "thứ bao nhiêu", "xếp thứ bao nhiêu", "bao lâu",
+        "bao nhiêu", "mấy", "bao nhiêu phần trăm", "bao lâu",
+        *RANK_PHRASES, *(f"xếp {p}" for p in RANK_PHRASES),  # a rank ("xếp thứ mấy") is a number asked
     ),
 }
 _STRONG_ORDER: tuple[AnswerType, ...] = ("docref", "date", "place", "person", "number")

@@ -20,7 +20,7 @@ from rag.records import DocumentMetadata, Period
 from rag.text.abbreviations import Abbreviations
 from rag.text.entities import ORDINAL, ORDINAL_QUESTION_RE, capitalised_names
 from rag.text.gazetteer import covers, describing_places
-from rag.text.normalize import fold_diacritics
+from rag.text.normalize import fold_diacritics, fold_spelling
 from rag.text.periods import find_period_mentions, years_spanned
 from rag.text.tokenize import tokenize, tokenize_folded
 
@@ -44,7 +44,8 @@ _ASKED_UNIT_RE = re.compile(r"\b(?:bao nhiêu|bao nhieu|mấy|may)\s+([^\W\d_]+)
 
 
 def asked_unit(question: str) -> str | None:
-    """The counted noun of "bao nhiêu người" / "mấy xã" (first syllable, accent-free), if any;
+    """The counted noun of "bao nhiêu người" / "mấy xã" (first syllable, folded: no accents, the lone
+    y as i), if any;
     :data:`ORDINAL` when a rank is asked ("đứng thứ mấy cả nước")."""
     if ORDINAL_QUESTION_RE.search(question):
         return ORDINAL
@@ -54,7 +55,7 @@ def asked_unit(question: str) -> str | None:
     word = m.group(1).lower()
     if word in _NOT_UNITS or fold_diacritics(word) in {fold_diacritics(w) for w in _NOT_UNITS}:
         return None
-    return fold_diacritics(word)
+    return fold_spelling(fold_diacritics(word))
 
 
 def continues_clause(clause: str) -> bool:

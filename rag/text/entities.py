@@ -15,10 +15,12 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.text.normalize import fold_diacritics
+from rag.text.normalize import fold_diacritics, fold_spelling
 from rag.text.table_rows import label_unit, parse_record, row_unit
 
 __all__ = [
+    "MONEY",
+    "refers_back",
     "without_given",
     "DOC_NUMBER_RE",
     "NUMBER",
@@ -33,13 +35,16 @@ __all__ = [
     "holds_number_with_unit",
     "ORDINAL",
     "ORDINAL_QUESTION_RE",
+    "RANK_PHRASES",
     "informative_numbers",
     "person_items",
     "place_items",
 ]
 
 YEAR_RE = re.compile(r"^(19|20)\d\d$")
-_YEAR_IN_TEXT_RE = re.compile(r"(?<![\d.,/])(?:1[0-9]|20)\d\d(?![\d.,/])")
+# a year, also at the end of a clause ("đến năm 1996, đã có …"; "ra mắt năm 1995."), not a part
+# of "1.995" or "2020,5"
+_YEAR_IN_TEXT_RE = re.compile(r"(?<![\d.,/])(?:1[0-9]|20)\d\d(?![\d/]|[.,]\d)")
 # A number as reports write it: "." groups thousands, "," marks decimals ("5.851", "17,7", "1.112,5").
 NUMBER = r"\d+(?:[.,]\d+)*"
 _NOT_IN_CODE = r"(?<![^\W\d_]-)"  # the digits of "COVID-19" are a name's
@@ -241,6 +246,21 @@ NUMBER_WORDS_RE = re.compile(
 )
 
 
+# A sentence that opens with a word pointing back ("Đây là động cơ …", "Nó …", "Ông sinh …",
+# "Công ty này …") is about something a sentence before it names. "Ông"/"Bà" before a name
+# ("Ông Nguyễn Văn A") is a title, not a pointer.
+_REFERS_BACK_RE = re.compile(
+    r"\s*(?:[-–+*•]\s*)?(?:(?:Đây|Đó|Điều này|Điều đó|Việc này|Nó|Chúng|Họ)\b"
+    rf"|(?:Ông|Bà|Anh|Cô)(?:\s+ấy)?\b(?!\s+[{UPPER}])"
+    rf"|[{UPPER}][{LOWER}]*(?:\s+[{LOWER}]+)?\s+(?:này|đó|ấy)\b)"
+)
+
+
+def refers_back(sentence: str) -> bool:
+    """Whether ``sentence`` opens by pointing back to what an earlier sentence names."""
+    return _REFERS_BACK_RE.match(sentence) is not None
+
+
 def holds_a_number(text: str) -> bool:
     """A figure or a number written as a word: what any "bao nhiêu" answer holds."""
     return bool(informative_numbers(text) or FRACTION_RE.search(text) or NUMBER_WORDS_RE.search(text))
@@ -284,12 +304,12 @@ def _record_counts_in(text: str, unit: str) -> bool:
         return False
     units = [row_unit(pairs)] + [label_unit(label) for label, value in pairs if NUMBER_RE.search(value)]
     # the asked unit is one syllable ("trieu" of "bao nhiêu triệu đồng"): compare the unit's first
-    if any(u is not None and fold_diacritics(u).lower().split()[:1] == [unit] for u in units):
+    if any(u is not None and _folded(u).split()[:1] == [unit] for u in units):
         return True
     # a column that counts the noun: "Số hộ nghèo: 86" answers "bao nhiêu hộ" ("Tỷ lệ (%)" does not)
     return any(
         NUMBER_RE.search(value) and label_unit(label) is None
-        and unit in re.findall(r"[^\W\d_]+", fold_diacritics(label).lower())
+        and unit in re.findall(r"[^\W\d_]+", _folded(label))
         for label, value in pairs[1:]
     )
 
@@ -297,9 +317,13 @@ def _record_counts_in(text: str, unit: str) -> bool:
 # "thứ mấy", "hạng mấy", "thứ bao nhiêu" ask a rank, not a count: what follows "mấy" there is no
 # counted noun ("giàu thứ mấy thế giới"). ORDINAL stands for the asked unit of such a question.
 ORDINAL = "thứ"
+# The phrases that ask one, read by rag/query/analyze.py too (a number is asked).
+RANK_PHRASES = ("thứ mấy", "hạng mấy", "thứ bao nhiêu", "hạng bao nhiêu")
 # Accent-free, only after "xếp"/"đứng": "thu bao nhieu" is as often "thu bao nhiêu" (revenue).
 ORDINAL_QUESTION_RE = re.compile(
-    r"\b(?:thứ|hạng)\s+(?:mấy|bao nhiêu)\b|\b(?:xep|dung)\s+(?:thu|hang)\s+(?:may|bao nhieu)\b", re.IGNORECASE
+    r"\b(?:" + "|".join(r"\s+".join(p.split()) for p in RANK_PHRASES) + r")\b"
+    r"|\b(?:xep|dung)\s+(?:thu|hang)\s+(?:may|bao nhieu)\b",
+    re.IGNORECASE,
 )
 # A rank as reports and encyclopaedias write it: "thứ 3", "hạng 49/63", "thứ ba", "thứ nhì", "đầu tiên".
 # Number words are matched with their diacritics: accent-free "ba", "tu", "nam" are other words too.
@@ -307,6 +331,19 @@ _ORDINAL_RE = re.compile(
     r"\b(?:thứ|hạng|vị trí)\s+(?:thứ\s+)?(?:\d+|nhất|nhì|hai|ba|tư|bốn|năm|sáu|bảy|tám|chín|mười)\b|\bđầu tiên\b",
     re.IGNORECASE,
 )
+
+
+# "bao nhiêu tiền" asks an amount of money: a figure in a currency ("50 triệu đồng", "14,83$", "2 tỷ USD")
+MONEY = "tien"
+_MONEY_RE = re.compile(
+    r"\$?\d+(?:[.,]\d+)*\s*(?:(?:nghìn|ngàn|triệu|tỷ)\s+)?(?:đồng|VNĐ|VND|USD|đô la|euro|EUR|\$)",
+    re.IGNORECASE,
+)
+
+
+def _folded(text: str) -> str:
+    """Accent-free, lower-case, the lone y as i: "56 nhiệm kỳ" counts what "bao nhiêu kì" asks."""
+    return fold_spelling(fold_diacritics(text)).lower()
 
 
 def holds_number_with_unit(text: str, unit: str) -> bool:
@@ -317,16 +354,18 @@ def holds_number_with_unit(text: str, unit: str) -> bool:
     are also "từ", "sau", "tâm"."""
     if unit == ORDINAL:
         return _ORDINAL_RE.search(text) is not None
-    folded = fold_diacritics(text).lower()
+    if unit == MONEY:
+        return _MONEY_RE.search(text) is not None
+    folded = _folded(text)
     if re.search(rf"(?<![\w/])\d+(?:[.,/]\d+)*\s+(?:[^\W\d_]+\s+)?{re.escape(unit)}\b", folded):
         return True
     if _record_counts_in(text, unit):
         return True
     for m in _NUMBER_WORD_THEN_RE.finditer(text):
-        if any(w and fold_diacritics(w).lower() == unit for w in m.groups()):
+        if any(w and _folded(w) == unit for w in m.groups()):
             return True
     # "một" and "năm" count only right before the counted noun ("có một cố vấn", "năm hoàng tử")
-    return any(fold_diacritics(m.group(1)).lower() == unit for m in _ONE_THEN_RE.finditer(text))
+    return any(_folded(m.group(1)) == unit for m in _ONE_THEN_RE.finditer(text))
 
 
 def counted_figure(text: str, item: Item, unit: str) -> Item | None:
@@ -335,7 +374,10 @@ def counted_figure(text: str, item: Item, unit: str) -> Item | None:
     None when the figure counts something else."""
     if unit == ORDINAL:
         return item if _RANK_BEFORE_RE.search(text, max(0, item.start - 12), item.start) else None
-    m = _counting(unit).match(fold_diacritics(text).lower(), item.start)
+    if unit == MONEY:
+        m = _MONEY_RE.match(text, item.start)
+        return Item(item.start, m.end(), text[item.start : m.end()]) if m else None
+    m = _counting(unit).match(_folded(text), item.start)
     return Item(item.start, m.end(), text[item.start : m.end()]) if m else None
 
 

@@ -175,6 +175,20 @@ def fold_diacritics(text: str) -> str:
     return text if text.isascii() else text.translate(_FOLD_TABLE)
 
 
+# After a consonant, the lone vowel i is written i or y, both correct and both in use: "tỉ lệ" and
+# "tỷ lệ", "kĩ thuật" and "kỹ thuật", "Hoa Kì" and "Hoa Kỳ", "quí" and "quý", "bác sĩ" and "bác sỹ".
+# ("y tế", "thủy", "tay" are other syllables: y alone, or after another vowel.)
+_LONE_Y_RE = re.compile(
+    r"(?<![^\W\d_])(ch|gh|kh|ng|nh|ph|th|tr|qu|[bcdghklmnpqrstvx])([yY])(?![^\W\d_])", re.IGNORECASE
+)
+
+
+def fold_spelling(folded: str) -> str:
+    """Accent-free text with the lone i/y after a consonant written i ("ty le" -> "ti le", "Hoa Ky" ->
+    "Hoa Ki"), one character for one: the form in which words typed either way match."""
+    return _LONE_Y_RE.sub(lambda m: m.group(1) + ("I" if m.group(2) == "Y" else "i"), folded)
+
+
 # Letters of other scripts drawn like Latin ones (Unicode's confusables.txt, the Cyrillic and Greek
 # letters that pass for a, c, e, i, j, o, p, s, x, y and their capitals). Written by hand: the
 # registry's confusables packages map to ASCII skeletons that would strip Vietnamese diacritics.

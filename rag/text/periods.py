@@ -83,7 +83,7 @@ _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "quarter",
         tone_regex(
-            rf"(?<![^\W_])quý\s+(?P<q>{QUARTER_NUMBER})(?![^\W_])\s*(?:/|-|–|,?\s*năm)\s*" + _YEAR
+            rf"(?<![^\W_])qu(?:ý|í)\s+(?P<q>{QUARTER_NUMBER})(?![^\W_])\s*(?:/|-|–|,?\s*năm)\s*" + _YEAR
         ),
     ),
     ("half_word", tone_regex(r"(?<![^\W_])nửa\s+(?P<w>đầu|cuối)\s+năm\s+" + _YEAR)),
@@ -97,7 +97,7 @@ _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("year", tone_regex(r"(?<![^\W_])năm\s+" + _YEAR + r"(?!\s*[-–—]\s*\d{4})")),
     ("bare_month", tone_regex(r"(?<![^\W_])tháng\s+(?P<m>\d{1,2})(?![\d/.\-–]?\d)(?!\s*,?\s*năm\s*\d)")),
 ]
-_COMPARISON_RE = tone_regex(r"(?<![^\W_])(?:cùng kỳ|so với|so)\s*$")
+_COMPARISON_RE = tone_regex(r"(?<![^\W_])(?:cùng k(?:ỳ|ì)|so với|so)\s*$")
 
 
 @dataclass(frozen=True)

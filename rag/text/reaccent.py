@@ -18,7 +18,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from rag.text.normalize import fold_diacritics
+from rag.text.normalize import fold_diacritics, fold_spelling
 
 __all__ = ["MAX_RUN", "SINGLE_SHARE", "reaccent"]
 
@@ -60,7 +60,7 @@ def _spellings(references: Iterable[str]) -> dict[tuple[str, ...], Counter[tuple
     table: dict[tuple[str, ...], Counter[tuple[str, ...]]] = defaultdict(Counter)
     for reference in references:
         words = _WORD_RE.findall(reference.lower())
-        folded = fold_diacritics(" ".join(words)).split(" ") if words else []
+        folded = fold_spelling(fold_diacritics(" ".join(words))).split(" ") if words else []
         for n in range(1, MAX_RUN + 1):
             for i in range(len(words) - n + 1):
                 table[tuple(folded[i : i + n])][tuple(words[i : i + n])] += 1
@@ -77,7 +77,7 @@ def _longest_known_run(
             continue  # words apart ("ha, giang") are no run
         if any(fold_diacritics(w.group()) != w.group() for w in run):
             continue  # typed with accents: as typed
-        counts = spellings.get(tuple(w.group().lower() for w in run))
+        counts = spellings.get(tuple(fold_spelling(w.group().lower()) for w in run))
         if not counts:
             continue
         spelling, seen = counts.most_common(1)[0]

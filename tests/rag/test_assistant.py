@@ -223,6 +223,45 @@ def test_a_list_question_gets_every_item_of_the_enumeration(tmp_path: Path, embe
     assert len(answer.citations) == 3
 
 
+def test_an_enumeration_item_is_quoted_with_its_lead_in_only_when_that_states_what_is_asked(
+    tmp_path: Path, embedder
+):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "quy-dinh.txt").write_text(
+        "QUY ĐỊNH xử phạt vi phạm trong khai thác khoáng sản trên địa bàn tỉnh\n\n"
+        "Điều 5. Khai thác cát trái phép\n"
+        "1. Người nào khai thác cát mà không có giấy phép thì bị phạt tiền từ 10 triệu đồng"
+        " đến 20 triệu đồng.\n"
+        "2. Người nào khai thác cát thuộc một trong các trường hợp sau đây thì bị phạt tiền từ 50 triệu đồng"
+        " đến 100 triệu đồng:\nkhai thác trong hành lang bảo vệ bờ sông;\ndùng phương tiện không đăng ký;\n"
+        "khai thác vào ban đêm.\n"
+        "3. Tái phạm thì bị tước giấy phép từ 6 tháng đến 12 tháng.\n",
+        encoding="utf-8",
+    )
+    (docs / "bao-cao.txt").write_text(
+        "BÁO CÁO tình hình kinh tế - xã hội tỉnh Bạc Liêu năm 2019\n\n"
+        "Kết quả có 12/22 chỉ tiêu chủ yếu đạt và vượt kế hoạch, như:\n"
+        "- thu ngân sách nhà nước đạt 2.850 tỷ đồng;\n"
+        "- giảm tỷ lệ hộ nghèo 1,2%.\n",
+        encoding="utf-8",
+    )
+    settings = Settings(index={"dir": tmp_path / "index"})
+    Ingestor(settings, embedder=embedder).run([docs], progress=False)
+    reader = Assistant.open(tmp_path / "index", settings)
+    # a lead-in that adds nothing the question asks ("… như:") is no claim: the item is quoted alone
+    answer = reader.ask("Năm 2019 Bạc Liêu giảm tỷ lệ hộ nghèo bao nhiêu?")
+    assert answer.found and [c.quote for c in answer.citations] == ["giảm tỷ lệ hộ nghèo 1,2%."]
+    # the item alone ("khai thác vào ban đêm.") names the case; the penalty stands in its lead-in
+    answer = reader.ask("Khai thác cát vào ban đêm bị phạt bao nhiêu tiền?")
+    assert answer.found and answer.text.startswith("50 triệu đồng — ")
+    assert len(answer.citations) == 1
+    quote = answer.citations[0].quote
+    assert "phạt tiền từ 50 triệu đồng đến 100 triệu đồng" in quote
+    assert quote.rstrip(".").endswith("khai thác vào ban đêm")
+    _check_citations(reader, answer)
+
+
 def test_a_near_miss_acronym_is_refused(assistant: Assistant):
     # the reports give PCI and PAR INDEX; "PAPI" is in the abbreviation table but in no report
     answer = assistant.ask("Chỉ số PAPI năm 2019 của Cà Mau xếp hạng mấy?")

@@ -2,81 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.answer.candidates import Candidate
-from rag.answer.extractive import Scored, _asked_kind_first, _completed, _strip, enumeration
+from rag.answer.extractive import Scored, _asked_kind_first, _completed, _strip
 from rag.answer.features import FEATURES
-from rag.records import DocumentMetadata
-from rag.text.sentences import sentence_spans
-
-LIST_TEXT = (
-    "Phiên họp khai mạc lúc 8 giờ.\n"
-    "UBND tỉnh cho ý kiến vào 3 tờ trình về:\n"
-    "Quy chế làm việc;\n"
-    "Đề án vị trí việc làm;\n"
-    "Kế hoạch đầu tư công.\n"
-    "Phiên họp kết thúc lúc 17 giờ."
-)
-LEAD_IN, FIRST, SECOND, LAST = 1, 2, 3, 4  # indices of the sentences of LIST_TEXT
-
-
-def _candidates(text: str, doc_id: str = "a.txt") -> list[Candidate]:
-    """One candidate per sentence of ``text``, as the reader gathers them."""
-    return [
-        Candidate(doc_id, s, e, "c1", 0, 1.0, DocumentMetadata(), "", text[s:e], text, i, None)
-        for i, (s, e) in enumerate(sentence_spans(text, 0, len(text)))
-    ]
-
-
-def test_the_list_text_splits_into_one_sentence_per_item():
-    assert [c.text for c in _candidates(LIST_TEXT)] == [
-        "Phiên họp khai mạc lúc 8 giờ.", "UBND tỉnh cho ý kiến vào 3 tờ trình về:", "Quy chế làm việc;",
-        "Đề án vị trí việc làm;", "Kế hoạch đầu tư công.", "Phiên họp kết thúc lúc 17 giờ.",
-    ]
-
-
-# --- enumeration ---------------------------------------------------------------------------------
-
-
-def test_from_the_lead_in_the_enumeration_runs_forward_over_every_item():
-    assert enumeration(_candidates(LIST_TEXT), LEAD_IN) == [FIRST, SECOND, LAST]
-
-
-def test_from_the_last_item_the_enumeration_runs_back_to_the_lead_in():
-    assert enumeration(_candidates(LIST_TEXT), LAST) == [LEAD_IN, FIRST, SECOND]
-
-
-def test_from_a_middle_item_the_enumeration_runs_both_ways():
-    assert enumeration(_candidates(LIST_TEXT), SECOND) == [LEAD_IN, FIRST, LAST]
-    assert enumeration(_candidates(LIST_TEXT), FIRST) == [LEAD_IN, SECOND, LAST]
-
-
-def test_sentences_ended_by_a_full_stop_are_outside_the_enumeration():
-    cands = _candidates(LIST_TEXT)
-    assert enumeration(cands, 0) == []
-    assert enumeration(cands, 5) == []
-    assert 0 not in enumeration(cands, LAST) and 5 not in enumeration(cands, LEAD_IN)
-
-
-def test_sentences_of_another_document_never_join():
-    # the other document has the same spans: only the doc_id keeps the lists apart
-    cands = _candidates(LIST_TEXT, "a.txt") + _candidates(LIST_TEXT, "b.txt")
-    assert enumeration(cands, LEAD_IN) == [FIRST, SECOND, LAST]
-    offset = len(_candidates(LIST_TEXT))
-    assert enumeration(cands, offset + SECOND) == [offset + LEAD_IN, offset + FIRST, offset + LAST]
-
-
-def test_candidates_out_of_reading_order_are_read_in_order():
-    cands = list(reversed(_candidates(LIST_TEXT)))
-    lead_in = next(i for i, c in enumerate(cands) if c.position == LEAD_IN)
-    texts = [cands[i].text for i in enumeration(cands, lead_in)]
-    assert texts == ["Quy chế làm việc;", "Đề án vị trí việc làm;", "Kế hoạch đầu tư công."]
-
-
-def test_a_sentence_missing_between_items_breaks_the_enumeration():
-    cands = [c for c in _candidates(LIST_TEXT) if c.position != SECOND]  # not among the top passages
-    at_last = next(i for i, c in enumerate(cands) if c.position == LAST)
-    assert [cands[i].position for i in enumeration(cands, at_last)] == []
-
+from tests.rag.answer.test_candidates import _candidates
 
 # --- _completed ----------------------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rag.answer.candidates import Candidate
 from rag.answer.guard import COMMON_SHARE, NamedTerm, missing_terms, named_terms
 from rag.query.analyze import analyze
@@ -141,6 +143,29 @@ def test_an_organisation_is_matched_without_accents_and_another_one_misses():
     terms = _terms("Giám đốc Sở Y tế là ai?")
     assert missing_terms(_candidate("GIÁM ĐỐC SỞ Y TẾ\n\nLê Văn A"), terms) == []
     assert missing_terms(_candidate("Giám đốc Sở Kế hoạch và Đầu tư Lê Văn A."), terms) == ["Y tế"]
+
+
+def test_a_name_spelled_with_i_is_found_where_the_report_writes_y():
+    terms = _terms("Viên chức chính trị cao nhất ở Hoa Kì là ai?")
+    assert missing_terms(_candidate("Tổng thống Hoa Kỳ là nguyên thủ quốc gia."), terms) == []
+    assert missing_terms(_candidate("Tổng thống Pháp là nguyên thủ quốc gia."), terms) == ["Hoa Kì"]
+
+
+def test_a_syllable_of_a_country_name_is_not_a_committee():
+    assert [t.text for t in _terms("Tây Ban Nha và Bồ Đào Nha gia nhập châu Âu năm nào?")] == ["Bồ Đào Nha"]
+    assert [t.text for t in _terms("Trưởng Ban Dân vận là ai?")] == ["Dân vận"]
+
+
+def test_a_sentence_pointing_back_finds_the_named_term_in_the_passage_before_it():
+    passage = "Công ty Energiprojekt AB tại Thụy Điển chế tạo động cơ hơi nước. Đây là động cơ 5 xy-lanh."
+    pointing = Candidate(
+        doc_id="a.txt", start=0, end=0, chunk_id="c1", rank=0, passage_score=1.0, meta=DocumentMetadata(),
+        section="", text="Đây là động cơ 5 xy-lanh.", context=passage, position=1, vector=None,
+    )
+    terms = _terms("Động cơ Energiprojekt AB có bao nhiêu xy-lanh?")
+    assert missing_terms(pointing, terms) == []
+    plain = replace(pointing, text="Động cơ có 5 xy-lanh.", context=passage.replace("Đây là", "Động cơ có"))
+    assert missing_terms(plain, terms) == ["AB"]
 
 
 def test_a_person_name_counts_anywhere_in_the_document():

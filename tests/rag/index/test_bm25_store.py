@@ -42,6 +42,18 @@ def test_a_newer_save_replaces_the_old_folder_atomically(tmp_path: Path):
     assert BM25Index.load(root).generation == 2
 
 
+def test_an_index_saved_with_another_token_form_is_not_loaded(tmp_path: Path):
+    root = tmp_path / "bm25"
+    BM25Index.build(["a", "b", "c"], TEXTS, generation=3).save(root)
+    (root / "gen-00000003" / "form.txt").write_text("folded-1", encoding="utf-8")
+    assert BM25Index.load(root) is None  # its folded tokens would not meet today's questions: rebuilt
+
+
+def test_the_folded_field_meets_ty_typed_ti_and_a_number_typed_without_dots():
+    index = BM25Index.build(["a", "b", "c"], TEXTS, generation=1)
+    assert index.search("5851 ti dong", 3, field="folded")[0].chunk_id == "a"
+
+
 def test_an_empty_index_returns_nothing(tmp_path: Path):
     index = BM25Index.build([], [], generation=0)
     assert index.search("bất kỳ", 5) == []

@@ -29,6 +29,11 @@ def test_the_counted_noun_of_a_question_is_its_unit():
     assert asked_unit("tăng bao nhiêu so với cùng kỳ") is None
 
 
+def test_the_counted_noun_is_folded_so_either_spelling_of_i_counts():
+    assert asked_unit("Hoa Kì đã trải qua bao nhiêu kì tổng thống?") == "ki"
+    assert holds_answer_type("là 56 nhiệm kỳ bốn năm", "number", asked_unit("bao nhiêu kì tổng thống"))
+
+
 def test_a_number_must_come_with_the_asked_unit():
     assert holds_answer_type("có 46 xã đạt chuẩn", "number", "xa")
     assert holds_answer_type("có 12/22 các chỉ tiêu đạt", "number", "chi")

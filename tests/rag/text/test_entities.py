@@ -4,6 +4,7 @@ import pytest
 
 from rag.text.entities import (
     LOWER,
+    MONEY,
     ORDINAL,
     UPPER,
     capitalised_names,
@@ -12,6 +13,7 @@ from rag.text.entities import (
     holds_number_with_unit,
     parse_number,
     plan_share,
+    refers_back,
     without_given,
 )
 
@@ -94,6 +96,12 @@ def test_date_type_accepts_a_full_date_and_a_bare_year():
     assert holds_answer_type("ban hành ngày 05/11/2019", "date")
     assert holds_answer_type("được thành lập năm 1990", "date")
     assert not holds_answer_type("được thành lập sau khi tái lập tỉnh", "date")
+
+
+def test_a_year_that_ends_a_clause_is_a_date():
+    assert holds_answer_type("Vậy mà chỉ đến năm 1996, đã có hơn 250.000 phiên đấu giá.", "date")
+    assert holds_answer_type("eBay ra mắt năm 1995.", "date")
+    assert not holds_answer_type("đạt 2020,5 tỷ đồng và 1.995 người", "date")
 
 
 def test_person_type_needs_a_title_and_a_capitalised_name():
@@ -272,3 +280,20 @@ def test_capitalised_names_skip_the_tail_of_a_run_that_opens_the_question(questi
 def test_nam_counts_only_right_before_the_counted_noun():
     assert holds_number_with_unit("Có năm hoàng tử đối thủ tham gia.", "hoang")
     assert not holds_number_with_unit("Năm nay hoàng tử lên ngôi.", "hoang")
+
+
+def test_an_amount_of_money_is_a_figure_in_a_currency():
+    assert holds_number_with_unit("bị phạt tiền từ 50 triệu đồng đến 100 triệu đồng", MONEY)
+    assert holds_number_with_unit("một cây bút laser bị hư giá 14,83$", MONEY)
+    assert not holds_number_with_unit("có 46 xã đạt chuẩn", MONEY)
+
+
+def test_a_sentence_that_opens_with_a_pointer_refers_back():
+    for sentence in ("Đây là động cơ 5 xy-lanh.", "Ông sinh năm 1608.", "Công ty này có 5 nhà máy.",
+                     "Nó được tái lập năm 1991.", "Trong đó, thu nội địa đạt 3.200 tỷ đồng."):
+        assert refers_back(sentence), sentence
+
+
+def test_a_title_before_a_name_or_a_plain_sentence_does_not_refer_back():
+    for sentence in ("Ông Nguyễn Văn A phát biểu.", "Bà Lê Thị B chủ trì.", "Thu ngân sách đạt 5.851 tỷ."):
+        assert not refers_back(sentence), sentence

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from rag.text.normalize import (
     fold_diacritics,
+    fold_spelling,
     fold_whitespace,
     normalize_query,
     normalize_text,
@@ -85,3 +86,20 @@ def test_tone_form_keeps_offsets_so_a_match_is_a_span_of_the_original():
     assert form == "Báo cáo của Ủy ban tỉnh Khánh Hòa" and len(form) == len(text)
     m = tone_regex(r"khánh hoà").search(form)  # a pattern written in the other style, any case
     assert m is not None and text[m.start() : m.end()] == "Khánh Hoà"
+
+
+def test_the_lone_i_or_y_after_a_consonant_folds_to_i_either_way():
+    assert fold_spelling("ty le, ky thuat, Hoa Ky, quy III") == "ti le, ki thuat, Hoa Ki, qui III"
+    assert fold_spelling("bac sy") == "bac si"
+    assert fold_spelling("TY LE") == "TI LE"
+
+
+def test_y_alone_or_after_a_vowel_is_another_syllable_and_stays():
+    kept = "y te, thuy san, ngay, tay, khuya, nguy co"
+    assert fold_spelling(kept) == kept
+
+
+@given(vietnamese_text)
+def test_spelling_fold_keeps_offsets(text: str):
+    folded = fold_diacritics(unicodedata.normalize("NFC", text))
+    assert len(fold_spelling(folded)) == len(folded)

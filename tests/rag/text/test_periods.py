@@ -160,3 +160,7 @@ def test_a_from_to_span_of_years_holds_every_year_between():
 def test_a_plan_period_or_a_date_range_spans_no_years():
     assert years_spanned("Kế hoạch phát triển kinh tế - xã hội giai đoạn 2021 - 2025") == set()
     assert years_spanned("từ ngày 01/8/2020 đến ngày 31/8/2020") == set()
+
+
+def test_a_quarter_spelled_qui_is_a_quarter():
+    assert find_periods("Báo cáo quí 3/2021") == [Period("quarter", 2021, 3)]

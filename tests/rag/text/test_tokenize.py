@@ -23,7 +23,22 @@ def test_document_numbers_and_dates_are_single_tokens():
 
 
 def test_folded_tokens_match_questions_typed_without_accents():
-    assert tokenize_folded("Thu ngân sách đạt 5.851 tỷ đồng") == tokenize("thu ngan sach dat 5.851 ty dong")
+    typed = tokenize_folded("thu ngan sach dat 5.851 ty dong")
+    assert tokenize_folded("Thu ngân sách đạt 5.851 tỷ đồng") == typed
+
+
+def test_folded_tokens_meet_either_spelling_of_the_lone_i_after_a_consonant():
+    assert tokenize_folded("Tỷ lệ hộ nghèo; kỹ thuật; Hoa Kỳ; quý III") == tokenize_folded(
+        "ti le ho ngheo; ki thuat; Hoa Ki; qui III"
+    )
+    assert tokenize_folded("y tế, thủy sản, ngày") == ["y", "te", "thuy", "san", "ngay"]
+
+
+def test_folded_tokens_write_a_number_without_its_thousands_dots():
+    assert tokenize_folded("hơn 250.000 phiên; 1.112,5 tỷ; 31.8; 2020") == tokenize_folded(
+        "hơn 250000 phiên; 1112,5 tỷ; 31.8; 2020"
+    )
+    assert "31.8" in tokenize_folded("31.8")  # a decimal point is no thousands dot
 
 
 @given(
