@@ -20,7 +20,7 @@ from rag.answer.candidates import Candidate
 from rag.query.analyze import QueryAnalysis
 from rag.text.abbreviations import Abbreviations
 from rag.text.entities import NAME_WORD, PLACE_LEVEL, TITLE_OPENERS, UPPER, capitalised_names, refers_back
-from rag.text.normalize import fold_diacritics, fold_spelling
+from rag.text.normalize import fold_spelling
 
 _WORD_RE = re.compile(r"[^\W_]+")
 # An acronym: two or more capitals (digits allowed after the first letter), e.g. SIPAS, PCI, PAPI.
@@ -75,12 +75,12 @@ def named_terms(
     terms: list[NamedTerm] = []
     for m in _ACRONYM_RE.finditer(text):
         token = m.group(0)
-        folded = _fold(token).lower()
+        folded = fold_spelling(token).lower()
         words = tuple(folded.split())
         if _is_roman(token) or (share is not None and max(share(w) for w in words) > COMMON_SHARE):
             continue
         expansions = tuple(
-            tuple(_WORD_RE.findall(_fold(e).lower())) for e in abbreviations.expansions_of(token)
+            tuple(_WORD_RE.findall(fold_spelling(e).lower())) for e in abbreviations.expansions_of(token)
         )
         terms.append(NamedTerm(token, words, expansions))
     for m in _ORG_RE.finditer(text):
@@ -90,17 +90,17 @@ def named_terms(
         words = _organisation_name(m.group(1).split())
         if words:
             name = " ".join(words)
-            terms.append(NamedTerm(name, tuple(_WORD_RE.findall(_fold(name).lower()))))
-    province_words = set(_fold(analysis.province or "").lower().split())
+            terms.append(NamedTerm(name, tuple(_WORD_RE.findall(fold_spelling(name).lower()))))
+    province_words = set(fold_spelling(analysis.province or "").lower().split())
     for start, name in capitalised_names(text):
-        folded = tuple(_fold(name).lower().split())
+        folded = tuple(fold_spelling(name).lower().split())
         if set(folded) <= province_words or _inside(start, terms, text):
             continue
         level = _PLACE_LEVEL_BEFORE_RE.search(text, max(0, start - 12), start)
         terms.append(NamedTerm(name, folded, document_wide=True,
                                place_level=level.group(1).lower() if level else None))
     for number in analysis.doc_numbers:
-        terms.append(NamedTerm(number, (_fold(number).lower(),), document_wide=True))
+        terms.append(NamedTerm(number, (fold_spelling(number).lower(),), document_wide=True))
     return terms
 
 
@@ -142,7 +142,7 @@ _OWN_NUMBER_CHARS = 600
 def _own_number(document: str, term: NamedTerm) -> bool:
     """Whether ``document`` is the document numbered ``term``: a header line starts "Số: 214/QĐ-UBND".
     Every sentence of a decision answers for it; a report that only cites the number does not."""
-    head = _fold(document[:_OWN_NUMBER_CHARS]).lower()
+    head = fold_spelling(document[:_OWN_NUMBER_CHARS]).lower()
     return re.search(rf"(?m)^\s*so\s*:?\s*{re.escape(term.words[0])}(?![\w])", head) is not None
 
 
@@ -188,13 +188,8 @@ def _organisation_name(words: list[str]) -> list[str]:
 @lru_cache(maxsize=16)  # a report's text is folded once for all the candidates it holds
 def _phrases(text: str) -> tuple[str, str]:
     """``text`` accent-free and lower-case, and its words joined by single spaces (padded)."""
-    folded = _fold(text).lower()
+    folded = fold_spelling(text).lower()
     return folded, " " + " ".join(_WORD_RE.findall(folded)) + " "
-
-
-def _fold(text: str) -> str:
-    """Accent-free, the lone y after a consonant as i: "Hoa Kì" names what "Hoa Kỳ" names."""
-    return fold_spelling(fold_diacritics(text))
 
 
 def _is_roman(token: str) -> bool:

@@ -55,7 +55,7 @@ def asked_unit(question: str) -> str | None:
     word = m.group(1).lower()
     if word in _NOT_UNITS or fold_diacritics(word) in {fold_diacritics(w) for w in _NOT_UNITS}:
         return None
-    return fold_spelling(fold_diacritics(word))
+    return fold_spelling(word)
 
 
 def continues_clause(clause: str) -> bool:

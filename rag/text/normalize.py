@@ -183,9 +183,11 @@ _LONE_Y_RE = re.compile(
 )
 
 
-def fold_spelling(folded: str) -> str:
-    """Accent-free text with the lone i/y after a consonant written i ("ty le" -> "ti le", "Hoa Ky" ->
-    "Hoa Ki"), one character for one: the form in which words typed either way match."""
+def fold_spelling(text: str) -> str:
+    """``text`` without diacritics (:func:`fold_diacritics`) and with the lone i/y after a consonant
+    written i ("tỷ lệ" -> "ti le", "Hoa Kỳ" -> "Hoa Ki"), one character for one: the form in which
+    words typed either way match (the folded BM25 field, word weights, named terms, counted nouns)."""
+    folded = fold_diacritics(text)
     return _LONE_Y_RE.sub(lambda m: m.group(1) + ("I" if m.group(2) == "Y" else "i"), folded)
 
 

@@ -60,7 +60,7 @@ def _spellings(references: Iterable[str]) -> dict[tuple[str, ...], Counter[tuple
     table: dict[tuple[str, ...], Counter[tuple[str, ...]]] = defaultdict(Counter)
     for reference in references:
         words = _WORD_RE.findall(reference.lower())
-        folded = fold_spelling(fold_diacritics(" ".join(words))).split(" ") if words else []
+        folded = fold_spelling(" ".join(words)).split(" ") if words else []
         for n in range(1, MAX_RUN + 1):
             for i in range(len(words) - n + 1):
                 table[tuple(folded[i : i + n])][tuple(words[i : i + n])] += 1

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from rag.text.normalize import fold_diacritics, fold_spelling
+from rag.text.normalize import fold_spelling
 
 # Order matters: the longest structured forms first.
 _TOKEN_RE = re.compile(
@@ -47,4 +47,4 @@ def _ungrouped(token: str) -> str:
 
 def tokenize_folded(text: str) -> list[str]:
     """Tokens in the folded form (see the module's docstring), for questions typed any way."""
-    return [_ungrouped(t) for t in tokenize(fold_spelling(fold_diacritics(text)))]
+    return [_ungrouped(t) for t in tokenize(fold_spelling(text))]
