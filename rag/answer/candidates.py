@@ -21,6 +21,7 @@ from llama_index.core.schema import NodeWithScore
 from rag.answer.injection import is_statement
 from rag.index.store import IndexStore
 from rag.records import DocumentMetadata, chunk_ref
+from rag.text.entities import informative_numbers
 from rag.text.sentences import sentence_spans
 
 logger = logging.getLogger(__name__)
@@ -133,12 +134,13 @@ def lead_in(candidates: Sequence[Candidate], member: int) -> int | None:
     """The sentence whose lead-in ("… thì bị phạt tù từ 12 năm đến 20 năm: …;") opens the enumeration
     that ``candidates[member]`` is a clause of, or None.
 
-    An item that starts in lower case ("gây chết người;", "đờm có lẫn máu") continues a sentence
-    begun before it; what it is an item of (the penalty, the advice) stands in the lead-in only.
-    An item written as a sentence of its own (capitalised) needs none.
+    An item that starts in lower case and states no figure ("gây chết người;", "khai thác vào ban
+    đêm.") is a case of the sentence begun before it; what it is a case of (the penalty, the advice)
+    stands in the lead-in only. An item written as a sentence of its own (capitalised), or stating a
+    figure of its own (a report's "- kim ngạch xuất khẩu đạt 48,4% kế hoạch;"), is a fact by itself.
     """
     text = candidates[member].text
-    if not text[_BULLET_RE.match(text).end() :][:1].islower() or ":" in text:
+    if not text[_BULLET_RE.match(text).end() :][:1].islower() or ":" in text or informative_numbers(text):
         return None
     run = enumeration(candidates, member)
     before = [i for i in run if candidates[i].start < candidates[member].start and ":" in candidates[i].text]

@@ -105,6 +105,17 @@ def test_a_capitalised_item_the_lead_in_itself_and_a_plain_sentence_need_no_lead
     assert lead_in(_candidates(RULE_TEXT), 0) is None
 
 
+def test_an_item_stating_a_figure_of_its_own_is_a_fact_by_itself():
+    report = (
+        "Tuy nhiên, tình hình sản xuất kinh doanh ở một số lĩnh vực vẫn còn khó khăn:\n"
+        "- sản lượng công nghiệp giảm 17,7% so tháng trước;\n"
+        "- kim ngạch xuất khẩu đạt thấp so với kế hoạch (48,4%)."
+    )
+    cands = _candidates(report)
+    assert cands[2].text.endswith("(48,4%).")
+    assert lead_in(cands, 1) is None and lead_in(cands, 2) is None
+
+
 def test_an_item_is_read_with_the_lead_in_up_to_its_colon_and_the_joined_vector():
     cands = [
         Candidate(c.doc_id, c.start, c.end, c.chunk_id, 0, 1.0, c.meta, "", c.text, c.context, c.position,
