@@ -118,7 +118,7 @@ def _people(analysis: QueryAnalysis, sentence: str) -> list[Item]:
     return sorted(people, key=lambda p: -len(asked & set(fold_diacritics(p.text).lower().split()[:3])))
 
 
-_PERIOD_WORDS = frozenset({"nam", "thang", "quy", "ky", "dau", "cuoi"})
+_PERIOD_WORDS = frozenset(tokenize_folded("năm tháng quý kỳ đầu cuối"))
 _NEGATION = r"(?:chưa|không)\s+(?:\S+\s+){0,2}?"
 # "tăng" the verb, not the "tăng" of "tăng trưởng" (growth), which names an indicator.
 _UP = (r"\btăng\b(?!\s+trưởng)", r"\bvượt\b", r"\bcao hơn\b")

@@ -22,7 +22,7 @@ from rag.text.entities import ORDINAL, ORDINAL_QUESTION_RE, capitalised_names
 from rag.text.gazetteer import covers, describing_places
 from rag.text.normalize import fold_diacritics, fold_spelling
 from rag.text.periods import find_period_mentions, years_spanned
-from rag.text.tokenize import tokenize, tokenize_folded
+from rag.text.tokenize import fold_tokens, tokenize, tokenize_folded
 
 # When the provinces were merged (Resolution 202/2025/QH15, in force from 1 July 2025).
 MERGER_DATE = "2025-07-01"
@@ -165,7 +165,7 @@ def after_merger(metadata: DocumentMetadata) -> bool:
 
 # Words that set the context of a question (when, where) rather than its topic: the period and
 # province features judge them, so they must not make an off-topic sentence look relevant.
-_CONTEXT_WORDS = frozenset({"nam", "thang", "quy", "tinh", "ngay", "dau", "cuoi", "ong"})
+_CONTEXT_WORDS = frozenset(tokenize_folded("năm tháng quý tỉnh ngày đầu cuối ông"))
 _PERIOD_TOKEN_RE = re.compile(r"^\d{1,2}/\d{4}$|^(19|20)\d\d$")
 # Polarity words are dropped as stopwords by question analysis, yet "chưa đạt" is not "đạt".
 _POLARITY = ("chưa", "không")
@@ -321,8 +321,7 @@ def role_tokens(text: str) -> list[str]:
     about the chairman does not match a sentence about a vice-chairman, and vice versa.
     """
     tokens = tokenize(text.lower())
-    # one fold over all tokens (tokens hold no spaces): the reranker calls this per candidate sentence
-    folded = fold_diacritics(" ".join(tokens)).split(" ") if tokens else []
+    folded = fold_tokens(tokens)  # the form of the question's keywords (tokenize_folded)
     out: list[str] = []
     deputy = False
     for token, fold in zip(tokens, folded, strict=True):

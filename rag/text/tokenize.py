@@ -47,4 +47,12 @@ def _ungrouped(token: str) -> str:
 
 def tokenize_folded(text: str) -> list[str]:
     """Tokens in the folded form (see the module's docstring), for questions typed any way."""
-    return [_ungrouped(t) for t in tokenize(fold_spelling(text))]
+    return fold_tokens(tokenize(text))
+
+
+def fold_tokens(tokens: list[str]) -> list[str]:
+    """Tokens of :func:`tokenize` in the folded form, one for one (a caller that reads the tokens
+    as written too, like rag.rerank.evidence.role_tokens, keeps them aligned)."""
+    # one fold over all tokens (tokens hold no spaces): the reranker calls this per candidate sentence
+    folded = fold_spelling(" ".join(tokens)).split(" ") if tokens else []
+    return [_ungrouped(t) for t in folded]

@@ -79,6 +79,14 @@ def test_coverage_counts_topic_words_not_the_period_or_province():
     assert matcher.coverage("Dân số toàn tỉnh năm 2021 là 1.194.300 người") > 0.9
 
 
+def test_coverage_meets_either_spelling_of_i_and_a_number_typed_without_dots():
+    matcher = KeywordMatcher(analyze("ti le ho ngheo giam 0,33% hay 250000 ho?"), _flat_idf, load_abbreviations())
+    assert matcher.coverage("Tỷ lệ hộ nghèo giảm 0,33%, còn 250.000 hộ") == 1.0
+    in_a_quarter = KeywordMatcher(analyze("Thu ngân sách quí 3 năm 2021 đạt bao nhiêu?"), _flat_idf,
+                                  load_abbreviations())
+    assert "qui" not in in_a_quarter.keywords  # "quí" names the period, like "quý", not the topic
+
+
 def test_a_place_that_describes_the_province_identifies_the_report_not_the_fact():
     # typed without capitals or accents, so only the place's grammar says it describes the province
     matcher = KeywordMatcher(analyze("o tinh co thi tran yen minh bao nhieu ho da lam nha"), _flat_idf,
