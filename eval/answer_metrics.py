@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.answer.compose import LEAD_SEPARATOR
 from rag.answer.grounding import parse_number
 from rag.records import Citation
 from rag.text.entities import NUMBER
@@ -44,6 +45,20 @@ def fact_in(fact: str, text: str) -> bool:
     text_words = _WORD_RE.findall(text_n)
     joined = " " + " ".join(text_words) + " "
     return f" {' '.join(words)} " in joined
+
+
+def lead_of(answer: str) -> str | None:
+    """The item an answer leads with ("5.851 tỷ đồng" of "5.851 tỷ đồng — Thu ngân sách … [1]."),
+    or None when it quotes without one."""
+    head, separator, _ = answer.split(" [", 1)[0].partition(LEAD_SEPARATOR)
+    return head.strip() if separator else None
+
+
+def lead_right(answer: str, facts: Sequence[str]) -> bool | None:
+    """Whether the lead states a gold fact: a quote that holds the fact can still lead with the
+    wrong figure ("3.463 công văn" for "bao nhiêu văn bản quy phạm pháp luật"). None: no lead."""
+    lead = lead_of(answer)
+    return None if lead is None or not facts else any(fact_in(f, lead) for f in facts)
 
 
 def facts_found(facts: Sequence[str], text: str) -> list[bool]:

@@ -41,6 +41,8 @@ def _metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "all_facts": _mean([r["all_facts"] for r in answerable]),  # min_facts honoured
             "fact_recall": _mean([r["fact_recall"] for r in answerable]),
             "token_f1": _mean([r["token_f1"] for r in answerable]),
+            # of the answers that lead with a pinned item, those whose item states a gold fact
+            "lead_right": _mean([r.get("lead_right") for r in answerable]),
         },
         "facts": {  # the stricter reading: every must_include fact, min_facts ignored
             "every_fact": _mean([r.get("every_fact", r["all_facts"]) for r in answerable]),
@@ -65,11 +67,12 @@ def _metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def failed(row: dict[str, Any]) -> bool:
-    """Listed in the report: answerable and not all facts right (``min_facts`` counted), miscited or
-    misquoted; or unanswerable and answered.
+    """Listed in the report: answerable and not all facts right (``min_facts`` counted), miscited,
+    misquoted or led by an item that states no gold fact; or unanswerable and answered.
     """
     if row["answerable"]:
-        return not row["all_facts"] or not all(row["citations_correct"]) or row["quote_mismatches"] > 0
+        return (not row["all_facts"] or not all(row["citations_correct"]) or row["quote_mismatches"] > 0
+                or row.get("lead_right") is False)
     return not row["refused"]
 
 
@@ -107,6 +110,10 @@ def markdown(results: list[dict[str, Any]]) -> str:
         if missing:
             lines.append(f"{r['config']['name']}: {missing} gold evidence spans not in the indexed text "
                          "(document not indexed, or its extracted text differs)")
+        lead = r["answer"].get("lead_right")
+        if lead is not None:
+            lines.append(f"{r['config']['name']}: answers led by a pinned item whose item states a gold fact: "
+                         f"{lead:.3f}")
     lines.append("")
     with_min = max((r["facts"]["with_min_facts"] for r in results), default=0)
     if with_min:
@@ -127,6 +134,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
                       f"  - citations correct: {f['citations_correct']}"]
             if f.get("facts_found") is not None and f.get("facts_required") is not None:
                 lines.append(f"  - facts found: {f['facts_found']} (needed {f['facts_required']})")
+            if f.get("lead_right") is False:
+                lines.append("  - the lead states no gold fact")
         lines.append("")
     return "\n".join(lines)
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eval.answer_metrics import citation_correct, facts_found, numbers_supported, token_f1
+from eval.answer_metrics import citation_correct, facts_found, lead_right, numbers_supported, token_f1
 from eval.gold import GoldQuestion, load_gold, locate
 from eval.retrieval_metrics import hit_at, mrr_at, ndcg_at, relevance
 from rag.answer.refusal import is_refusal
@@ -100,6 +100,7 @@ def score_question(
         "min_facts": q.min_facts,
         "fact_recall": (sum(found) / len(found) if found else None) if q.answerable else None,
         "token_f1": token_f1(answer.text, " ".join(q.must_include)) if q.answerable and q.must_include else None,
+        "lead_right": lead_right(answer.text, q.must_include) if q.answerable and not refused else None,
         "citations": [c.to_json() for c in answer.citations],
         "citations_correct": [citation_correct(c, spans, q.must_include) for c in good],
         "citation_recall": (sum(covered) / len(covered)) if covered and q.answerable else None,

@@ -23,6 +23,7 @@ from typing import Any
 
 from llama_index.core.schema import NodeWithScore
 
+from rag.answer.compose import LEAD_SEPARATOR
 from rag.answer.extractive import Draft, ExtractiveAnswerer, Span
 from rag.answer.injection import without_instructions
 from rag.answer.refusal import NOT_FOUND
@@ -329,7 +330,7 @@ def _sentence(quote: str, span: Span, n: int, labelled: bool) -> str:
     body = quote.strip().rstrip(".;,:")
     body = body[:1].upper() + body[1:]
     if span.lead:
-        body = f"{span.lead} — {body}"
+        body = f"{span.lead}{LEAD_SEPARATOR}{body}"
     if labelled and span.period is not None:
         label = span.period.label
         body = f"{label[:1].upper() + label[1:]}: {body}"

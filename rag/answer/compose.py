@@ -118,6 +118,8 @@ def _people(analysis: QueryAnalysis, sentence: str) -> list[Item]:
     return sorted(people, key=lambda p: -len(asked & set(fold_diacritics(p.text).lower().split()[:3])))
 
 
+# Between the pinned item and the quoted sentence: "5.851 tỷ đồng — Thu ngân sách … [1]."
+LEAD_SEPARATOR = " — "
 _PERIOD_WORDS = frozenset(tokenize_folded("năm tháng quý kỳ đầu cuối"))
 _NEGATION = r"(?:chưa|không)\s+(?:\S+\s+){0,2}?"
 # "tăng" the verb, not the "tăng" of "tăng trưởng" (growth), which names an indicator.

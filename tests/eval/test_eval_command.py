@@ -37,7 +37,7 @@ def test_eval_writes_metrics_report_and_plots(tmp_path: Path, sample_dir: Path):
         assert set(config) >= {"n_questions", "retrieval", "answer", "refusal", "citations", "grounding",
                                "latency_ms", "by_tag", "config"}
         assert set(config["retrieval"]) == {"hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10"}
-        assert set(config["answer"]) == {"all_facts", "fact_recall", "token_f1"}
+        assert set(config["answer"]) == {"all_facts", "fact_recall", "token_f1", "lead_right"}
         assert set(config["citations"]) == {"precision", "recall", "quote_mismatches", "with_page"}
         for section in ("retrieval", "answer", "refusal", "grounding"):
             assert all(_in_unit_range(v) for v in config[section].values()), (section, config[section])

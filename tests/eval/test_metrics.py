@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eval.answer_metrics import citation_correct, fact_in, numbers_supported, token_f1
+from eval.answer_metrics import citation_correct, fact_in, lead_of, lead_right, numbers_supported, token_f1
 from eval.gold import locate
 from eval.report import summarise
 from eval.retrieval_metrics import hit_at, mrr_at, ndcg_at, relevance
@@ -73,3 +73,15 @@ def test_token_f1_and_evidence_location():
     assert token_f1("không liên quan", "5.851 tỷ đồng") == 0.0
     text = "Thu ngân sách nhà nước đạt 5.851 tỷ đồng,\nvượt 6,8% kế hoạch"
     assert locate("nhà nước đạt 5.851\u00a0tỷ đồng, vượt", text) == (14, 46)
+
+
+def test_the_lead_is_the_item_before_the_dash_of_the_first_sentence():
+    assert lead_of("5.851 tỷ đồng — Thu ngân sách đạt 5.851 tỷ đồng [1].") == "5.851 tỷ đồng"
+    assert lead_of("Thu ngân sách đạt 5.851 tỷ đồng [1]. Tăng — giảm [2].") is None
+
+
+def test_a_lead_naming_another_figure_is_wrong_though_the_quote_holds_the_fact():
+    answer = "3.463 công văn — Tỉnh ban hành 6.778 văn bản (07 văn bản quy phạm pháp luật, 3.463 công văn) [1]."
+    assert fact_in("07", answer) and lead_right(answer, ["07"]) is False
+    assert lead_right("07 văn bản — Tỉnh ban hành 07 văn bản [1].", ["07"]) is True
+    assert lead_right("Tỉnh ban hành 07 văn bản [1].", ["07"]) is None

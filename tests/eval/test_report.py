@@ -52,3 +52,11 @@ def test_the_report_says_how_min_facts_counts_and_what_a_failed_question_found()
 
 def test_the_report_is_silent_about_min_facts_when_no_question_sets_it():
     assert "min_facts" not in markdown([summarise([_row()], {"name": "t"})])
+
+
+def test_a_wrong_lead_is_counted_and_listed_though_every_fact_is_found():
+    rows = [_row(id="ok", lead_right=True), _row(id="wrong", lead_right=False), _row(id="plain", lead_right=None)]
+    summary = summarise(rows, {"name": "t"})
+    assert summary["answer"]["lead_right"] == 0.5 and summary["answer"]["all_facts"] == 1.0
+    assert [f["id"] for f in summary["failures"]] == ["wrong"]
+    assert "the lead states no gold fact" in markdown([summary])
