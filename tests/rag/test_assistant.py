@@ -204,19 +204,25 @@ def test_an_answer_leads_with_the_figure_and_quotes_the_whole_sentence(assistant
     _check_citations(assistant, answer)
 
 
-def test_a_list_question_gets_every_item_of_the_enumeration(tmp_path: Path, embedder):
+def _reader_over(tmp_path: Path, embedder, files: dict[str, str]) -> Assistant:
+    """An assistant over ``files`` (name -> text), ingested for real into a fresh index."""
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "bao-cao.txt").write_text(
+    for name, text in files.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    settings = Settings(index={"dir": tmp_path / "index"})
+    Ingestor(settings, embedder=embedder).run([docs], progress=False)
+    return Assistant.open(tmp_path / "index", settings)
+
+
+def test_a_list_question_gets_every_item_of_the_enumeration(tmp_path: Path, embedder):
+    reader = _reader_over(tmp_path, embedder, {"bao-cao.txt": (
         "BÁO CÁO tình hình kinh tế - xã hội tỉnh Bạc Liêu năm 2019\n\n"
         "Năm 2019, tỉnh khởi công các công trình trọng điểm gồm: cầu Giá Rai mới; "
         "đường ven biển Gành Hào; bệnh viện đa khoa khu vực Phước Long.\n"
-        "Thu ngân sách nhà nước đạt 2.850 tỷ đồng, vượt 5% dự toán.\n",
-        encoding="utf-8",
-    )
-    settings = Settings(index={"dir": tmp_path / "index"})
-    Ingestor(settings, embedder=embedder).run([docs], progress=False)
-    answer = Assistant.open(tmp_path / "index", settings).ask("Những công trình trọng điểm nào được khởi công?")
+        "Thu ngân sách nhà nước đạt 2.850 tỷ đồng, vượt 5% dự toán.\n"
+    )})
+    answer = reader.ask("Những công trình trọng điểm nào được khởi công?")
     assert answer.found
     for item in ("cầu Giá Rai mới", "đường ven biển Gành Hào", "bệnh viện đa khoa khu vực Phước Long"):
         assert item.lower() in answer.text.lower()  # each item is its own capitalised, cited sentence
@@ -226,9 +232,8 @@ def test_a_list_question_gets_every_item_of_the_enumeration(tmp_path: Path, embe
 def test_an_enumeration_item_is_quoted_with_its_lead_in_only_when_that_states_what_is_asked(
     tmp_path: Path, embedder
 ):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "quy-dinh.txt").write_text(
+    reader = _reader_over(tmp_path, embedder, {
+        "quy-dinh.txt":
         "QUY ĐỊNH xử phạt vi phạm trong khai thác khoáng sản trên địa bàn tỉnh\n\n"
         "Điều 5. Khai thác cát trái phép\n"
         "1. Người nào khai thác cát mà không có giấy phép thì bị phạt tiền từ 10 triệu đồng"
@@ -237,18 +242,12 @@ def test_an_enumeration_item_is_quoted_with_its_lead_in_only_when_that_states_wh
         " đến 100 triệu đồng:\nkhai thác trong hành lang bảo vệ bờ sông;\ndùng phương tiện không đăng ký;\n"
         "khai thác vào ban đêm.\n"
         "3. Tái phạm thì bị tước giấy phép từ 6 tháng đến 12 tháng.\n",
-        encoding="utf-8",
-    )
-    (docs / "bao-cao.txt").write_text(
+        "bao-cao.txt":
         "BÁO CÁO tình hình kinh tế - xã hội tỉnh Bạc Liêu năm 2019\n\n"
         "Kết quả có 12/22 chỉ tiêu chủ yếu đạt và vượt kế hoạch, như:\n"
         "- thu ngân sách nhà nước đạt 2.850 tỷ đồng;\n"
         "- giảm tỷ lệ hộ nghèo 1,2%.\n",
-        encoding="utf-8",
-    )
-    settings = Settings(index={"dir": tmp_path / "index"})
-    Ingestor(settings, embedder=embedder).run([docs], progress=False)
-    reader = Assistant.open(tmp_path / "index", settings)
+    })
     # a lead-in that adds nothing the question asks ("… như:") is no claim: the item is quoted alone
     answer = reader.ask("Năm 2019 Bạc Liêu giảm tỷ lệ hộ nghèo bao nhiêu?")
     assert answer.found and [c.quote for c in answer.citations] == ["giảm tỷ lệ hộ nghèo 1,2%."]
