@@ -21,7 +21,7 @@ from llama_index.core.schema import NodeWithScore
 from rag.answer.injection import is_statement
 from rag.index.store import IndexStore
 from rag.records import DocumentMetadata, chunk_ref
-from rag.text.entities import informative_numbers
+from rag.text.entities import informative_numbers, refers_back
 from rag.text.sentences import sentence_spans
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def gather(
                     vectors.get((s, e)),
                 )
             )
-    return _with_lead_ins(_with_vectors(out, embed_missing))
+    return _with_antecedents(_with_lead_ins(_with_vectors(out, embed_missing)))
 
 
 def _with_vectors(candidates: list[Candidate], embed_missing: EmbedPassages | None) -> list[Candidate]:
@@ -119,12 +119,30 @@ def _with_lead_ins(candidates: list[Candidate]) -> list[Candidate]:
         if j is None:
             continue
         head = candidates[j]
-        vector = c.vector
-        if head.vector is not None and c.vector is not None:
-            joined = np.asarray(head.vector, dtype=np.float32) + np.asarray(c.vector, dtype=np.float32)
-            vector = joined / (float(np.linalg.norm(joined)) or 1.0)
-        out[i] = replace(c, reading=f"{head.text[: head.text.rindex(':') + 1]} {c.text}", vector=vector)
+        reading = f"{head.text[: head.text.rindex(':') + 1]} {c.text}"
+        out[i] = replace(c, reading=reading, vector=_joined(head.vector, c.vector))
     return out
+
+
+def _with_antecedents(candidates: list[Candidate]) -> list[Candidate]:
+    """Each sentence that points back ("Ông sinh …") read with the sentence it points to, the way an
+    item is read with its lead-in: alone it does not name whom it is about."""
+    out = list(candidates)
+    for i, c in enumerate(candidates):
+        j = antecedent(candidates, i) if not c.reading else None
+        if j is None:
+            continue
+        head = candidates[j]
+        out[i] = replace(c, reading=f"{head.text} {c.text}", vector=_joined(head.vector, c.vector))
+    return out
+
+
+def _joined(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    """The normalised sum of two sentence vectors: the vector of the two read as one."""
+    if a is None or b is None:
+        return b
+    joined = np.asarray(a, dtype=np.float32) + np.asarray(b, dtype=np.float32)
+    return joined / (float(np.linalg.norm(joined)) or 1.0)
 
 
 _BULLET_RE = re.compile(r"\s*(?:[-–+*•]\s*)?")
@@ -145,6 +163,26 @@ def lead_in(candidates: Sequence[Candidate], member: int) -> int | None:
     run = enumeration(candidates, member)
     before = [i for i in run if candidates[i].start < candidates[member].start and ":" in candidates[i].text]
     return before[-1] if before else None
+
+
+def antecedent(candidates: Sequence[Candidate], member: int, reach: int = 2) -> int | None:
+    """The sentence that ``candidates[member]`` points back to, or None when it points nowhere.
+
+    "Đây là viên chức chính trị cao cấp nhất …" or "Thời gian trị vì của ông …" does not say
+    who: the sentence before it in the passage does ("Tổng thống Hoa Kỳ là …"). A sentence that
+    points back itself passes the pointer on, up to ``reach`` sentences back."""
+    here = candidates[member]
+    if not refers_back(here.text):
+        return None
+    before = sorted(
+        (i for i, c in enumerate(candidates) if c.chunk_id == here.chunk_id and c.position < here.position),
+        key=lambda i: candidates[i].position,
+        reverse=True,
+    )
+    for i in before[:reach]:
+        if not refers_back(candidates[i].text):
+            return i
+    return None
 
 
 def enumeration(candidates: Sequence[Candidate], member: int) -> list[int]:

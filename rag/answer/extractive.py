@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 from llama_index.core.schema import NodeWithScore
 
-from rag.answer.candidates import Candidate, EmbedPassages, enumeration, gather, lead_in
+from rag.answer.candidates import Candidate, EmbedPassages, antecedent, enumeration, gather, lead_in
 from rag.answer.compose import deciding_figure, lead_item, yes_or_no
 from rag.answer.features import FEATURES, featurize
 from rag.answer.guard import missing_terms, named_terms
@@ -203,7 +203,7 @@ class ExtractiveAnswerer:
                 reasons["chỉ có tài liệu của tỉnh khác (only other provinces)"] = 1
                 continue
             # a list or a summary spans its passage: "… Phó Chủ tịch HĐND; … Phó Chủ tịch MTTQ"
-            where = replace(c, text=c.context if analysis.form in ("list", "summary") else c.read)
+            where = replace(c, text=c.context, reading="") if analysis.form in ("list", "summary") else c
             document = documents(c.doc_id) if document_wide else ""
             missing = missing_terms(where, terms, document)
             if missing:
@@ -240,7 +240,19 @@ class ExtractiveAnswerer:
             return Draft(spans=self._clause_spans(scored, opener, best, analysis, matcher, period),
                          confidence=confidence)
         spans = [self._span(scored, i, analysis, matcher, period, lead=(i == best)) for i in chosen]
+        if analysis.form == "fact" and spans[0].lead is None:
+            spans[0] = self._with_antecedent(scored, best, spans[0])
         return Draft(spans=spans, confidence=confidence)
+
+    def _with_antecedent(self, scored: Scored, best: int, span: Span) -> Span:
+        """A quote that points back ("Đây là …", "Thời gian trị vì của ông …") and pins no asked
+        item starts at the sentence it points to, when close: alone, it does not say who or what."""
+        back = antecedent(scored.candidates, best)
+        if back is None:
+            return span
+        head = scored.candidates[back]
+        start, _ = _strip(self.store.document_text(head.doc_id) or "", head.start, head.end)
+        return replace(span, start=start) if span.end - start <= CLOSE_QUOTE else span
 
     def _clause_spans(
         self,
@@ -253,8 +265,10 @@ class ExtractiveAnswerer:
     ) -> list[Span]:
         """An enumeration item quoted with its lead-in when the answer needs it: the asked item is
         pinned there ("50 triệu đồng"), or it names what the question names and the item does not
-        ("khai thác cát … thì bị phạt tiền …: khai thác vào ban đêm"). A bare "… như:" is no claim:
-        the item is quoted alone. Lead-in and item stand in one quote when close, else in two."""
+        ("khai thác cát … thì bị phạt tiền …: khai thác vào ban đêm"), or the question asks what holds
+        for the case the item names ("Phạm tội ba lần thì sao?": the penalty stands in the lead-in).
+        Else a bare "… như:" is no claim: the item is quoted alone. Lead-in and item stand in one quote
+        when close, else in two."""
         head = scored.candidates[opener]
         text = self.store.document_text(head.doc_id) or ""
         start, end = _strip(text, head.start, head.start + head.text.rindex(":") + 1)
@@ -262,7 +276,9 @@ class ExtractiveAnswerer:
         together = f"{text[start:end]}: {text[alone.start:alone.end]}"
         led = self._span(scored, item, analysis, matcher, period, lead=True, reading=together)
         item_text = text[alone.start : alone.end]
-        if led.lead == alone.lead and matcher.coverage(together) <= matcher.coverage(item_text):
+        asks_of_the_case = analysis.answer_type in ("phrase", "unknown")  # "thì sao", "ra sao", "là gì"
+        adds_nothing = led.lead == alone.lead and matcher.coverage(together) <= matcher.coverage(item_text)
+        if adds_nothing and not asks_of_the_case:
             return [alone]
         if alone.end - start <= CLOSE_QUOTE:
             return [replace(led, start=start)]

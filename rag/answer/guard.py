@@ -105,12 +105,13 @@ def named_terms(
 
 
 def missing_terms(candidate: Candidate, terms: list[NamedTerm], document: str = "") -> list[str]:
-    """The named terms absent from the candidate's sentence, heading and document title (a person's
-    name: absent from the whole ``document``, where "tỉnh do ông X làm Chủ tịch" finds the report)."""
+    """The named terms absent from the candidate's sentence as read (with its lead-in or the sentence
+    it points to), heading and document title (a person's name: absent from the whole
+    ``document``, where "tỉnh do ông X làm Chủ tịch" finds the report)."""
     if not terms:
         return []
     before = _pointed_to(candidate)
-    near = _phrases(f"{before}\n{candidate.text}\n{candidate.section}\n{candidate.meta.title or ''}")
+    near = _phrases(f"{before}\n{candidate.read}\n{candidate.section}\n{candidate.meta.title or ''}")
     missing = []
     for term in terms:
         if _is_number(term):  # a document number: stated near the fact, or the report's own number

@@ -184,16 +184,19 @@ _STRONG: dict[str, tuple[str, ...]] = {
     ),
     "number": (
         "bao nhiêu", "mấy", "bao nhiêu phần trăm", "bao lâu",
+        "nhiêu",  # spoken, "bao" dropped: "giá nhiêu", "nhiêu tiền" (not "phì nhiêu", "nhiêu khê")
         *RANK_PHRASES, *(f"xếp {p}" for p in RANK_PHRASES),  # a rank ("xếp thứ mấy") is a number asked
     ),
 }
 _STRONG_ORDER: tuple[AnswerType, ...] = ("docref", "date", "place", "person", "number")
 _WEAK_NUMBER = ("tỷ lệ", "tỉ lệ", "phần trăm", "số lượng", "tổng số")
 _PHRASE = (
-    "gì", "những gì", "là gì", "như thế nào", "thế nào", "ra sao", "vì sao", "tại sao", "làm sao",
+    "gì", "những gì", "là gì", "như thế nào", "thế nào", "ra sao", "vì sao", "tại sao", "làm sao", "thì sao",
     "bằng cách nào", "nào",
 )
-_ACCENT_ONLY = frozenset({"mấy"})  # "may" is as often "máy" (machine)
+_ACCENT_ONLY = frozenset({"mấy", "nhiêu"})  # "may" is as often "máy" (machine), "nhieu" "nhiều" (many)
+# "nhiêu" that asks nothing: "đất phì nhiêu" (fertile), "nhiêu khê" (cumbersome)
+_NOT_NHIEU = ("phì nhiêu", "nhiêu khê")
 _YESNO_ANYWHERE = ("phải không", "đúng không", "hay không", "hay chưa", "đúng hay sai", "có phải", "có đúng")
 _YESNO_END = ("không", "chưa")
 _YESNO_OPENERS = ("có", "đã", "được", "phải", "là", "đúng")
@@ -236,6 +239,15 @@ def _match_rule(tokens: list[_Tok], i: int, rule: _Rule) -> bool:
     )
 
 
+def _in_phrase(tokens: list[_Tok], i: int, phrases: tuple[str, ...]) -> bool:
+    """Whether token ``i`` is part of one of ``phrases`` (each of two words) as written."""
+    return any(
+        (j := i - p.split().index(tokens[i].text)) >= 0 and j + 1 < len(tokens)
+        and [tokens[j].text, tokens[j + 1].text] == p.split()
+        for p in phrases if tokens[i].text in p.split()
+    )
+
+
 def _yesno(tokens: list[_Tok]) -> tuple[int, int] | None:
     """Token index range of a yes/no construction, or None."""
     firsts = {_fold_word(w.split()[0]) for w in _YESNO_ANYWHERE}
@@ -275,6 +287,8 @@ def question_phrase(text: str) -> tuple[AnswerType, int, int, int] | None:
             if not _match_rule(tokens, i, rule):
                 continue
             if rule.words == ("may",) and not tok.ascii:
+                continue
+            if rule.words == ("nhiêu",) and _in_phrase(tokens, i, _NOT_NHIEU):
                 continue
             prio = _STRONG_ORDER.index(rule.answer_type) if rule.tier == 0 else 0
             cand = (-len(rule.words), prio, i, rule.answer_type)

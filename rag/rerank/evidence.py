@@ -20,7 +20,7 @@ from rag.records import DocumentMetadata, Period
 from rag.text.abbreviations import Abbreviations
 from rag.text.entities import ORDINAL, ORDINAL_QUESTION_RE, capitalised_names
 from rag.text.gazetteer import covers, describing_places
-from rag.text.normalize import fold_diacritics, fold_spelling
+from rag.text.normalize import fold_diacritics, fold_spelling, is_syllable_shaped
 from rag.text.periods import find_period_mentions, years_spanned
 from rag.text.tokenize import fold_tokens, tokenize, tokenize_folded
 
@@ -40,7 +40,9 @@ _NOT_UNITS = frozenset(
     # function words: "trả bao nhiêu để mua", "là bao nhiêu mới được", "bao nhiêu rồi"
     + "mới để khi nữa rồi vậy không chưa cho từ đến tới trên dưới hơn thế ạ nhỉ hả".split()
 )
-_ASKED_UNIT_RE = re.compile(r"\b(?:bao nhiêu|bao nhieu|mấy|may)\s+([^\W\d_]+)", re.IGNORECASE)
+_ASKED_UNIT_RE = re.compile(
+    r"\b(?:bao nhiêu|bao nhieu|(?<!phì )nhiêu(?!\s+khê)|mấy|may)\s+([^\W\d_]+)", re.IGNORECASE
+)
 
 
 def asked_unit(question: str) -> str | None:
@@ -55,7 +57,16 @@ def asked_unit(question: str) -> str | None:
     word = m.group(1).lower()
     if word in _NOT_UNITS or fold_diacritics(word) in {fold_diacritics(w) for w in _NOT_UNITS}:
         return None
+    if _loanword(word):  # "bao nhiêu server": the text counts "800 máy chủ"; any figure may answer
+        return None
     return fold_spelling(word)
+
+
+def _loanword(word: str) -> bool:
+    """A word of another language ("server", "album", "website"): no Vietnamese syllable, and not a
+    unit symbol ("km", "kg", "USD" are written as asked)."""
+    has_vowel = any(c in "aeiouy" for c in fold_diacritics(word))
+    return len(word) >= 4 and has_vowel and not is_syllable_shaped(word)
 
 
 def continues_clause(clause: str) -> bool:

@@ -34,7 +34,7 @@ from importlib import resources
 from pathlib import Path
 
 from rag.text.entities import DOC_NUMBER_RE
-from rag.text.normalize import fold_diacritics, normalize_tone_marks
+from rag.text.normalize import fold_diacritics, is_syllable_shaped, normalize_tone_marks
 
 __all__ = [
     "Abbreviations",
@@ -48,12 +48,6 @@ logger = logging.getLogger(__name__)
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _END = r"(?![^\W_])"
-# A Vietnamese syllable without diacritics: onset, 1-3 vowels, coda. "tu", "ca", "hu" are.
-_SYLLABLE_RE = re.compile(
-    r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?"
-)
-
-
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
@@ -73,7 +67,7 @@ def _lowercase_safe(abbr: str) -> bool:
     if sum(c.isalpha() for c in letters) < 3:
         return False
     parts = _WORD_RE.findall(letters)
-    return not all(_SYLLABLE_RE.fullmatch(p) for p in parts)
+    return not all(is_syllable_shaped(p) for p in parts)
 
 
 def _abbr_regex(abbr: str) -> str:

@@ -165,6 +165,7 @@ UNITS = tuple(
             "triệu USD",
             "nghìn USD",
             "USD",
+            "$",
             "tỷ",
             "triệu",
             "nghìn",
@@ -247,12 +248,16 @@ NUMBER_WORDS_RE = re.compile(
 
 
 # A sentence that opens with a word pointing back ("Đây là động cơ …", "Nó …", "Ông sinh …",
-# "Công ty này …") is about something a sentence before it names. "Ông"/"Bà" before a name
-# ("Ông Nguyễn Văn A") is a title, not a pointer.
+# "Công ty này …", "Thời gian trị vì của ông …") is about something a sentence before it names.
+# "Ông"/"Bà" before a name ("Ông Nguyễn Văn A") is a title, not a pointer; "Anh" alone is England,
+# "Chúng tôi" the writer.
+# "Sau đó", "Do đó", "Từ đó" join two events; the sentence goes on to name its own subject
+_CONNECTIVE = r"(?:Sau|Do|Trước|Từ|Khi|Lúc|Bởi|Vì|Qua|Bên cạnh|Ngoài|Đến|Tới|Nhờ|Theo)"
 _REFERS_BACK_RE = re.compile(
-    r"\s*(?:[-–+*•]\s*)?(?:(?:Đây|Đó|Điều này|Điều đó|Việc này|Nó|Chúng|Họ)\b"
-    rf"|(?:Ông|Bà|Anh|Cô)(?:\s+ấy)?\b(?!\s+[{UPPER}])"
-    rf"|[{UPPER}][{LOWER}]*(?:\s+[{LOWER}]+)?\s+(?:này|đó|ấy)\b)"
+    r"\s*(?:[-–+*•]\s*)?(?:(?:Đây|Đó|Điều này|Điều đó|Việc này|Nó|Họ)\b|Chúng\b(?!\s+(?:tôi|ta|mình)\b)"
+    rf"|(?:Ông|Bà)(?:\s+ấy)?\b(?!\s+[{UPPER}])|(?:Anh|Cô)\s+ấy\b"
+    rf"|(?!{_CONNECTIVE}\s+(?:đó|này)\b)[{UPPER}][{LOWER}]*(?:\s+[{LOWER}]+)?\s+(?:này|đó|ấy)\b"
+    rf"|[{UPPER}][{LOWER}]*(?:\s+[{LOWER}]+){{0,3}}\s+của\s+(?:ông|bà|nó|họ|chúng)\b(?!\s+[{UPPER}]))"
 )
 
 

@@ -183,6 +183,19 @@ _LONE_Y_RE = re.compile(
 )
 
 
+# A Vietnamese syllable without diacritics: onset, 1-3 vowels, coda. "tu", "ca", "nguoi" are;
+# "server", "album", "km" are not (loanwords and unit symbols).
+_FOLDED_SYLLABLE_RE = re.compile(
+    r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?"
+)
+
+
+def is_syllable_shaped(word: str) -> bool:
+    """Whether ``word`` (any case, with or without diacritics) has the shape of one Vietnamese
+    syllable: what tells an everyday word from an abbreviation or a loanword."""
+    return _FOLDED_SYLLABLE_RE.fullmatch(fold_diacritics(word).lower()) is not None
+
+
 def fold_spelling(text: str) -> str:
     """``text`` without diacritics (:func:`fold_diacritics`) and with the lone i/y after a consonant
     written i ("tỷ lệ" -> "ti le", "Hoa Kỳ" -> "Hoa Ki"), one character for one: the form in which

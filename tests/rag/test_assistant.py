@@ -261,6 +261,38 @@ def test_an_enumeration_item_is_quoted_with_its_lead_in_only_when_that_states_wh
     _check_citations(reader, answer)
 
 
+def test_a_case_asked_what_follows_is_quoted_with_the_lead_in_that_says_it(tmp_path: Path, embedder):
+    reader = _reader_over(tmp_path, embedder, {"quy-dinh.txt": (
+        "QUY ĐỊNH xử phạt vi phạm trong khai thác khoáng sản trên địa bàn tỉnh\n\n"
+        "Điều 5. Khai thác cát trái phép\n"
+        "1. Người nào khai thác cát thuộc một trong các trường hợp sau đây thì bị phạt tiền từ 50 triệu đồng"
+        " đến 100 triệu đồng:\nkhai thác trong hành lang bảo vệ bờ sông;\ndùng phương tiện không đăng ký;\n"
+        "khai thác vào ban đêm.\n"
+        "2. Tái phạm thì bị tước giấy phép từ 6 tháng đến 12 tháng.\n"
+    )})
+    # the item names every word asked; what follows from it (the fine) stands in the lead-in only
+    answer = reader.ask("Khai thác trong hành lang bảo vệ bờ sông thì sao?")
+    assert answer.found and len(answer.citations) == 1
+    quote = answer.citations[0].quote
+    assert "phạt tiền từ 50 triệu đồng" in quote and "hành lang bảo vệ bờ sông" in quote
+    _check_citations(reader, answer)
+
+
+def test_a_quote_that_points_back_starts_at_the_sentence_it_points_to(tmp_path: Path, embedder):
+    reader = _reader_over(tmp_path, embedder, {"gioi-thieu.txt": (
+        "GIỚI THIỆU bộ máy chính quyền tỉnh\n\n"
+        "Chủ tịch Ủy ban nhân dân tỉnh là người đứng đầu cơ quan hành chính nhà nước ở địa phương. "
+        "Đây là chức danh do Hội đồng nhân dân tỉnh bầu ra theo nhiệm kỳ năm năm. "
+        "Sở Tài chính tham mưu về ngân sách và giá cả.\n"
+    )})
+    answer = reader.ask("Chức danh nào do Hội đồng nhân dân tỉnh bầu ra theo nhiệm kỳ?")
+    assert answer.found and len(answer.citations) == 1
+    # "Đây là chức danh …" alone does not say which one
+    assert answer.citations[0].quote.startswith("Chủ tịch Ủy ban nhân dân tỉnh là người đứng đầu")
+    assert "Đây là chức danh do Hội đồng nhân dân tỉnh bầu ra" in answer.citations[0].quote
+    _check_citations(reader, answer)
+
+
 def test_a_near_miss_acronym_is_refused(assistant: Assistant):
     # the reports give PCI and PAR INDEX; "PAPI" is in the abbreviation table but in no report
     answer = assistant.ask("Chỉ số PAPI năm 2019 của Cà Mau xếp hạng mấy?")

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.answer.candidates import Candidate, _with_lead_ins, enumeration, lead_in
+from rag.answer.candidates import (
+    Candidate,
+    _with_antecedents,
+    _with_lead_ins,
+    antecedent,
+    enumeration,
+    lead_in,
+)
 from rag.records import DocumentMetadata
 from rag.text.sentences import sentence_spans
 
@@ -130,3 +137,58 @@ def test_an_item_is_read_with_the_lead_in_up_to_its_colon_and_the_joined_vector(
     assert read[NIGHT].text == "khai thác vào ban đêm."  # the quote stays the item as written
     assert np.allclose(read[NIGHT].vector, np.array([0, 1, 0, 1]) / np.sqrt(2))
     assert read[0].read == read[0].text and read[0].reading == ""
+
+
+# --- antecedent ----------------------------------------------------------------------------------
+
+POINTING_TEXT = (
+    "Sourigna Vongsa là vị vua cuối cùng của vương quốc Lan Xang. "
+    "Thời gian trị vì của ông được coi là thời hoàng kim của Lào. "
+    "Ông sinh vào khoảng 1608 tại Luang Phrabang. "
+    "Đây là một đời vua dài."
+)
+
+
+def test_a_sentence_pointing_back_has_the_sentence_before_it_as_antecedent():
+    cands = _candidates(POINTING_TEXT)
+    assert antecedent(cands, 1) == 0
+
+
+def test_a_pointer_before_a_pointer_passes_the_antecedent_on_within_reach():
+    cands = _candidates(POINTING_TEXT)
+    assert antecedent(cands, 2) == 0  # "Ông sinh …" ← "… của ông …" ← "Sourigna Vongsa …"
+    assert antecedent(cands, 3) is None  # three pointers back: beyond reach
+
+
+def test_a_sentence_naming_its_subject_or_opening_its_passage_has_no_antecedent():
+    cands = _candidates(POINTING_TEXT)
+    assert antecedent(cands, 0) is None
+    other = _candidates("Đây là viên chức cao cấp nhất.")
+    assert antecedent(other, 0) is None
+
+
+def test_the_antecedent_is_sought_in_the_same_passage_only():
+    cands = _candidates(POINTING_TEXT)
+    moved = [cands[0]] + [Candidate(**{**c.__dict__, "chunk_id": "c2"}) for c in cands[1:]]
+    assert antecedent(moved, 1) is None
+
+
+def test_a_sentence_pointing_back_is_read_with_its_antecedent_and_the_joined_vector():
+    cands = [
+        Candidate(c.doc_id, c.start, c.end, c.chunk_id, 0, 1.0, c.meta, "", c.text, c.context, c.position,
+                  np.eye(4, dtype=np.float32)[i])
+        for i, c in enumerate(_candidates(POINTING_TEXT))
+    ]
+    read = _with_antecedents(cands)
+    assert read[2].read == (
+        "Sourigna Vongsa là vị vua cuối cùng của vương quốc Lan Xang."
+        " Ông sinh vào khoảng 1608 tại Luang Phrabang."
+    )
+    assert read[2].text == "Ông sinh vào khoảng 1608 tại Luang Phrabang."  # the quote stays as written
+    assert np.allclose(read[2].vector, np.array([1, 0, 1, 0]) / np.sqrt(2))
+    assert read[0].reading == "" and read[3].reading == ""  # names its subject; points beyond reach
+
+
+def test_a_connective_that_joins_two_events_is_no_pointer():
+    cands = _candidates("Đảng Lao động thắng cử năm 1997. Sau đó Anh đã ký Thỏa thuận về Chính sách xã hội.")
+    assert antecedent(cands, 1) is None

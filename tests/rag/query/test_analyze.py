@@ -64,6 +64,7 @@ ANSWER_TYPES = [
     ("Tình hình dịch bệnh diễn biến như thế nào?", "phrase"),
     ("tinh hinh dich benh dien bien nhu the nao", "phrase"),
     ("Tỉnh đã làm gì để thu hút đầu tư?", "phrase"),
+    ("Khai thác cát vào ban đêm thì sao?", "phrase"),
     # unknown
     # keywords naming an indicator ask for its figure; keywords naming an event ask nothing typed
     ("Thu ngân sách tỉnh Cà Mau năm 2021", "number"),
@@ -81,7 +82,14 @@ def test_ai_only_as_a_whole_word():
     # "tài", "mái", "ái" must not read as "ai"
     assert analyze("Tài chính công khai năm 2021").answer_type == "unknown"
     assert analyze("tai chinh cong khai nam 2021").answer_type == "unknown"
-    assert analyze("Ái hữu thì sao").answer_type == "unknown"
+    assert analyze("Ái hữu thì sao").answer_type == "phrase"  # asked by "thì sao", not by "ai"
+
+
+def test_spoken_nhieu_without_bao_asks_a_number_but_phi_nhieu_and_accent_free_nhieu_do_not():
+    assert analyze("Vật đầu tiên eBay bán có giá nhiêu?").answer_type == "number"
+    assert analyze("Vùng đất phì nhiêu nhất ở đâu?").answer_type == "place"
+    assert analyze("Thủ tục nhiêu khê là gì?").answer_type == "phrase"
+    assert analyze("co nhieu nguoi tham gia khong").answer_type == "yesno"  # "nhieu" is "nhiều" (many)
 
 
 def test_accent_free_may_is_weak():

@@ -29,6 +29,18 @@ def test_the_counted_noun_of_a_question_is_its_unit():
     assert asked_unit("tăng bao nhiêu so với cùng kỳ") is None
 
 
+def test_a_counted_loanword_asks_no_unit_the_text_would_write_in_vietnamese():
+    assert asked_unit("Wikipedia có bao nhiêu server?") is None  # the text counts "800 máy chủ"
+    assert asked_unit("Sia phát hành mấy album?") is None
+    assert asked_unit("Điện sản xuất đạt bao nhiêu kWh?") == "kwh"  # a unit symbol is written as asked
+    assert asked_unit("bao nhieu nguoi") == "nguoi"  # accent-free Vietnamese is Vietnamese
+
+
+def test_spoken_nhieu_without_bao_asks_a_figure_with_its_unit():
+    assert asked_unit("Vé vào cửa nhiêu tiền?") == "tien"
+    assert asked_unit("Đất phì nhiêu nhất vùng nào?") is None
+
+
 def test_the_counted_noun_is_folded_so_either_spelling_of_i_counts():
     assert asked_unit("Hoa Kì đã trải qua bao nhiêu kì tổng thống?") == "ki"
     assert holds_answer_type("là 56 nhiệm kỳ bốn năm", "number", asked_unit("bao nhiêu kì tổng thống"))

@@ -30,6 +30,10 @@ def test_figures_keep_their_unit_money_percent_and_counted_noun():
     assert _figures(text) == ["5.851 tỷ đồng", "17,7%", "46 xã"]
 
 
+def test_a_price_in_dollars_keeps_its_sign():
+    assert _figures("một cây bút laser bị hư giá 14,83$.") == ["14,83$"]
+
+
 def test_figure_items_spans_are_exact_slices_of_the_text():
     text = "Kim ngạch xuất khẩu đạt 1.112,5 triệu USD, có 12 dự án mới."
     items = figure_items(text)
@@ -292,6 +296,21 @@ def test_a_sentence_that_opens_with_a_pointer_refers_back():
     for sentence in ("Đây là động cơ 5 xy-lanh.", "Ông sinh năm 1608.", "Công ty này có 5 nhà máy.",
                      "Nó được tái lập năm 1991.", "Trong đó, thu nội địa đạt 3.200 tỷ đồng."):
         assert refers_back(sentence), sentence
+
+
+def test_a_sentence_whose_subject_is_owned_by_a_pronoun_refers_back():
+    for sentence in ("Thời gian trị vì của ông được coi là thời hoàng kim.",
+                     "Sự nghiệp của họ kéo dài 20 năm."):
+        assert refers_back(sentence), sentence
+    assert not refers_back("Thời gian công tác của ông Nguyễn Văn A là 30 năm.")  # a title, then the name
+    assert not refers_back("Kết quả thu ngân sách của tỉnh đạt 5.851 tỷ đồng.")
+
+
+def test_a_connective_england_and_the_writer_do_not_refer_back():
+    for sentence in ("Sau đó Anh đã thông qua khung pháp lý.", "Do đó, quyền công dân bị hạn chế.",
+                     "Anh chính thức đăng ký Thỏa thuận.", "Chúng tôi chỉ có khoảng 800 máy chủ."):
+        assert not refers_back(sentence), sentence
+    assert refers_back("Anh ấy sinh năm 1990.") and refers_back("Chúng được xây năm 1990.")
 
 
 def test_a_title_before_a_name_or_a_plain_sentence_does_not_refer_back():

@@ -9,6 +9,7 @@ from rag.text.normalize import (
     fold_diacritics,
     fold_spelling,
     fold_whitespace,
+    is_syllable_shaped,
     normalize_query,
     normalize_text,
     normalize_tone_marks,
@@ -103,3 +104,10 @@ def test_y_alone_or_after_a_vowel_is_another_syllable_and_stays():
 def test_spelling_fold_keeps_offsets(text: str):
     folded = fold_diacritics(unicodedata.normalize("NFC", text))
     assert len(fold_spelling(folded)) == len(folded)
+
+
+def test_a_vietnamese_syllable_has_its_shape_with_or_without_accents_a_loanword_does_not():
+    for word in ("người", "nguoi", "Nghiêng", "tu", "khuya", "đường"):
+        assert is_syllable_shaped(word), word
+    for word in ("server", "album", "km", "UBND", "website"):
+        assert not is_syllable_shaped(word), word
