@@ -10,11 +10,13 @@ How: the paragraphs are ingested as documents into one index, exactly as a user'
 (sentence vectors included). Every question is asked through the real assistant's stages:
 understand, retrieve (hybrid + rerank), then the reader's candidate sentences and their
 features (``ExtractiveAnswerer.evidence``). A sentence is a positive when it is in the question's
-own paragraph and contains a gold answer. Each question is asked in the forms users type (as
-written, bare keywords, no diacritics), each twice: as is, and with its own paragraph removed from
-the results, which makes it unanswerable. A near miss is added: the question with its rarest word
-swapped for another rare word of the corpus, asked with its paragraph in place, unanswerable. The
-unanswerable copies teach the answer model what a question the documents do not answer looks like.
+own paragraph and contains a gold answer as the reader reads it (an item with its lead-in, a
+sentence that points back with the sentence it points to: what the answer then quotes). Each
+question is asked in the forms users type (as written, bare keywords, no diacritics), each twice:
+as is, and with its own paragraph removed from the results, which makes it unanswerable. A near
+miss is added: the question with its rarest word swapped for another rare word of the corpus,
+asked with its paragraph in place, unanswerable. The unanswerable copies teach the answer model
+what a question the documents do not answer looks like.
 
 1. Sentence model: a small network (one hidden layer of HIDDEN_UNITS ReLU units) over FEATURES
    (standardised), all candidate sentences.
@@ -42,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from eval.benchmarks.squad_data import SquadParagraph, reader_training_sources, squad_corpus
+from rag.answer.candidates import Candidate
 from rag.records import chunk_ref
 from rag.text.normalize import fold_diacritics
 
@@ -139,6 +142,13 @@ def near_miss(question: str, assistant: Any, vocabulary: list[str], rng: random.
     return None
 
 
+def holds_answer(candidate: Candidate, gold_doc: str, answers: list[str]) -> bool:
+    """Whether a candidate of the question's own paragraph holds a gold answer (``answers`` folded) as
+    the reader reads it: an item with its lead-in, a sentence that points back with the sentence it
+    points to. The answer quotes them together, so the pair is what the model must learn to pick."""
+    return candidate.doc_id == gold_doc and any(a in _fold_text(candidate.read) for a in answers)
+
+
 def typed_forms(question: str, assistant: Any) -> list[str]:
     """The question as written, as bare keywords ("thu ngan sach 2021 ca mau" is how users type),
     and without diacritics: the reader must weigh evidence for all three forms."""
@@ -167,12 +177,7 @@ def _ask(
         candidates, rows = assistant.extractive.evidence(analysis, kept, matcher, vector)
         if not candidates:
             continue
-        labels = np.array(
-            [
-                float(answerable and c.doc_id == gold_doc and any(a in _fold_text(c.text) for a in answers))
-                for c in candidates
-            ]
-        )
+        labels = np.array([float(answerable and holds_answer(c, gold_doc, answers)) for c in candidates])
         out.append(Asked(question_id, answerable, rows, labels))
     return out
 

@@ -47,7 +47,7 @@ from functools import lru_cache
 
 from rag.records import AnswerType, Period, QuestionForm
 from rag.text.abbreviations import Abbreviations, PhraseIndex, default_abbreviations
-from rag.text.entities import DOC_NUMBER_RE, RANK_PHRASES
+from rag.text.entities import DOC_NUMBER_RE, RANK_PHRASES, SPOKEN_NHIEU
 from rag.text.gazetteer import provinces_by_places
 from rag.text.normalize import fold_diacritics, normalize_query, normalize_tone_marks
 from rag.text.periods import find_period_mentions
@@ -184,7 +184,7 @@ _STRONG: dict[str, tuple[str, ...]] = {
     ),
     "number": (
         "bao nhiêu", "mấy", "bao nhiêu phần trăm", "bao lâu",
-        "nhiêu",  # spoken, "bao" dropped: "giá nhiêu", "nhiêu tiền" (not "phì nhiêu", "nhiêu khê")
+        "nhiêu",  # spoken, "bao" dropped: "giá nhiêu" (rag.text.entities.SPOKEN_NHIEU)
         *RANK_PHRASES, *(f"xếp {p}" for p in RANK_PHRASES),  # a rank ("xếp thứ mấy") is a number asked
     ),
 }
@@ -195,8 +195,7 @@ _PHRASE = (
     "bằng cách nào", "nào",
 )
 _ACCENT_ONLY = frozenset({"mấy", "nhiêu"})  # "may" is as often "máy" (machine), "nhieu" "nhiều" (many)
-# "nhiêu" that asks nothing: "đất phì nhiêu" (fertile), "nhiêu khê" (cumbersome)
-_NOT_NHIEU = ("phì nhiêu", "nhiêu khê")
+_SPOKEN_NHIEU_RE = re.compile(SPOKEN_NHIEU, re.IGNORECASE)
 _YESNO_ANYWHERE = ("phải không", "đúng không", "hay không", "hay chưa", "đúng hay sai", "có phải", "có đúng")
 _YESNO_END = ("không", "chưa")
 _YESNO_OPENERS = ("có", "đã", "được", "phải", "là", "đúng")
@@ -236,15 +235,6 @@ def _match_rule(tokens: list[_Tok], i: int, rule: _Rule) -> bool:
     return all(
         _word_matches(tokens[i + k], w, accent_only=single and w in _ACCENT_ONLY)
         for k, w in enumerate(rule.words)
-    )
-
-
-def _in_phrase(tokens: list[_Tok], i: int, phrases: tuple[str, ...]) -> bool:
-    """Whether token ``i`` is part of one of ``phrases`` (each of two words) as written."""
-    return any(
-        (j := i - p.split().index(tokens[i].text)) >= 0 and j + 1 < len(tokens)
-        and [tokens[j].text, tokens[j + 1].text] == p.split()
-        for p in phrases if tokens[i].text in p.split()
     )
 
 
@@ -288,8 +278,8 @@ def question_phrase(text: str) -> tuple[AnswerType, int, int, int] | None:
                 continue
             if rule.words == ("may",) and not tok.ascii:
                 continue
-            if rule.words == ("nhiêu",) and _in_phrase(tokens, i, _NOT_NHIEU):
-                continue
+            if rule.words == ("nhiêu",) and not _SPOKEN_NHIEU_RE.match(text, tok.start):
+                continue  # "phì nhiêu", "nhiêu khê"
             prio = _STRONG_ORDER.index(rule.answer_type) if rule.tier == 0 else 0
             cand = (-len(rule.words), prio, i, rule.answer_type)
             if rule.tier not in best or cand < best[rule.tier]:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from rag.query.analyze import QueryAnalysis
 from rag.records import DocumentMetadata, Period
 from rag.text.abbreviations import Abbreviations
-from rag.text.entities import ORDINAL, ORDINAL_QUESTION_RE, capitalised_names
+from rag.text.entities import ORDINAL, ORDINAL_QUESTION_RE, SPOKEN_NHIEU, capitalised_names
 from rag.text.gazetteer import covers, describing_places
 from rag.text.normalize import fold_diacritics, fold_spelling, is_syllable_shaped
 from rag.text.periods import find_period_mentions, years_spanned
@@ -40,9 +40,7 @@ _NOT_UNITS = frozenset(
     # function words: "trả bao nhiêu để mua", "là bao nhiêu mới được", "bao nhiêu rồi"
     + "mới để khi nữa rồi vậy không chưa cho từ đến tới trên dưới hơn thế ạ nhỉ hả".split()
 )
-_ASKED_UNIT_RE = re.compile(
-    r"\b(?:bao nhiêu|bao nhieu|(?<!phì )nhiêu(?!\s+khê)|mấy|may)\s+([^\W\d_]+)", re.IGNORECASE
-)
+_ASKED_UNIT_RE = re.compile(rf"\b(?:bao nhiêu|bao nhieu|{SPOKEN_NHIEU}|mấy|may)\s+([^\W\d_]+)", re.IGNORECASE)
 
 
 def asked_unit(question: str) -> str | None:

@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _END = r"(?![^\W_])"
+
+
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 

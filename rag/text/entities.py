@@ -36,6 +36,7 @@ __all__ = [
     "ORDINAL",
     "ORDINAL_QUESTION_RE",
     "RANK_PHRASES",
+    "SPOKEN_NHIEU",
     "informative_numbers",
     "person_items",
     "place_items",
@@ -324,6 +325,9 @@ def _record_counts_in(text: str, unit: str) -> bool:
 ORDINAL = "thứ"
 # The phrases that ask one, read by rag/query/analyze.py too (a number is asked).
 RANK_PHRASES = ("thứ mấy", "hạng mấy", "thứ bao nhiêu", "hạng bao nhiêu")
+# "nhiêu" spoken without "bao" ("giá nhiêu", "nhiêu tiền") asks a figure; in "phì nhiêu" (fertile) and
+# "nhiêu khê" (cumbersome) it is a syllable of another word. Accented only: "nhieu" is "nhiều" (many).
+SPOKEN_NHIEU = r"(?<!phì )\bnhiêu\b(?!\s+khê)"
 # Accent-free, only after "xếp"/"đứng": "thu bao nhieu" is as often "thu bao nhiêu" (revenue).
 ORDINAL_QUESTION_RE = re.compile(
     r"\b(?:" + "|".join(r"\s+".join(p.split()) for p in RANK_PHRASES) + r")\b"

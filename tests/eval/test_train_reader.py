@@ -1,12 +1,23 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from eval.train_reader import Asked, choose_threshold, fit_logistic, fit_network, load_asked, save_asked
+from eval.train_reader import (
+    Asked,
+    choose_threshold,
+    fit_logistic,
+    fit_network,
+    holds_answer,
+    load_asked,
+    save_asked,
+)
+from rag.answer.candidates import Candidate
 from rag.answer.reader_model import Logistic, SmallNetwork
+from rag.records import DocumentMetadata
 
 # --- choose_threshold ----------------------------------------------------------------------------
 
@@ -98,3 +109,14 @@ def test_asked_rows_round_trip_through_the_cache(tmp_path: Path):
         assert isinstance(b.question_id, str) and isinstance(b.answerable, bool)
         np.testing.assert_array_equal(b.rows, a.rows)
         np.testing.assert_array_equal(b.labels, a.labels)
+
+
+def test_a_sentence_is_labelled_by_what_the_reader_reads_and_the_answer_quotes():
+    lead_in = "Người nào phạm tội thuộc một trong các trường hợp sau đây thì bị phạt tù từ 7 năm đến 15 năm:"
+    item = "phạm tội hai lần trở lên;"
+    alone = Candidate("luat.txt", 97, 122, "c1", 0, 1.0, DocumentMetadata(), "", item, "", 1)
+    read = replace(alone, reading=f"{lead_in} {item}")
+    answers = ["7 năm đến 15 năm"]  # folded: lower case, single spaces
+    assert holds_answer(read, "luat.txt", answers)  # the penalty stands in the lead-in it is read with
+    assert not holds_answer(alone, "luat.txt", answers)
+    assert not holds_answer(read, "other.txt", answers)  # another paragraph's sentence never is
