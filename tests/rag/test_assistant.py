@@ -215,6 +215,14 @@ def _reader_over(tmp_path: Path, embedder, files: dict[str, str]) -> Assistant:
     return Assistant.open(tmp_path / "index", settings)
 
 
+def _one_quote(reader: Assistant, question: str) -> tuple[Answer, str]:
+    """The answer to ``question`` and its one cited quote (checked to be an exact, cited slice)."""
+    answer = reader.ask(question)
+    assert answer.found and len(answer.citations) == 1
+    _check_citations(reader, answer)
+    return answer, answer.citations[0].quote
+
+
 def test_a_list_question_gets_every_item_of_the_enumeration(tmp_path: Path, embedder):
     reader = _reader_over(tmp_path, embedder, {"bao-cao.txt": (
         "BÁO CÁO tình hình kinh tế - xã hội tỉnh Bạc Liêu năm 2019\n\n"
@@ -252,13 +260,10 @@ def test_an_enumeration_item_is_quoted_with_its_lead_in_only_when_that_states_wh
     answer = reader.ask("Năm 2019 Bạc Liêu giảm tỷ lệ hộ nghèo bao nhiêu?")
     assert answer.found and [c.quote for c in answer.citations] == ["giảm tỷ lệ hộ nghèo 1,2%."]
     # the item alone ("khai thác vào ban đêm.") names the case; the penalty stands in its lead-in
-    answer = reader.ask("Khai thác cát vào ban đêm bị phạt bao nhiêu tiền?")
-    assert answer.found and answer.text.startswith("50 triệu đồng — ")
-    assert len(answer.citations) == 1
-    quote = answer.citations[0].quote
+    answer, quote = _one_quote(reader, "Khai thác cát vào ban đêm bị phạt bao nhiêu tiền?")
+    assert answer.text.startswith("50 triệu đồng — ")
     assert "phạt tiền từ 50 triệu đồng đến 100 triệu đồng" in quote
     assert quote.rstrip(".").endswith("khai thác vào ban đêm")
-    _check_citations(reader, answer)
 
 
 def test_a_case_asked_what_follows_is_quoted_with_the_lead_in_that_says_it(tmp_path: Path, embedder):
@@ -271,11 +276,8 @@ def test_a_case_asked_what_follows_is_quoted_with_the_lead_in_that_says_it(tmp_p
         "2. Tái phạm thì bị tước giấy phép từ 6 tháng đến 12 tháng.\n"
     )})
     # the item names every word asked; what follows from it (the fine) stands in the lead-in only
-    answer = reader.ask("Khai thác trong hành lang bảo vệ bờ sông thì sao?")
-    assert answer.found and len(answer.citations) == 1
-    quote = answer.citations[0].quote
+    _, quote = _one_quote(reader, "Khai thác trong hành lang bảo vệ bờ sông thì sao?")
     assert "phạt tiền từ 50 triệu đồng" in quote and "hành lang bảo vệ bờ sông" in quote
-    _check_citations(reader, answer)
 
 
 def test_a_quote_that_points_back_starts_at_the_sentence_it_points_to(tmp_path: Path, embedder):
@@ -285,12 +287,10 @@ def test_a_quote_that_points_back_starts_at_the_sentence_it_points_to(tmp_path: 
         "Đây là chức danh do Hội đồng nhân dân tỉnh bầu ra theo nhiệm kỳ năm năm. "
         "Sở Tài chính tham mưu về ngân sách và giá cả.\n"
     )})
-    answer = reader.ask("Chức danh nào do Hội đồng nhân dân tỉnh bầu ra theo nhiệm kỳ?")
-    assert answer.found and len(answer.citations) == 1
+    _, quote = _one_quote(reader, "Chức danh nào do Hội đồng nhân dân tỉnh bầu ra theo nhiệm kỳ?")
     # "Đây là chức danh …" alone does not say which one
-    assert answer.citations[0].quote.startswith("Chủ tịch Ủy ban nhân dân tỉnh là người đứng đầu")
-    assert "Đây là chức danh do Hội đồng nhân dân tỉnh bầu ra" in answer.citations[0].quote
-    _check_citations(reader, answer)
+    assert quote.startswith("Chủ tịch Ủy ban nhân dân tỉnh là người đứng đầu")
+    assert "Đây là chức danh do Hội đồng nhân dân tỉnh bầu ra" in quote
 
 
 def test_a_near_miss_acronym_is_refused(assistant: Assistant):
