@@ -56,7 +56,9 @@ def lead_item(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -
 
 
 def _figure(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -> str | None:
-    """The figure whose lead-in (the text since the previous figure) covers the question best."""
+    """The figure whose clause states what the question asks: first by the verb asked ("tăng bao
+    nhiêu": the figure stated by "tăng"), then by how well its clause, from that verb to the
+    comparison after it, covers the question, then its whole stretch since the previous figure."""
     figures = figure_items(sentence)
     unit = asked_unit(analysis.text)
     if unit is not None:  # "bao nhiêu y, bác sĩ": the figure that counts them, with the noun
@@ -64,15 +66,72 @@ def _figure(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -> 
         figures = counted or [f for f in figures if holds_number_with_unit(f.text, unit)] or figures
     if not figures:
         return None
-    best: tuple[float, int] | None = None
+    asked = _ASKED_VERB_RE.search(analysis.text)
+    asked_verb = asked.group(1).lower() if asked else None
+    best: tuple[bool, float, float] | None = None
     choice: Item = figures[0]
     previous = 0
     for i, item in enumerate(figures):
-        score = matcher.coverage(sentence[previous : item.end])
-        if best is None or score > best[0] + 1e-9:
-            best, choice = (score, i), item
-        previous = item.end
-    return choice.text
+        following = figures[i + 1].start if i + 1 < len(figures) else len(sentence)
+        end = _clause_end(sentence, item.end, following)
+        verbs = list(_FIGURE_VERB_RE.finditer(sentence, previous, item.start))
+        own = sentence[verbs[-1].start() if verbs else previous : end]
+        stated_as_asked = bool(verbs) and verbs[-1].group(0).lower() == asked_verb
+        stretch = sentence[previous:end]
+        score = (stated_as_asked, round(matcher.coverage(own), 9), round(matcher.coverage(stretch), 9))
+        if best is None or score > best:
+            best, choice = score, item
+        previous = end
+    return _with_asked_noun(analysis, sentence, choice) if unit is not None else choice.text
+
+
+# A figure's clause: from the verb that states it to the comparison after it. Reports write the
+# base of a comparison after the figure ("tăng 1,8% so với tháng trước, lũy kế tăng 3,9% so cùng
+# kỳ") and the subject once for every figure ("Thu ngân sách đạt … (74,4%) và tăng 12,7% …").
+_FIGURE_VERBS = r"đạt|tăng|giảm|chiếm|vượt|bằng|là|có|được|còn|ước|lên|xuống|hoàn thành|thực hiện"
+_FIGURE_VERB_RE = re.compile(rf"(?<![^\W_])(?:{_FIGURE_VERBS})(?![^\W_])", re.IGNORECASE)
+# the verb a question asks the figure of: "tăng bao nhiêu", "đạt được bao nhiêu", "chiếm mấy"
+_ASKED_VERB_RE = re.compile(
+    rf"(?<![^\W_])({_FIGURE_VERBS})\s+(?:được\s+)?(?:khoảng\s+)?(?:bao nhiêu|mấy)(?![^\W_])", re.IGNORECASE
+)
+_CLAUSE_END_RE = re.compile(r"[,;:]|\s(?:và|nhưng|trong đó|trong khi)\s", re.IGNORECASE)
+_ASKED_NOUN_RE = re.compile(r"(?:bao nhiêu|mấy)\s+([^?.,;!]+)", re.IGNORECASE)
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def _clause_end(sentence: str, start: int, limit: int) -> int:
+    """Where the clause of the figure ending at ``start`` ends: at the next comma, "và", … or at
+    ``limit`` (the next figure), whichever comes first."""
+    m = _CLAUSE_END_RE.search(sentence, start, limit)
+    return m.start() if m else limit
+
+
+def _with_asked_noun(analysis: QueryAnalysis, sentence: str, item: Item) -> str:
+    """A counted figure with as much of the asked noun as the sentence writes after it: "07 văn bản
+    quy phạm pháp luật" for "bao nhiêu văn bản quy phạm pháp luật", not "07 văn"."""
+    asked = _ASKED_NOUN_RE.search(analysis.text)
+    if not asked:
+        return item.text
+    words = [fold_diacritics(w).lower() for w in _WORD_RE.findall(asked.group(1))]
+    end = item.end
+    counted = fold_diacritics(item.text).lower().split()
+    at = next((k for k, w in enumerate(words) if counted and w == counted[-1]), None)
+    if at is None:
+        return item.text
+    for word in words[at + 1 :]:
+        m = _WORD_RE.match(sentence, end + 1) if sentence[end : end + 1] == " " else None
+        if m is None or fold_diacritics(m.group(0)).lower() != word or word in _NOT_NOUN:
+            break
+        end = m.end()
+    return sentence[item.start : end]
+
+
+# Where the asked noun ends: a function word or a verb ("13 tờ trình | của các sở", "10/22 chỉ tiêu
+# chủ yếu | chưa đạt"), accent-free.
+_FUNCTION_WORDS = "và của các những chưa đã sẽ được cho với trong về để từ đến tại ở mà thì"
+_NOT_NOUN = frozenset(
+    fold_diacritics(w) for w in f"{_FUNCTION_WORDS} {_FIGURE_VERBS.replace('|', ' ')}".split()
+)
 
 
 def table_cell(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -> str | None:

@@ -241,18 +241,21 @@ class ExtractiveAnswerer:
                          confidence=confidence)
         spans = [self._span(scored, i, analysis, matcher, period, lead=(i == best)) for i in chosen]
         if analysis.form == "fact" and spans[0].lead is None:
-            spans[0] = self._with_antecedent(scored, best, spans[0])
+            spans[:1] = self._with_antecedent(scored, best, spans[0])
         return Draft(spans=spans, confidence=confidence)
 
-    def _with_antecedent(self, scored: Scored, best: int, span: Span) -> Span:
+    def _with_antecedent(self, scored: Scored, best: int, span: Span) -> list[Span]:
         """A quote that points back ("Đây là …", "Thời gian trị vì của ông …") and pins no asked
-        item starts at the sentence it points to, when close: alone, it does not say who or what."""
+        item is quoted with the sentence it points to: the reader weighed the two as one, and alone
+        the pointer does not say who or what. One quote when close, else two."""
         back = antecedent(scored.candidates, best)
         if back is None:
-            return span
+            return [span]
         head = scored.candidates[back]
-        start, _ = _strip(self.store.document_text(head.doc_id) or "", head.start, head.end)
-        return replace(span, start=start) if span.end - start <= CLOSE_QUOTE else span
+        start, end = _strip(self.store.document_text(head.doc_id) or "", head.start, head.end)
+        if span.end - start <= CLOSE_QUOTE:
+            return [replace(span, start=start)]
+        return [replace(span, start=start, end=end, chunk_id=head.chunk_id), span]
 
     def _clause_spans(
         self,

@@ -26,7 +26,8 @@ _MAX_SECTION_LABEL = 90
 #: differently: indexes made before are re-chunked from their stored text at the next ingest.
 # 2: a title the chunk opens with is not repeated in its embedded text
 # 3: the sentences of every chunk are embedded too (the reader's semantic evidence)
-CHUNKER_VERSION = 3
+# 4: a boundary inside brackets that close on the same line ends no sentence (rag/text/sentences.py)
+CHUNKER_VERSION = 4
 
 
 @dataclass(frozen=True)

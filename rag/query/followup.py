@@ -43,6 +43,7 @@ from rag.query.analyze import (
 )
 from rag.records import Period
 from rag.text.abbreviations import Abbreviations
+from rag.text.entities import past_the_measure, past_the_plan
 from rag.text.normalize import fold_diacritics, normalize_query, normalize_tone_marks, tone_form, tone_regex
 from rag.text.periods import QUARTER_NUMBER, period_label
 from rag.text.provinces import PRE_2025_CITIES
@@ -349,8 +350,11 @@ def _split(core: str) -> _Split:
         return _Split(topic, " ".join(tail_words), "")
     if tier == 1:  # "tỷ lệ", "phần trăm": part of the topic, no position to split at
         return _Split(core, "", "")
-    if not _topic_words(core[end:]):
-        # question at the end: take the verbs before it ("đạt", "là", "tăng") into the tail
+    if not _topic_words(core[end:]) or (
+        atype == "number" and _topic_words(core[:start]) and not _topic_words(past_the_measure(core[end:]))
+    ):
+        # the question at the end, or followed by its measure only ("đạt bao nhiêu phần trăm kế
+        # hoạch", "được bao nhiêu tỷ đồng"): the verbs before it ("đạt", "là", "tăng") go to the tail
         tail_start = start
         for s, _e, word in reversed([t for t in toks if t[1] <= start]):
             low = word.lower()
@@ -409,7 +413,10 @@ def _without_question(core: str, phrase: tuple[str, int, int, int] | None) -> st
         return core
     if phrase[0] == "yesno":
         return _split(core).topic
-    return _cut(core, [(phrase[1], phrase[2])])
+    end = phrase[2]
+    if phrase[0] == "number":  # "Đạt bao nhiêu phần trăm kế hoạch?" asks a share, it names no topic
+        end = len(core) - len(past_the_plan(core[end:]))
+    return _cut(core, [(phrase[1], end)])
 
 
 def is_follow_up(
@@ -501,7 +508,7 @@ def _condense_one(question: str, previous: str, abbreviations: Abbreviations | N
     if has_topic and has_question:
         parts = [new.core]
     elif has_topic:
-        parts = [prev_split.head, new.core, prev_split.tail]
+        parts = [prev_split.head, _in_topic(prev_split.topic, new.core), prev_split.tail]
     else:
         parts = [prev_split.topic, new.core]
     parts = [p for p in parts if p]
@@ -518,6 +525,35 @@ def _condense_one(question: str, previous: str, abbreviations: Abbreviations | N
     if context:
         return _finish(", ".join(context) + ", " + _decapitalise(_tidy(body)))
     return _finish(body)
+
+
+_SWAP_MAX_WORDS = 4  # a longer new topic is a clause of its own, not a part swapped in
+
+
+def _in_topic(previous: str, new: str) -> str:
+    """A short new topic put in the place of the part of the earlier one it stands for.
+
+    Vietnamese names a unit by its head noun first ("Sở Y tế" → "Sở Tài chính" in "giám đốc Sở Y
+    tế"), while two-syllable Sino-Vietnamese compounds share their last syllable ("xuất khẩu" →
+    "nhập khẩu" in "kim ngạch xuất khẩu"); a title put before the earlier head keeps what follows
+    it ("Phó Chủ tịch" after "Chủ tịch UBND tỉnh"). Anything else replaces the earlier topic whole.
+    """
+    old_words, new_words = previous.split(), new.split()
+    if not old_words or not 0 < len(new_words) <= _SWAP_MAX_WORDS:
+        return new
+    folded_old = [fold_diacritics(w).lower() for w in old_words]
+    folded_new = [fold_diacritics(w).lower() for w in new_words]
+    if folded_new[0] in folded_old[1:]:
+        at = folded_old.index(folded_new[0], 1)
+        return " ".join(old_words[:at] + new_words)
+    n = len(new_words)
+    same_head = folded_new[-1] == folded_old[-1] and folded_new[:-1] != folded_old[-n:-1]
+    if n >= 2 and len(old_words) > n and same_head:
+        return " ".join(old_words[:-n] + new_words)
+    for k in range(min(n - 1, len(old_words) - 1), 0, -1):  # "Phó Chủ tịch" for "Chủ tịch UBND"
+        if folded_new[-k:] == folded_old[:k]:
+            return " ".join(new_words + old_words[k:])
+    return new
 
 
 def _in_place(prev: _Slots, asked: list[Period], new: _Slots, comparison: str) -> str:

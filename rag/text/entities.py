@@ -38,6 +38,8 @@ __all__ = [
     "RANK_PHRASES",
     "SPOKEN_NHIEU",
     "informative_numbers",
+    "past_the_measure",
+    "past_the_plan",
     "person_items",
     "place_items",
 ]
@@ -300,6 +302,9 @@ def figure_items(text: str) -> list[Item]:
 # "một" and "năm" count only right before the counted noun: "một số xã" is "some", "năm 2020" a year
 _ONE_THEN_RE = re.compile(r"\b(?:một|năm)\s+([^\W\d_]+)", re.IGNORECASE)
 _NUMBER_WORD_THEN_RE = re.compile(rf"{NUMBER_WORDS_RE.pattern}\s+(?:([^\W\d_]+)\s+)?([^\W\d_]+)", re.IGNORECASE)
+# Nouns also written before their number: an age is "39 tuổi" or "ở tuổi 39" (accent-free, as
+# ``asked_unit`` gives the counted noun).
+_COUNTED_BEFORE = frozenset({"tuoi"})
 
 
 def _record_counts_in(text: str, unit: str) -> bool:
@@ -368,6 +373,8 @@ def holds_number_with_unit(text: str, unit: str) -> bool:
     folded = _folded(text)
     if re.search(rf"(?<![\w/])\d+(?:[.,/]\d+)*\s+(?:[^\W\d_]+\s+)?{re.escape(unit)}\b", folded):
         return True
+    if unit in _COUNTED_BEFORE and re.search(rf"\b{unit}\s+\d+(?![\d/])", folded):
+        return True
     if _record_counts_in(text, unit):
         return True
     for m in _NUMBER_WORD_THEN_RE.finditer(text):
@@ -432,6 +439,23 @@ def place_items(text: str) -> list[Item]:
 
 
 _EXCEEDED_RE = re.compile(r"\bvượt\s*$", re.IGNORECASE)
+_MEASURE_RE = re.compile(r"\s*(?:" + "|".join(re.escape(u) for u in UNITS) + r")(?![^\W\d_])", re.IGNORECASE)
+_SHARE_RE = re.compile(r"\s*(?:phần trăm|phan tram|%)?", re.IGNORECASE)
+
+
+def past_the_plan(text: str) -> str:
+    """``text`` (what follows a "bao nhiêu") without the plan it asks a share of: "% kế hoạch" → "",
+    "phần trăm so với dự toán" → "". Such a tail asks how much, it names no topic."""
+    rest = text[_SHARE_RE.match(text).end() :]  # type: ignore[union-attr]  # matches empty
+    plan = _PLAN_RE.match(rest)
+    return rest[plan.end() :] if plan else text
+
+
+def past_the_measure(text: str) -> str:
+    """``text`` (what follows a "bao nhiêu") without its unit and the plan it is measured against:
+    "tỷ đồng" → "", "phần trăm kế hoạch" → "", "văn bản quy phạm pháp luật" → "quy phạm pháp luật"."""
+    unit = _MEASURE_RE.match(text)
+    return past_the_plan(text[unit.end() :] if unit else text)
 
 
 def plan_share(text: str, start: int) -> float | None:

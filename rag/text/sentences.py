@@ -27,6 +27,8 @@ _NEXT_CHAR_RE = re.compile(r"\s*(\S)")
 # how far back a boundary looks for the word before its dot: abbreviations are short, and
 # searching from the start of the text made a long single-line document quadratic
 _WORD_WINDOW = 64
+# how far an open bracket is looked for, back and ahead: asides are short
+_ASIDE_REACH = 300
 
 
 def _is_false_boundary(text: str, end: int, punct: str) -> bool:
@@ -50,17 +52,34 @@ def _is_false_boundary(text: str, end: int, punct: str) -> bool:
     return False
 
 
+def _inside_brackets(text: str, pos: int, end: int) -> bool:
+    """True when a "(" or "[" opened since ``pos`` is still open at ``end`` and closes later on the
+    same line: "Trần Hưng Đạo (chữ Hán: 陳興道; ? - 1300), còn được gọi …" is one sentence, and the
+    ";" of an aside is no item's end. Looked for within :data:`_ASIDE_REACH` characters either way,
+    so that a stray bracket never joins a whole page."""
+    before = text[max(pos, end - _ASIDE_REACH) : end]
+    if before.count("(") + before.count("[") <= before.count(")") + before.count("]"):
+        return False
+    after = text[end : end + _ASIDE_REACH]
+    line = after.split("\n", 1)[0]
+    return ")" in line or "]" in line
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
     """Yield ``(s, e)`` spans of sentences inside ``text[start:end]``, trimmed of whitespace.
 
-    Newlines always end a sentence (report lines are paragraphs, headings or list items).
+    Newlines always end a sentence (report lines are paragraphs, headings or list items); a
+    boundary inside brackets that close on the same line does not.
     """
     end = len(text) if end is None else end
     pos = start
     for m in _BOUNDARY_RE.finditer(text, start, end):
-        if m.group(0) != "\n" and _is_false_boundary(text, m.end(), m.group(0)):
+        punct = m.group(0)
+        if punct != "\n" and (
+            _is_false_boundary(text, m.end(), punct) or _inside_brackets(text, pos, m.end())
+        ):
             continue
-        cut = m.end() if m.group(0) != "\n" else m.start()
+        cut = m.end() if punct != "\n" else m.start()
         span = trim_span(text, pos, cut)
         if span:
             yield span

@@ -293,6 +293,26 @@ def test_a_quote_that_points_back_starts_at_the_sentence_it_points_to(tmp_path: 
     assert "Đây là chức danh do Hội đồng nhân dân tỉnh bầu ra" in quote
 
 
+def test_a_quote_pointing_back_far_is_quoted_with_the_sentence_it_points_to_as_two(tmp_path: Path, embedder):
+    named = (
+        "Chủ tịch Ủy ban nhân dân tỉnh là người đứng đầu cơ quan hành chính nhà nước ở địa phương, "
+        "lãnh đạo và điều hành công việc của Ủy ban nhân dân, các thành viên Ủy ban nhân dân tỉnh, "
+        "các cơ quan chuyên môn thuộc Ủy ban nhân dân tỉnh, chỉ đạo việc thực hiện ngân sách, "
+        "phòng, chống thiên tai, dịch bệnh, bảo đảm quốc phòng, an ninh và trật tự, an toàn xã hội, "
+        "cải cách hành chính và chuyển đổi số trên địa bàn tỉnh theo quy định của pháp luật."
+    )
+    reader = _reader_over(tmp_path, embedder, {"gioi-thieu.txt": (
+        f"GIỚI THIỆU bộ máy chính quyền tỉnh\n\n{named} "
+        "Đây là chức danh do Hội đồng nhân dân tỉnh bầu ra theo nhiệm kỳ năm năm. "
+        "Sở Tài chính tham mưu về ngân sách và giá cả.\n"
+    )})
+    answer = reader.ask("Chức danh nào do Hội đồng nhân dân tỉnh bầu ra theo nhiệm kỳ?")
+    assert answer.found
+    _check_citations(reader, answer)
+    # too long for one quote: the sentence named, then the one pointing back to it
+    assert [c.quote[:30] for c in answer.citations] == [named[:30], "Đây là chức danh do Hội đồng n"]
+
+
 def test_a_near_miss_acronym_is_refused(assistant: Assistant):
     # the reports give PCI and PAR INDEX; "PAPI" is in the abbreviation table but in no report
     answer = assistant.ask("Chỉ số PAPI năm 2019 của Cà Mau xếp hạng mấy?")

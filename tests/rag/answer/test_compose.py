@@ -51,6 +51,33 @@ def test_the_figure_that_counts_the_asked_noun_leads_with_the_noun():
     assert _lead("Tỉnh cử bao nhiêu y bác sĩ hỗ trợ Thành phố Hồ Chí Minh?", sentence) == "72 y"
 
 
+def test_the_figure_stated_by_the_asked_verb_is_chosen():
+    sentence = "Vốn đầu tư phát triển đạt 61,2% kế hoạch năm và tăng 8,5% so cùng kỳ."
+    assert _lead("Vốn đầu tư phát triển tăng bao nhiêu so với cùng kỳ?", sentence) == "8,5%"
+    assert _lead("Vốn đầu tư phát triển đạt bao nhiêu phần trăm kế hoạch?", sentence) == "61,2%"
+
+
+def test_the_base_of_a_comparison_written_after_the_figure_tells_the_figures_apart():
+    sentence = "Doanh thu du lịch tăng 2,4% so với tháng trước, lũy kế tăng 6,1% so cùng kỳ."
+    assert _lead("Doanh thu du lịch tăng bao nhiêu so với tháng trước?", sentence) == "2,4%"
+    assert _lead("Doanh thu du lịch lũy kế tăng bao nhiêu so với cùng kỳ?", sentence) == "6,1%"
+
+
+def test_an_achieved_figure_is_not_taken_for_the_target_it_is_compared_with():
+    sentence = "Tỷ lệ giải ngân chỉ đạt 41,5%, thấp so với mục tiêu đề ra (70%)."
+    assert _lead("Tỷ lệ giải ngân đạt bao nhiêu so với mục tiêu đề ra?", sentence) == "41,5%"
+
+
+def test_a_counted_figure_leads_with_as_much_of_the_asked_noun_as_is_written():
+    sentence = "Sở ban hành 2.105 văn bản (04 văn bản quy phạm pháp luật, 812 công văn, 1.289 văn bản khác)."
+    lead = _lead("Sở đã ban hành bao nhiêu văn bản quy phạm pháp luật?", sentence)
+    assert lead == "04 văn bản quy phạm pháp luật"
+    sentence = "Tỉnh tặng 5.000 khẩu trang y tế cho đối tác Nhật Bản."
+    assert _lead("Tỉnh tặng bao nhiêu khẩu trang y tế cho đối tác?", sentence) == "5.000 khẩu trang y tế"
+    sentence = "Phiên họp cho ý kiến vào 9 tờ trình của các sở."
+    assert _lead("Phiên họp cho ý kiến vào bao nhiêu tờ trình của các sở?", sentence) == "9 tờ trình"
+
+
 def test_a_rank_question_leads_with_the_rank_not_the_score():
     sentence = "Tỉnh Cà Mau đứng thứ 45/63 trên bảng xếp hạng PCI năm 2019 với 64,1 điểm."
     assert _lead("Cà Mau đứng thứ mấy về PCI năm 2019?", sentence) == "45/63"

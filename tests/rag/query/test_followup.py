@@ -156,6 +156,47 @@ def test_weak_number_words_stay_with_the_topic():
     assert "hộ cận nghèo" in out and "bao nhiêu phần trăm" in out and "Bạc Liêu" in out
 
 
+INVESTMENT = [{
+    "role": "user",
+    "content": "Năm 2021 tổng vốn đầu tư toàn xã hội của tỉnh Cà Mau đạt bao nhiêu phần trăm kế hoạch?",
+}]
+DISBURSED = [
+    {"role": "user", "content": "Tháng 8/2021 Hà Giang giải ngân vốn đầu tư công được bao nhiêu tỷ đồng?"}
+]
+
+
+def test_a_new_question_drops_the_earlier_ask_and_its_measure():
+    out = condense("So với cùng kỳ thì tăng bao nhiêu?", INVESTMENT)
+    assert "tổng vốn đầu tư toàn xã hội so với cùng kỳ thì tăng bao nhiêu" in out
+    assert "kế hoạch" not in out and "Cà Mau" in out and _periods(out) == (Period("year", 2021),)
+
+
+def test_a_new_topic_keeps_the_earlier_ask_with_its_measure():
+    out = condense("Còn thu ngân sách?", INVESTMENT)
+    assert "thu ngân sách đạt bao nhiêu phần trăm kế hoạch" in out and "vốn đầu tư" not in out
+    out = condense("Còn thu ngân sách?", DISBURSED)
+    assert "thu ngân sách được bao nhiêu tỷ đồng" in out and "giải ngân" not in out
+
+
+def test_a_share_of_the_plan_asked_alone_is_a_follow_up():
+    assert is_follow_up("Đạt bao nhiêu phần trăm kế hoạch?", DISBURSED)
+    out = condense("Đạt bao nhiêu phần trăm kế hoạch?", DISBURSED)
+    assert "giải ngân vốn đầu tư công đạt bao nhiêu phần trăm kế hoạch" in out and "Hà Giang" in out
+    assert not is_follow_up("Thu ngân sách đạt bao nhiêu phần trăm kế hoạch?", DISBURSED)
+
+
+def test_a_short_new_topic_takes_the_place_of_the_part_it_stands_for():
+    director = [{"role": "user", "content": "Ai là giám đốc Sở Y tế tỉnh Cà Mau năm 2021?"}]
+    assert "ai là giám đốc Sở Tài chính" in condense("Còn Sở Tài chính?", director)
+    exports = [{"role": "user", "content": "Năm 2020 kim ngạch xuất khẩu của Cà Mau đạt bao nhiêu?"}]
+    assert "kim ngạch nhập khẩu đạt bao nhiêu" in condense("Còn nhập khẩu thì sao?", exports)
+    assert "tỷ lệ hộ cận nghèo" in condense("Còn hộ cận nghèo thì sao?", POOR)
+    out = condense("Còn chi ngân sách?", BUDGET)  # no part of "thu ngân sách nhà nước" stands for it
+    assert "chi ngân sách đạt bao nhiêu" in out and "thu" not in out
+    assert "ai là Phó Chủ tịch UBND" in condense("Còn Phó Chủ tịch?", CHAIRMAN)
+    assert "tổng thu ngân sách nhà nước đạt bao nhiêu" in condense("Còn tổng thu?", BUDGET)
+
+
 def test_accent_free_conversation_stays_accent_free():
     out = condense("con nam 2021 thi sao", ACCENT_FREE)
     assert out == out.encode("ascii", "ignore").decode()  # no diacritics inserted

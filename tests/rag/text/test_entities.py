@@ -12,6 +12,8 @@ from rag.text.entities import (
     holds_answer_type,
     holds_number_with_unit,
     parse_number,
+    past_the_measure,
+    past_the_plan,
     plan_share,
     refers_back,
     without_given,
@@ -137,6 +139,28 @@ def test_plan_share_is_none_for_a_percentage_not_of_a_plan_or_not_a_percentage()
     text = "đạt 5.851 tỷ đồng kế hoạch"
     assert plan_share(text, text.index("5.851")) is None
     assert plan_share("không có số", 0) is None
+
+
+def test_an_age_counts_in_years_written_either_side_of_its_number():
+    assert holds_number_with_unit("chơi trận Super Bowl ở tuổi 39.", "tuoi")
+    assert holds_number_with_unit("ông mất năm 80 tuổi", "tuoi")
+    assert not holds_number_with_unit("Tuổi thọ trung bình tăng so với năm 2019", "tuoi")
+    assert not holds_number_with_unit("ở xã 39 hộ nghèo", "tuoi")
+
+
+def test_past_the_measure_leaves_what_a_figure_asked_names_beyond_its_unit_and_plan():
+    assert past_the_measure(" tỷ đồng") == ""
+    assert past_the_measure(" phần trăm kế hoạch") == ""
+    assert past_the_measure(" % so với dự toán") == ""
+    assert past_the_measure(" văn bản quy phạm pháp luật") == " quy phạm pháp luật"
+    assert past_the_measure(" so với cùng kỳ") == " so với cùng kỳ"
+
+
+def test_past_the_plan_takes_only_a_share_of_the_plan_not_a_unit():
+    assert past_the_plan(" phần trăm kế hoạch") == ""
+    assert past_the_plan(" kế hoạch năm") == " năm"
+    assert past_the_plan(" tỷ đồng") == " tỷ đồng"
+    assert past_the_plan(" phần trăm") == " phần trăm"
 
 
 def test_a_growth_rate_over_last_year_is_not_a_share_of_the_plan():

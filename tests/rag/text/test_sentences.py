@@ -39,3 +39,28 @@ def test_a_long_single_line_is_split_in_linear_time():
     assert time.perf_counter() - started < 10.0  # the quadratic look-back (minutes) only, not a speed target
     assert len(spans) == 28_000
     assert line[spans[1][0] : spans[1][1]] == "Tại TP. Cà Mau, ông N. V. An ký."
+
+
+def test_a_boundary_inside_brackets_that_close_on_the_line_does_not_end_a_sentence():
+    text = "Trần Hưng Đạo (chữ Hán: 陳興道; ? - 1300), còn được gọi là Hưng Đạo đại vương. Ông là tướng."
+    assert split_sentences(text) == [
+        "Trần Hưng Đạo (chữ Hán: 陳興道; ? - 1300), còn được gọi là Hưng Đạo đại vương.",
+        "Ông là tướng.",
+    ]
+    assert split_sentences("Messi (phát âm: [ˈmesi] (nghe); sinh 1987), cầu thủ. Hết.") == [
+        "Messi (phát âm: [ˈmesi] (nghe); sinh 1987), cầu thủ.",
+        "Hết.",
+    ]
+
+
+def test_a_bracket_left_open_or_closed_on_another_line_changes_no_boundary():
+    assert split_sentences("Thu ngân sách (tính đến 31/8. Đạt 5.851 tỷ đồng.\nDòng mới).") == [
+        "Thu ngân sách (tính đến 31/8.",
+        "Đạt 5.851 tỷ đồng.",
+        "Dòng mới).",
+    ]
+    assert split_sentences("Cho ý kiến vào: Quy chế A; Đề án B (sửa đổi); Kế hoạch C.") == [
+        "Cho ý kiến vào: Quy chế A;",
+        "Đề án B (sửa đổi);",
+        "Kế hoạch C.",
+    ]
