@@ -15,6 +15,7 @@ import re
 from rag.query.analyze import QueryAnalysis
 from rag.rerank.evidence import KeywordMatcher, asked_unit
 from rag.text.entities import (
+    UNITS,
     Item,
     counted_figure,
     date_items,
@@ -82,7 +83,7 @@ def _figure(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -> 
         if best is None or score > best:
             best, choice = score, item
         previous = end
-    return _with_asked_noun(analysis, sentence, choice) if unit is not None else choice.text
+    return _with_asked_noun(analysis, sentence, choice, len(figures)) if unit is not None else choice.text
 
 
 # A figure's clause: from the verb that states it to the comparison after it. Reports write the
@@ -106,32 +107,38 @@ def _clause_end(sentence: str, start: int, limit: int) -> int:
     return m.start() if m else limit
 
 
-def _with_asked_noun(analysis: QueryAnalysis, sentence: str, item: Item) -> str:
-    """A counted figure with as much of the asked noun as the sentence writes after it: "07 văn bản
-    quy phạm pháp luật" for "bao nhiêu văn bản quy phạm pháp luật", not "07 văn"."""
+def _with_asked_noun(analysis: QueryAnalysis, sentence: str, item: Item, counted: int) -> str:
+    """A counted figure with its noun as the sentence writes it: a report's unit whole ("18.015 văn
+    bản", not "18.015 văn"), and, when the noun is no report unit or ``counted`` figures of the
+    sentence count it, as much more of the asked noun as follows, up to a function word or a verb:
+    "07 văn bản quy phạm pháp luật" beside "6.778 văn bản", "10.000 khẩu trang y tế"."""
     asked = _ASKED_NOUN_RE.search(analysis.text)
+    noun_start = item.end - len(item.text.split()[-1])
+    unit = _UNIT_AT_RE.match(sentence, noun_start)
+    if unit and counted == 1:
+        return sentence[item.start : max(item.end, unit.end())]
     if not asked:
         return item.text
     words = [fold_diacritics(w).lower() for w in _WORD_RE.findall(asked.group(1))]
-    end = item.end
-    counted = fold_diacritics(item.text).lower().split()
-    at = next((k for k, w in enumerate(words) if counted and w == counted[-1]), None)
+    last = fold_diacritics(item.text.split()[-1]).lower()
+    at = next((k for k, w in enumerate(words) if w == last), None)
     if at is None:
         return item.text
+    end = item.end
     for word in words[at + 1 :]:
-        m = _WORD_RE.match(sentence, end + 1) if sentence[end : end + 1] == " " else None
-        if m is None or fold_diacritics(m.group(0)).lower() != word or word in _NOT_NOUN:
+        m = _WORD_RE.match(sentence, end + 1) if sentence[end : end + 1] in (" ", "-") else None
+        if m is None or fold_diacritics(m.group(0)).lower() != word or m.group(0).lower() in _NOT_NOUN:
             break
         end = m.end()
     return sentence[item.start : end]
 
 
 # Where the asked noun ends: a function word or a verb ("13 tờ trình | của các sở", "10/22 chỉ tiêu
-# chủ yếu | chưa đạt"), accent-free.
+# chủ yếu | chưa đạt"), as written.
 _FUNCTION_WORDS = "và của các những chưa đã sẽ được cho với trong về để từ đến tại ở mà thì"
-_NOT_NOUN = frozenset(
-    fold_diacritics(w) for w in f"{_FUNCTION_WORDS} {_FIGURE_VERBS.replace('|', ' ')}".split()
-)
+_NOT_NOUN = frozenset(f"{_FUNCTION_WORDS} {_FIGURE_VERBS.replace('|', ' ')}".split())
+# a report's unit written at a position ("văn bản", "người", "lượt khách": rag.text.entities.UNITS)
+_UNIT_AT_RE = re.compile("(?:" + "|".join(re.escape(u) for u in UNITS) + r")(?![^\W\d_])", re.IGNORECASE)
 
 
 def table_cell(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -> str | None:

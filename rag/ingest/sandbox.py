@@ -22,6 +22,7 @@ import os
 import resource
 import signal
 from collections.abc import Callable
+from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from types import TracebackType
@@ -90,11 +91,33 @@ def _outcome(fn: Callable[..., Any], args: tuple[Any, ...], limits: _Limits | No
         return _ERROR, f"{type(exc).__name__}: {exc}"
 
 
-def _result(future: Any, limits: _Limits) -> Any:
-    """Wait for a file's outcome; a deadline or a dead worker become that file's LoadError."""
+# How long past its own deadline a file not yet taken up by the worker is waited for (files
+# submitted ahead may be parsed first) before the worker is taken to have never started: a child
+# forked from a process with many threads was seen to hang in CPython's own after-fork clean-up
+# (threading._after_fork) before it took up any file, so no deadline ever ran.
+START_GRACE_S = 30.0
+
+
+class _WorkerStalled(Exception):
+    """The worker never took the file up, or was stopped before it did: the worker's fault, not
+    the file's."""
+
+
+_NO_WORKER = "trình đọc tệp không khởi động được (the parsing worker did not start)"
+
+
+def _result(future: Any, limits: _Limits, wait_s: float | None = None) -> Any:
+    """Wait for a file's outcome; a deadline or a dead worker become that file's LoadError. Not
+    taken up by the worker within ``wait_s``: :class:`_WorkerStalled`."""
     try:
-        outcome = future.result()
+        outcome = future.result(timeout=wait_s)
+    except CancelledError:  # stopped with a stalled worker before its turn
+        raise _WorkerStalled from None
     except FutureTimeout:
+        if not future.done():
+            if future.running():  # taken up: its own deadline ends it
+                return _result(future, limits)
+            raise _WorkerStalled from None
         raise LoadError(
             f"đọc tệp quá {limits.timeout_s:g} giây (took too long; raise ingest.file_timeout_s)"
         ) from None
@@ -164,12 +187,36 @@ class ParsePool:
         limits = _Limits(timeout_s, self.limits.memory_mb)
         if not hasattr(os, "fork"):
             return _ready(_outcome(fn, args, None), limits)
-        future = self._worker().schedule(_outcome, args=(fn, args, limits), timeout=timeout_s)
-        return lambda: _result(future, limits)
+        pool = self._worker()
+        future = pool.schedule(_outcome, args=(fn, args, limits), timeout=timeout_s)
+        wait_s = timeout_s + max(START_GRACE_S, 2 * self.limits.timeout_s)
+
+        def result() -> T:
+            try:
+                return _result(future, limits, wait_s)
+            except _WorkerStalled:
+                self._restart(pool)
+            again_pool = self._worker()
+            again = again_pool.schedule(_outcome, args=(fn, args, limits), timeout=timeout_s)
+            try:
+                return _result(again, limits, wait_s)
+            except _WorkerStalled:
+                self._restart(again_pool)
+                raise LoadError(_NO_WORKER) from None
+
+        return result
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` computed in the worker under the limits; failures raise LoadError."""
         return self.submit(fn, *args)()
+
+    def _restart(self, stalled: ProcessPool) -> None:
+        """Stop ``stalled`` if it is still the worker; the next file starts a new one. Files
+        submitted ahead to it are cancelled with it, and each is sent again when its result is
+        asked for."""
+        if self._pool is stalled:
+            logger.warning("the parsing worker never took up its file; starting a new one")
+            self.close()
 
     def close(self) -> None:
         """Stop the worker (a file still running is killed) and wait for it."""

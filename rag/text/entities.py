@@ -37,6 +37,7 @@ __all__ = [
     "ORDINAL_QUESTION_RE",
     "RANK_PHRASES",
     "SPOKEN_NHIEU",
+    "UNITS",
     "informative_numbers",
     "past_the_measure",
     "past_the_plan",

@@ -78,6 +78,14 @@ def test_a_counted_figure_leads_with_as_much_of_the_asked_noun_as_is_written():
     assert _lead("Phiên họp cho ý kiến vào bao nhiêu tờ trình của các sở?", sentence) == "9 tờ trình"
 
 
+def test_a_report_unit_counted_once_leads_alone_and_counted_twice_with_what_tells_it_apart():
+    sentence = "Văn phòng đã tiếp nhận và xử lý 1.204 văn bản đến."
+    assert _lead("Văn phòng đã tiếp nhận bao nhiêu văn bản đến?", sentence) == "1.204 văn bản"
+    sentence = "Toàn huyện có 9.120 người tiêm vắc xin (trong đó 4.002 người đã tiêm đủ 2 liều)."
+    assert _lead("Huyện có bao nhiêu người tiêm vắc xin?", sentence) == "9.120 người tiêm vắc xin"
+    assert _lead("Bao nhiêu người đã tiêm đủ 2 liều?", sentence) == "4.002 người"
+
+
 def test_a_rank_question_leads_with_the_rank_not_the_score():
     sentence = "Tỉnh Cà Mau đứng thứ 45/63 trên bảng xếp hạng PCI năm 2019 với 64,1 điểm."
     assert _lead("Cà Mau đứng thứ mấy về PCI năm 2019?", sentence) == "45/63"

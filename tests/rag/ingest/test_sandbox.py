@@ -153,3 +153,41 @@ def test_after_a_file_is_killed_the_next_file_gets_a_new_worker(tmp_path: Path):
         with pytest.raises(LoadError, match="memory limit"):
             pool.run(_eat_memory)
         assert pool.run(_add, 4, 5) == 9
+
+
+def _stall_first_worker(marker: Path) -> None:
+    """An initializer that hangs the first worker before it takes up any file, the way a worker
+    forked from a busy process was seen to hang in CPython's after-fork clean-up."""
+    if not marker.exists():
+        marker.write_text("stalled")
+        while True:
+            time.sleep(0.5)
+
+
+def test_a_worker_that_never_starts_is_replaced_and_the_files_sent_to_it_are_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import rag.ingest.sandbox as sandbox
+
+    monkeypatch.setattr(sandbox, "START_GRACE_S", 1.0)
+    monkeypatch.setattr(sandbox, "_start_worker", lambda: _stall_first_worker(tmp_path / "marker"))
+    with ParsePool(timeout_s=1.0, memory_mb=256) as pool:
+        first, ahead = pool.submit(_add, 2, 3), pool.submit(_add, 4, 5)
+        assert first() == 5 and ahead() == 9  # "ahead" was cancelled with the stalled worker, then sent again
+    assert (tmp_path / "marker").exists()
+
+
+def test_a_file_whose_worker_never_starts_twice_is_refused_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import rag.ingest.sandbox as sandbox
+
+    def stall() -> None:
+        while True:
+            time.sleep(0.5)
+
+    monkeypatch.setattr(sandbox, "START_GRACE_S", 1.0)
+    monkeypatch.setattr(sandbox, "_start_worker", stall)
+    with ParsePool(timeout_s=1.0, memory_mb=256) as pool:
+        with pytest.raises(LoadError, match="did not start"):
+            pool.run(_add, 2, 3)
