@@ -24,6 +24,7 @@ import signal
 from collections.abc import Callable
 from concurrent.futures import CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
@@ -103,7 +104,7 @@ class _WorkerStalled(Exception):
     the file's."""
 
 
-_NO_WORKER = "trình đọc tệp không khởi động được (the parsing worker did not start)"
+_NO_WORKER = "trình đọc tệp không khởi động được (the parsing worker did not start or broke down)"
 
 
 def _result(future: Any, limits: _Limits, wait_s: float | None = None) -> Any:
@@ -111,7 +112,7 @@ def _result(future: Any, limits: _Limits, wait_s: float | None = None) -> Any:
     taken up by the worker within ``wait_s``: :class:`_WorkerStalled`."""
     try:
         outcome = future.result(timeout=wait_s)
-    except CancelledError:  # stopped with a stalled worker before its turn
+    except (CancelledError, BrokenProcessPool):  # stopped with a stalled worker before its turn
         raise _WorkerStalled from None
     except FutureTimeout:
         if not future.done():

@@ -43,7 +43,7 @@ from rag.query.analyze import (
 )
 from rag.records import Period
 from rag.text.abbreviations import Abbreviations
-from rag.text.entities import past_the_measure, past_the_plan
+from rag.text.entities import past_the_measure, past_the_plan, without_plans
 from rag.text.normalize import fold_diacritics, normalize_query, normalize_tone_marks, tone_form, tone_regex
 from rag.text.periods import QUARTER_NUMBER, period_label
 from rag.text.provinces import PRE_2025_CITIES
@@ -396,7 +396,7 @@ def _follows(question: str, abbreviations: Abbreviations | None) -> bool:
     if marked or _references(question):
         return True
     core = _slots(stripped, abbreviations).core
-    return not _topic_words(_without_question(core, _own_question(core)))
+    return not _topic_words(without_plans(_without_question(core, _own_question(core))))
 
 
 def _own_question(core: str) -> tuple[str, int, int, int] | None:
@@ -488,7 +488,7 @@ def _condense_one(question: str, previous: str, abbreviations: Abbreviations | N
     phrase = _own_question(new.core)
     has_question = phrase is not None
     rest = _without_question(new.core, phrase)
-    has_topic = bool(_topic_words(rest))
+    has_topic = bool(_topic_words(without_plans(rest)))  # "Có đạt kế hoạch không?" names no topic
     comparison = ""
     if comparing and not has_topic:
         m = _COMPARE_RE.search(period_form(new.core))

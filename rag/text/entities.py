@@ -41,6 +41,7 @@ __all__ = [
     "informative_numbers",
     "past_the_measure",
     "past_the_plan",
+    "without_plans",
     "person_items",
     "place_items",
 ]
@@ -440,6 +441,11 @@ def place_items(text: str) -> list[Item]:
 
 
 _EXCEEDED_RE = re.compile(r"\bvượt\s*$", re.IGNORECASE)
+# What a figure is measured against, and no topic of its own. ("chỉ tiêu" is also what is counted:
+# "bao nhiêu chỉ tiêu đạt".)
+_PLAN_NOUNS = r"(?:kế hoạch|dự toán|mục tiêu)(?![^\W_])"
+_SHARE_OF_PLAN_RE = re.compile(rf"\s*(?:của\s+|so với\s+)?{_PLAN_NOUNS}", re.IGNORECASE)
+_PLANS_RE = re.compile(rf"(?<![^\W_]){_PLAN_NOUNS}", re.IGNORECASE)
 _MEASURE_RE = re.compile(r"\s*(?:" + "|".join(re.escape(u) for u in UNITS) + r")(?![^\W\d_])", re.IGNORECASE)
 _SHARE_RE = re.compile(r"\s*(?:phần trăm|phan tram|%)?", re.IGNORECASE)
 
@@ -448,8 +454,13 @@ def past_the_plan(text: str) -> str:
     """``text`` (what follows a "bao nhiêu") without the plan it asks a share of: "% kế hoạch" → "",
     "phần trăm so với dự toán" → "". Such a tail asks how much, it names no topic."""
     rest = text[_SHARE_RE.match(text).end() :]  # type: ignore[union-attr]  # matches empty
-    plan = _PLAN_RE.match(rest)
+    plan = _SHARE_OF_PLAN_RE.match(rest)
     return rest[plan.end() :] if plan else text
+
+
+def without_plans(text: str) -> str:
+    """``text`` without the plans it names ("có đạt kế hoạch không" → "có đạt không")."""
+    return " ".join(_PLANS_RE.sub(" ", text).split())
 
 
 def past_the_measure(text: str) -> str:

@@ -173,7 +173,7 @@ def test_a_worker_that_never_starts_is_replaced_and_the_files_sent_to_it_are_par
     monkeypatch.setattr(sandbox, "_start_worker", lambda: _stall_first_worker(tmp_path / "marker"))
     with ParsePool(timeout_s=1.0, memory_mb=256) as pool:
         first, ahead = pool.submit(_add, 2, 3), pool.submit(_add, 4, 5)
-        assert first() == 5 and ahead() == 9  # "ahead" was cancelled with the stalled worker, then sent again
+        assert first() == 5 and ahead() == 9  # "ahead" was stopped with the stalled worker, then sent again
     assert (tmp_path / "marker").exists()
 
 

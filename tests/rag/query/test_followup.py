@@ -185,6 +185,16 @@ def test_a_share_of_the_plan_asked_alone_is_a_follow_up():
     assert not is_follow_up("Thu ngân sách đạt bao nhiêu phần trăm kế hoạch?", DISBURSED)
 
 
+def test_a_question_on_the_plan_alone_asks_it_of_the_earlier_topic():
+    exports = [{"role": "user", "content": "Năm 2021 kim ngạch xuất khẩu của Cà Mau đạt bao nhiêu?"}]
+    assert "kim ngạch xuất khẩu có đạt kế hoạch không" in condense("Có đạt kế hoạch không?", exports)
+    out = condense("Vượt kế hoạch bao nhiêu phần trăm?", exports)
+    assert "kim ngạch xuất khẩu vượt kế hoạch bao nhiêu phần trăm" in out and "Cà Mau" in out
+    # counted "chỉ tiêu" is a topic of its own, and so is an indicator asked of its plan
+    assert not is_follow_up("Có bao nhiêu chỉ tiêu đạt kế hoạch?", exports)
+    assert not is_follow_up("Thu ngân sách có đạt kế hoạch không?", exports)
+
+
 def test_a_short_new_topic_takes_the_place_of_the_part_it_stands_for():
     director = [{"role": "user", "content": "Ai là giám đốc Sở Y tế tỉnh Cà Mau năm 2021?"}]
     assert "ai là giám đốc Sở Tài chính" in condense("Còn Sở Tài chính?", director)

@@ -17,6 +17,7 @@ from rag.text.entities import (
     plan_share,
     refers_back,
     without_given,
+    without_plans,
 )
 
 
@@ -161,6 +162,13 @@ def test_past_the_plan_takes_only_a_share_of_the_plan_not_a_unit():
     assert past_the_plan(" kế hoạch năm") == " năm"
     assert past_the_plan(" tỷ đồng") == " tỷ đồng"
     assert past_the_plan(" phần trăm") == " phần trăm"
+    assert past_the_plan(" chỉ tiêu đạt") == " chỉ tiêu đạt"  # counted, not a plan
+
+
+def test_without_plans_leaves_what_is_measured_against_them():
+    assert without_plans("có đạt kế hoạch không") == "có đạt không"
+    assert without_plans("vượt dự toán bao nhiêu") == "vượt bao nhiêu"
+    assert without_plans("bao nhiêu chỉ tiêu đạt") == "bao nhiêu chỉ tiêu đạt"
 
 
 def test_a_growth_rate_over_last_year_is_not_a_share_of_the_plan():
