@@ -15,7 +15,7 @@ import re
 from rag.query.analyze import QueryAnalysis
 from rag.rerank.evidence import KeywordMatcher, asked_unit
 from rag.text.entities import (
-    UNITS,
+    FIGURE_VERBS,
     Item,
     counted_figure,
     date_items,
@@ -25,6 +25,7 @@ from rag.text.entities import (
     person_items,
     place_items,
     plan_share,
+    unit_at,
 )
 from rag.text.normalize import fold_diacritics
 from rag.text.table_rows import is_plan_label, is_unit_label, label_unit, parse_record, row_unit
@@ -89,11 +90,10 @@ def _figure(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -> 
 # A figure's clause: from the verb that states it to the comparison after it. Reports write the
 # base of a comparison after the figure ("tăng 1,8% so với tháng trước, lũy kế tăng 3,9% so cùng
 # kỳ") and the subject once for every figure ("Thu ngân sách đạt … (74,4%) và tăng 12,7% …").
-_FIGURE_VERBS = r"đạt|tăng|giảm|chiếm|vượt|bằng|là|có|được|còn|ước|lên|xuống|hoàn thành|thực hiện"
-_FIGURE_VERB_RE = re.compile(rf"(?<![^\W_])(?:{_FIGURE_VERBS})(?![^\W_])", re.IGNORECASE)
+_FIGURE_VERB_RE = re.compile(rf"(?<![^\W_])(?:{FIGURE_VERBS})(?![^\W_])", re.IGNORECASE)
 # the verb a question asks the figure of: "tăng bao nhiêu", "đạt được bao nhiêu", "chiếm mấy"
 _ASKED_VERB_RE = re.compile(
-    rf"(?<![^\W_])({_FIGURE_VERBS})\s+(?:được\s+)?(?:khoảng\s+)?(?:bao nhiêu|mấy)(?![^\W_])", re.IGNORECASE
+    rf"(?<![^\W_])({FIGURE_VERBS})\s+(?:được\s+)?(?:khoảng\s+)?(?:bao nhiêu|mấy)(?![^\W_])", re.IGNORECASE
 )
 _CLAUSE_END_RE = re.compile(r"[,;:]|\s(?:và|nhưng|trong đó|trong khi)\s", re.IGNORECASE)
 _ASKED_NOUN_RE = re.compile(r"(?:bao nhiêu|mấy)\s+([^?.,;!]+)", re.IGNORECASE)
@@ -114,7 +114,7 @@ def _with_asked_noun(analysis: QueryAnalysis, sentence: str, item: Item, counted
     "07 văn bản quy phạm pháp luật" beside "6.778 văn bản", "10.000 khẩu trang y tế"."""
     asked = _ASKED_NOUN_RE.search(analysis.text)
     noun_start = item.end - len(item.text.split()[-1])
-    unit = _UNIT_AT_RE.match(sentence, noun_start)
+    unit = unit_at(sentence, noun_start)
     if unit and counted == 1:
         return sentence[item.start : max(item.end, unit.end())]
     if not asked:
@@ -134,11 +134,10 @@ def _with_asked_noun(analysis: QueryAnalysis, sentence: str, item: Item, counted
 
 
 # Where the asked noun ends: a function word or a verb ("13 tờ trình | của các sở", "10/22 chỉ tiêu
-# chủ yếu | chưa đạt"), as written.
+# chủ yếu | chưa đạt"), as written. Not analyze.STOPWORDS: those hold words a question asks with
+# that are syllables of nouns too ("xin" of "vắc xin", "một", "như").
 _FUNCTION_WORDS = "và của các những chưa đã sẽ được cho với trong về để từ đến tại ở mà thì"
-_NOT_NOUN = frozenset(f"{_FUNCTION_WORDS} {_FIGURE_VERBS.replace('|', ' ')}".split())
-# a report's unit written at a position ("văn bản", "người", "lượt khách": rag.text.entities.UNITS)
-_UNIT_AT_RE = re.compile("(?:" + "|".join(re.escape(u) for u in UNITS) + r")(?![^\W\d_])", re.IGNORECASE)
+_NOT_NOUN = frozenset(f"{_FUNCTION_WORDS} {FIGURE_VERBS.replace('|', ' ')}".split())
 
 
 def table_cell(analysis: QueryAnalysis, sentence: str, matcher: KeywordMatcher) -> str | None:

@@ -23,6 +23,7 @@ __all__ = [
     "refers_back",
     "without_given",
     "DOC_NUMBER_RE",
+    "FIGURE_VERBS",
     "NUMBER",
     "NUMBER_RE",
     "ANY_NUMBER_RE",
@@ -44,6 +45,7 @@ __all__ = [
     "without_plans",
     "person_items",
     "place_items",
+    "unit_at",
 ]
 
 YEAR_RE = re.compile(r"^(19|20)\d\d$")
@@ -446,7 +448,14 @@ _EXCEEDED_RE = re.compile(r"\bvượt\s*$", re.IGNORECASE)
 _PLAN_NOUNS = r"(?:kế hoạch|dự toán|mục tiêu)(?![^\W_])"
 _SHARE_OF_PLAN_RE = re.compile(rf"\s*(?:của\s+|so với\s+)?{_PLAN_NOUNS}", re.IGNORECASE)
 _PLANS_RE = re.compile(rf"(?<![^\W_]){_PLAN_NOUNS}", re.IGNORECASE)
-_MEASURE_RE = re.compile(r"\s*(?:" + "|".join(re.escape(u) for u in UNITS) + r")(?![^\W\d_])", re.IGNORECASE)
+_UNIT_AT_RE = re.compile(r"\s*(?:" + "|".join(re.escape(u) for u in UNITS) + r")(?![^\W\d_])", re.IGNORECASE)
+# Verbs that state a figure in a report: "đạt 5.851 tỷ đồng", "tăng 12,7%", "chiếm 46%".
+FIGURE_VERBS = r"đạt|tăng|giảm|chiếm|vượt|bằng|là|có|được|còn|ước|lên|xuống|hoàn thành|thực hiện"
+
+
+def unit_at(text: str, pos: int) -> re.Match[str] | None:
+    """The report unit (:data:`UNITS`) written at ``pos`` after any spaces ("văn bản", "tỷ đồng")."""
+    return _UNIT_AT_RE.match(text, pos)
 _SHARE_RE = re.compile(r"\s*(?:phần trăm|phan tram|%)?", re.IGNORECASE)
 
 
@@ -466,7 +475,7 @@ def without_plans(text: str) -> str:
 def past_the_measure(text: str) -> str:
     """``text`` (what follows a "bao nhiêu") without its unit and the plan it is measured against:
     "tỷ đồng" → "", "phần trăm kế hoạch" → "", "văn bản quy phạm pháp luật" → "quy phạm pháp luật"."""
-    unit = _MEASURE_RE.match(text)
+    unit = unit_at(text, 0)
     return past_the_plan(text[unit.end() :] if unit else text)
 
 
