@@ -47,7 +47,7 @@ from functools import lru_cache
 
 from rag.records import AnswerType, Period, QuestionForm
 from rag.text.abbreviations import Abbreviations, PhraseIndex, default_abbreviations
-from rag.text.entities import DOC_NUMBER_RE, RANK_PHRASES, SPOKEN_NHIEU
+from rag.text.entities import DOC_NUMBER_RE, RANK_PHRASES, SPOKEN_NHIEU, measures_as_symbols
 from rag.text.gazetteer import provinces_by_places
 from rag.text.normalize import fold_diacritics, normalize_query, normalize_tone_marks
 from rag.text.periods import find_period_mentions
@@ -76,7 +76,7 @@ class QueryAnalysis:
     """Everything retrieval and answering need to know about one question."""
 
     question: str  # as typed
-    text: str  # normalize_query(question)
+    text: str  # normalize_query(question), measures as reports write them ("héc-ta" -> "ha")
     folded: str  # fold_diacritics(text).lower()
     has_diacritics: bool
     expanded: str  # text + abbreviation expansions/contractions (for lexical search)
@@ -532,7 +532,7 @@ def _keyword_type(text: str, answer_type: AnswerType) -> AnswerType:
 
 def analyze(question: str, abbreviations: Abbreviations | None = None) -> QueryAnalysis:
     """Analyse one question; never raises on odd input (empty, emoji, very long)."""
-    text = normalize_query(question or "")
+    text = measures_as_symbols(normalize_query(question or ""))
     plain = fold_diacritics(text)
     table = abbreviations if abbreviations is not None else default_abbreviations()
 

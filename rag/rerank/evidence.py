@@ -18,7 +18,7 @@ from functools import lru_cache
 from rag.query.analyze import QueryAnalysis
 from rag.records import DocumentMetadata, Period
 from rag.text.abbreviations import Abbreviations
-from rag.text.entities import ORDINAL, ORDINAL_QUESTION_RE, SPOKEN_NHIEU, capitalised_names
+from rag.text.entities import ORDINAL, ORDINAL_QUESTION_RE, SPOKEN_NHIEU, capitalised_names, spelled_unit
 from rag.text.gazetteer import covers, describing_places
 from rag.text.normalize import fold_diacritics, fold_spelling, is_syllable_shaped
 from rag.text.periods import find_period_mentions, years_spanned
@@ -45,13 +45,16 @@ _ASKED_UNIT_RE = re.compile(rf"\b(?:bao nhiêu|bao nhieu|{SPOKEN_NHIEU}|mấy|ma
 
 def asked_unit(question: str) -> str | None:
     """The counted noun of "bao nhiêu người" / "mấy xã" (first syllable, folded: no accents, the lone
-    y as i), if any;
+    y as i), if any; a measure as its symbol however it is spelled ("héc-ta" → "ha", "đô la" → "usd");
     :data:`ORDINAL` when a rank is asked ("đứng thứ mấy cả nước")."""
     if ORDINAL_QUESTION_RE.search(question):
         return ORDINAL
     m = _ASKED_UNIT_RE.search(question)
     if not m:
         return None
+    spelled = spelled_unit(question[m.start(1) :])
+    if spelled is not None:  # "bao nhiêu héc-ta": the measure reports write "ha"
+        return spelled
     word = m.group(1).lower()
     if word in _NOT_UNITS or fold_diacritics(word) in {fold_diacritics(w) for w in _NOT_UNITS}:
         return None

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -303,6 +305,95 @@ def figure_items(text: str) -> list[Item]:
     return sorted(out, key=lambda item: item.start)
 
 
+# A measure's symbol, as reports write it, and the words a user types for it: "bao nhiêu héc-ta"
+# asks what "22.994,1 ha" states, and "149,6 triệu kilômét" answers "bao nhiêu km". Written by hand:
+# a handful of spelling conventions (Vietnamese loan spellings of metric units) that no library lists.
+UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "ha": ("hécta", "héc-ta", "héc ta", "hectare"),
+    "km2": ("km²", "km vuông", "kilômét vuông", "ki-lô-mét vuông", "ki lô mét vuông", "cây số vuông"),
+    "km": ("kilômét", "ki-lô-mét", "ki lô mét", "kilometer", "kilometre", "cây số"),
+    "m2": ("m²", "mét vuông"),
+    "m3": ("m³", "mét khối"),
+    "m": ("mét",),
+    "kg": ("kilôgam", "ki-lô-gam", "ki lô gam", "kilogram"),
+    "USD": ("đô la Mỹ", "đô-la Mỹ", "đô la", "đô-la", "đôla", "dollar"),
+}
+# every form as matching sees it (accent-free, lower-case, the lone y as i: "đô la Mỹ" -> "do la mi"),
+# to the measure as ``asked_unit`` names it ("usd"), and that to the symbol reports write ("USD")
+_UNIT_OF_FORM = {
+    fold_spelling(form).lower(): fold_spelling(unit).lower()
+    for unit, forms in UNIT_SPELLINGS.items()
+    for form in (unit, *forms)
+}
+_SYMBOL = {fold_spelling(u).lower(): u for u in UNIT_SPELLINGS}
+_SPELLED_UNIT_RE = re.compile(
+    "(" + "|".join(re.escape(f) for f in sorted(_UNIT_OF_FORM, key=len, reverse=True)) + r")(?![^\W_])"
+)
+
+
+def spelled_unit(text: str) -> str | None:
+    """The measure of :data:`UNIT_SPELLINGS` that ``text`` opens with, as its symbol or spelled out
+    ("héc-ta", "ki lô mét vuông", "đô la Mỹ"), named as ``asked_unit`` names a counted noun (accent-free,
+    lower-case: "ha", "km2", "usd"); None for any other word."""
+    m = _SPELLED_UNIT_RE.match(_folded(text))
+    return _UNIT_OF_FORM[m.group(1)] if m else None
+
+
+# Where a measure stands: after a figure (not a year) or the question's "bao nhiêu"/"mấy", with its
+# magnitude ("1.112,5 triệu USD", "bao nhiêu triệu đô la"), so that "ha giang" typed without accents,
+# and "năm 2021 ha giang", are no hectares.
+_MEASURE_AFTER_RE = re.compile(
+    r"(?:(?<![\w/.,])(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)*|\bbao nhieu|\bmay)\s+(?:(?:trieu|nghin|ngan|ti)\s+)?"
+    + _SPELLED_UNIT_RE.pattern
+)
+
+
+def _measures(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, unit)`` of each measure ``text`` writes where a measure stands."""
+    folded = _folded(text)
+    if len(folded) != len(text):  # spans map back one for one only (a rare letter lower-cased longer)
+        return []
+    return [(m.start(1), m.end(1), _UNIT_OF_FORM[m.group(1)]) for m in _MEASURE_AFTER_RE.finditer(folded)]
+
+
+def measures_as_symbols(text: str) -> str:
+    """``text`` with each measure spelled out where a measure stands written as the symbol reports
+    use ("bao nhiêu héc-ta" -> "bao nhiêu ha", "bao nhiêu triệu đô la" -> "bao nhiêu triệu USD"), so
+    that a question finds and weighs the figures as reports write them."""
+    out = text
+    for start, end, unit in reversed(_measures(text)):
+        out = out[:start] + _SYMBOL[unit] + out[end:]
+    return out
+
+
+def respell_measures(question: str, passages: Sequence[str]) -> str:
+    """``question`` with each measure it names written as ``passages`` write it, when they write it
+    another way: "bao nhiêu héc-ta" over "22.994,1 ha" reads "bao nhiêu ha", "bao nhiêu km" over
+    "149,6 triệu kilômét" reads "bao nhiêu kilômét". The reader weighs the words a sentence shares
+    with the question; the measure is the same word, spelled as the report spells it."""
+    asked = _measures(question)
+    if not asked:
+        return question
+    written: dict[str, Counter[str]] = {}
+    for passage in passages:
+        for start, end, unit in _measures(passage):
+            written.setdefault(unit, Counter())[passage[start:end]] += 1
+    out = question
+    for start, end, unit in reversed(asked):
+        forms = written.get(unit)
+        if not forms or any(_folded(f) == _folded(question[start:end]) for f in forms):
+            continue
+        out = out[:start] + forms.most_common(1)[0][0] + out[end:]
+    return out
+
+
+@lru_cache(maxsize=64)
+def _unit_forms(unit: str) -> str:
+    """A regex for the counted noun ``unit`` (accent-free) in any of its spellings."""
+    forms = {unit, *(f for f, u in _UNIT_OF_FORM.items() if u == unit)}
+    return "(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")"
+
+
 # "một" and "năm" count only right before the counted noun: "một số xã" is "some", "năm 2020" a year
 _ONE_THEN_RE = re.compile(r"\b(?:một|năm)\s+([^\W\d_]+)", re.IGNORECASE)
 _NUMBER_WORD_THEN_RE = re.compile(rf"{NUMBER_WORDS_RE.pattern}\s+(?:([^\W\d_]+)\s+)?([^\W\d_]+)", re.IGNORECASE)
@@ -319,7 +410,7 @@ def _record_counts_in(text: str, unit: str) -> bool:
         return False
     units = [row_unit(pairs)] + [label_unit(label) for label, value in pairs if NUMBER_RE.search(value)]
     # the asked unit is one syllable ("trieu" of "bao nhiêu triệu đồng"): compare the unit's first
-    if any(u is not None and _folded(u).split()[:1] == [unit] for u in units):
+    if any(u is not None and (_folded(u).split()[:1] == [unit] or spelled_unit(u) == unit) for u in units):
         return True
     # a column that counts the noun: "Số hộ nghèo: 86" answers "bao nhiêu hộ" ("Tỷ lệ (%)" does not)
     return any(
@@ -375,7 +466,7 @@ def holds_number_with_unit(text: str, unit: str) -> bool:
     if unit == MONEY:
         return _MONEY_RE.search(text) is not None
     folded = _folded(text)
-    if re.search(rf"(?<![\w/])\d+(?:[.,/]\d+)*\s+(?:[^\W\d_]+\s+)?{re.escape(unit)}\b", folded):
+    if re.search(rf"(?<![\w/])\d+(?:[.,/]\d+)*\s+(?:[^\W\d_]+\s+)?{_unit_forms(unit)}(?![^\W_])", folded):
         return True
     if unit in _COUNTED_BEFORE and re.search(rf"\b{unit}\s+\d+(?![\d/])", folded):
         return True
@@ -404,7 +495,7 @@ def counted_figure(text: str, item: Item, unit: str) -> Item | None:
 @lru_cache(maxsize=64)
 def _counting(unit: str) -> re.Pattern[str]:
     """A figure, at most one word, then the counted noun (accent-free, as ``asked_unit`` gives it)."""
-    return re.compile(rf"\S+\s+(?:[^\W\d_]+\s+)?{re.escape(unit)}\b")
+    return re.compile(rf"\S+\s+(?:[^\W\d_]+\s+)?{_unit_forms(unit)}(?![^\W_])")
 
 
 _RANK_BEFORE_RE = re.compile(r"\b(?:thứ|hạng|vị trí)\s+$", re.IGNORECASE)

@@ -55,6 +55,18 @@ def test_an_accent_free_question_is_read_with_the_spelling_of_its_passages(assis
     _check_citations(assistant, answer)
 
 
+def test_a_measure_spelled_out_finds_the_figure_the_report_writes_with_its_symbol(assistant: Assistant):
+    # the report writes "22.994,1 ha" and "1.112,5 triệu USD"; users type "héc-ta", "đô la Mỹ"
+    for question, figure in (
+        ("Tháng 8/2021 Hà Giang trồng được bao nhiêu héc-ta?", "22.994,1 ha"),
+        ("thang 8 2021 ha giang gieo trong bao nhieu hec ta", "22.994,1 ha"),
+        ("Năm 2021 kim ngạch xuất khẩu của Cà Mau được bao nhiêu đô la Mỹ?", "1.112,5 triệu USD"),
+    ):
+        answer = assistant.ask(question)
+        assert answer.found and answer.text.startswith(figure), question
+        _check_citations(assistant, answer)
+
+
 def test_a_question_in_english_is_not_respelled_as_vietnamese(assistant: Assistant):
     english = assistant.understand("Who chaired the August 2021 meeting of Ha Giang province?")
     assert assistant.for_reading(english, assistant.retrieve(english)) is english

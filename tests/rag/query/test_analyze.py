@@ -387,3 +387,9 @@ def test_a_question_naming_two_provinces_has_no_province():
     assert analyze("Thu ngân sách của Cà Mau và Bạc Liêu đạt bao nhiêu?").province is None
     assert analyze("So sánh thu ngân sách Cà Mau với Kiên Giang").province is None
     assert analyze("Thu ngân sách của Cà Mau đạt bao nhiêu?").province == "Cà Mau"
+
+
+def test_a_measure_spelled_out_is_searched_as_reports_write_it_and_the_question_kept():
+    analysis = analyze("Năm 2021 xuất khẩu được bao nhiêu triệu đô la Mỹ?")
+    assert analysis.text == "Năm 2021 xuất khẩu được bao nhiêu triệu USD?"
+    assert analysis.question == "Năm 2021 xuất khẩu được bao nhiêu triệu đô la Mỹ?"

@@ -36,6 +36,15 @@ def test_a_counted_loanword_asks_no_unit_the_text_would_write_in_vietnamese():
     assert asked_unit("bao nhieu nguoi") == "nguoi"  # accent-free Vietnamese is Vietnamese
 
 
+def test_a_measure_spelled_out_asks_its_symbol():
+    assert asked_unit("Trồng được bao nhiêu héc-ta?") == "ha"
+    assert asked_unit("bao nhieu hec ta") == "ha"
+    assert asked_unit("Xuất khẩu bao nhiêu đô la Mỹ?") == "usd"
+    assert asked_unit("Diện tích bao nhiêu mét vuông?") == "m2"
+    assert asked_unit("Đường dài bao nhiêu cây số?") == "km"
+    assert asked_unit("Tỉnh có bao nhiêu đô thị?") == "do"  # "đô" of "đô thị" is no dollar
+
+
 def test_spoken_nhieu_without_bao_asks_a_figure_with_its_unit():
     assert asked_unit("Vé vào cửa nhiêu tiền?") == "tien"
     assert asked_unit("Đất phì nhiêu nhất vùng nào?") is None

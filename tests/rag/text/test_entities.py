@@ -11,11 +11,13 @@ from rag.text.entities import (
     figure_items,
     holds_answer_type,
     holds_number_with_unit,
+    measures_as_symbols,
     parse_number,
     past_the_measure,
     past_the_plan,
     plan_share,
     refers_back,
+    respell_measures,
     without_given,
     without_plans,
 )
@@ -92,6 +94,33 @@ def test_number_type_with_an_asked_unit_needs_that_unit():
     assert holds_answer_type("có 46 xã đạt chuẩn", "number", "xa")
     assert not holds_answer_type("có 46 xã đạt chuẩn", "number", "nguoi")
     assert holds_answer_type("có 1.200 người tham gia", "number", "nguoi")
+
+
+def test_a_figure_counts_its_measure_however_the_measure_is_spelled():
+    assert holds_number_with_unit("khoảng 149,6 triệu kilômét (1 AU)", "km")
+    assert holds_number_with_unit("bao phủ 7.000.000 km vuông", "km2")
+    assert holds_number_with_unit("bao phủ 7.000.000 km²", "km2")
+    assert holds_number_with_unit("đạt 1.112,5 triệu USD", "usd")
+    assert not holds_number_with_unit("có 7.000 người", "km")
+    assert not holds_number_with_unit("rộng 120 m2", "m")  # square metres are no length
+
+
+def test_a_measure_spelled_out_where_a_measure_stands_is_written_as_its_symbol():
+    assert measures_as_symbols("Trồng được bao nhiêu héc-ta?") == "Trồng được bao nhiêu ha?"
+    assert measures_as_symbols("bao nhiêu triệu đô la Mỹ?") == "bao nhiêu triệu USD?"
+    assert measures_as_symbols("dài 5 ki-lô-mét") == "dài 5 km"
+    assert measures_as_symbols("bao nhieu hec ta") == "bao nhieu ha"
+    # only after a figure or "bao nhiêu": "ha giang" typed without accents is a place
+    assert measures_as_symbols("ha giang trong bao nhieu ha") == "ha giang trong bao nhieu ha"
+    assert measures_as_symbols("Tỉnh có bao nhiêu đô thị?") == "Tỉnh có bao nhiêu đô thị?"
+
+
+def test_a_question_s_measure_is_respelled_as_its_passages_write_it():
+    passages = ["Khoảng cách trung bình xấp xỉ 149,6 triệu kilômét (1 AU)."]
+    assert respell_measures("1 AU là bao nhiêu km?", passages) == "1 AU là bao nhiêu kilômét?"
+    # passages that also write the question's form, or no form of it, leave the question as it is
+    assert respell_measures("bao nhiêu km?", [*passages, "dài 12 km"]) == "bao nhiêu km?"
+    assert respell_measures("bao nhiêu km?", ["có 46 xã"]) == "bao nhiêu km?"
 
 
 def test_one_written_as_a_word_counts_only_right_before_the_counted_noun():
