@@ -28,14 +28,13 @@ from rag.answer.extractive import Draft, ExtractiveAnswerer, Span
 from rag.answer.injection import without_instructions
 from rag.answer.refusal import NOT_FOUND
 from rag.config import AnswerMode, Settings, load_settings
-from rag.query.analyze import QueryAnalysis, analyze
+from rag.query.analyze import QueryAnalysis, analyze, with_question_accents
 from rag.query.followup import condense
 from rag.records import Answer, Citation, SearchFilters, chunk_ref, page_at
 from rag.rerank.domain import DomainReranker
 from rag.retrieve.filters import FilterReport, explain_filters, not_found_note
 from rag.retrieve.hybrid import Searcher, hits_from_nodes
 from rag.text.abbreviations import load_abbreviations
-from rag.text.entities import respell_measures
 from rag.text.reaccent import reaccent
 from rag.timing import StageTimes, recording, stage
 
@@ -168,20 +167,14 @@ class Assistant:
         return explain_filters(filters, documents)
 
     def for_reading(self, analysis: QueryAnalysis, nodes: Sequence[NodeWithScore]) -> QueryAnalysis:
-        """The question as the reader weighs it, its words spelled as the passages retrieved for it
-        spell them: a measure written another way ("bao nhiêu km" over "149,6 triệu kilômét";
-        entities.respell_measures), words typed without accents ("chi so" -> "chỉ số";
-        rag/text/reaccent.py). A question in another language stays as it is: "Ha Giang" in English
-        is no Vietnamese to read."""
-        if not nodes:
+        """The question as the reader weighs it: typed without accents, its question phrase spelled
+        as a question ("bao nhieu" -> "bao nhiêu") and its other words as the passages retrieved for
+        it spell them ("chi so" -> "chỉ số"; rag/text/reaccent.py). A question in another language
+        stays as it is: "Ha Giang" in English is no Vietnamese to read."""
+        if analysis.has_diacritics or not nodes or self._foreign(analysis):
             return analysis
         passages = [n.node.get_content() for n in nodes[: self.settings.answer.top_passages]]
-        text = respell_measures(analysis.text, passages)
-        if text != analysis.text:
-            analysis = analyze(text, self.abbreviations)
-        if analysis.has_diacritics or self._foreign(analysis):
-            return analysis
-        restored = reaccent(analysis.text, passages)
+        restored = reaccent(with_question_accents(analysis.text), passages)
         return analysis if restored == analysis.text else analyze(restored, self.abbreviations)
 
     def _read(self, analysis: QueryAnalysis, nodes: list[NodeWithScore]) -> Draft:

@@ -23,15 +23,18 @@ from rag.text.entities import NAME_WORD, PLACE_LEVEL, TITLE_OPENERS, UPPER, capi
 from rag.text.normalize import fold_spelling
 
 _WORD_RE = re.compile(r"[^\W_]+")
-# An acronym: two or more capitals (digits allowed after the first letter), e.g. SIPAS, PCI, PAPI.
-_ACRONYM_RE = re.compile(rf"(?<![\w-])[{UPPER}][{UPPER}0-9]{{1,9}}(?:\s+INDEX)?(?![\w-])")
+# An acronym: two or more capitals (digits allowed after the first letter), e.g. SIPAS, PCI, PAPI,
+# its parts maybe joined by "&" ("KH&ĐT", "NN&PTNT": one body, not two acronyms).
+_ACRONYM_RE = re.compile(
+    rf"(?<![\w&-])[{UPPER}][{UPPER}0-9]{{1,9}}(?:&[{UPPER}][{UPPER}0-9]{{0,9}})*(?:\s+INDEX)?(?![\w&-])"
+)
 _ORG_RE = re.compile(
     r"\b(?:Sở|Bộ|Cục|Chi cục|Ban|Trung tâm|Văn phòng|Thanh tra|Kho bạc|Ngân hàng)\s+"
     rf"((?:[{UPPER}][^\s,.;:?!]*)(?:\s+(?:và\s+)?[^\s,.;:?!]+){{0,4}})"
 )
 # Words that end an organisation's name in a question ("Sở Y tế tỉnh Cà Mau", "Sở Y tế có …").
 _NAME_STOPS = frozenset(
-    "tỉnh thành huyện năm tháng quý là có đã được nào gì ai bao mấy đạt trong của ở tại về cho khi thì"
+    "tỉnh thành huyện năm tháng quý là có đã được nào gì ai bao mấy đạt trong của ở tại về cho khi thì do"
     .split()
 )
 
@@ -76,7 +79,7 @@ def named_terms(
     for m in _ACRONYM_RE.finditer(text):
         token = m.group(0)
         folded = fold_spelling(token).lower()
-        words = tuple(folded.split())
+        words = tuple(_WORD_RE.findall(folded))  # "KH&ĐT": "kh", "dt", as text is read
         if _is_roman(token) or (share is not None and max(share(w) for w in words) > COMMON_SHARE):
             continue
         expansions = tuple(
@@ -87,10 +90,13 @@ def named_terms(
         before = _WORD_BEFORE_RE.search(text, max(0, m.start() - 20), m.start())
         if before and before.group(1) not in TITLE_OPENERS:
             continue  # "Tây Ban Nha": a syllable of a name, not a committee ("Trưởng Ban Dân vận" is one)
-        words = _organisation_name(m.group(1).split())
-        if words:
+        words = _without_province(_organisation_name(m.group(1).split()), analysis.province)
+        if words and " ".join(words) not in {t.text for t in terms}:  # "Sở GTVT": the acronym is the term
             name = " ".join(words)
-            terms.append(NamedTerm(name, tuple(_WORD_RE.findall(fold_spelling(name).lower()))))
+            spelled_out = tuple(  # "Sở GTVT": the report may write "Sở Giao thông vận tải"
+                tuple(_WORD_RE.findall(fold_spelling(e).lower())) for e in abbreviations.expansions_of(name)
+            )
+            terms.append(NamedTerm(name, tuple(_WORD_RE.findall(fold_spelling(name).lower())), spelled_out))
     province_words = set(fold_spelling(analysis.province or "").lower().split())
     for start, name in capitalised_names(text):
         folded = tuple(fold_spelling(name).lower().split())
@@ -184,6 +190,17 @@ def _organisation_name(words: list[str]) -> list[str]:
     while out and (out[-1] == "và" or not out[-1][:1].isupper() and len(out) > 1 and out[-2] == "và"):
         out.pop()
     return out
+
+
+def _without_province(words: list[str], province: str | None) -> list[str]:
+    """An organisation's name up to the province written after it: "Sở GTVT Hà Giang" is the
+    department of transport of Hà Giang, which a report of Hà Giang names "Sở Giao thông vận tải"."""
+    place = fold_spelling(province or "").lower().split()
+    folded = [fold_spelling(w).lower() for w in words]
+    for i in range(1, len(words) - len(place) + 1):
+        if place and folded[i : i + len(place)] == place:
+            return words[:i]
+    return words
 
 
 @lru_cache(maxsize=16)  # a report's text is folded once for all the candidates it holds

@@ -416,7 +416,8 @@ def extract_period(text: str, issue_date: str | None = None) -> Period | None:
     paragraphs, in order. Deeper mentions are ignored: a report's body cites many other periods.
     So "kiểm điểm công tác ... năm 2021 và triển khai nhiệm vụ năm 2022" gives 2021, and "Chiều
     ngày 03 tháng 9 năm 2020 ... tháng 8 năm 2020" gives 8/2020 (the date is skipped). A month
-    without a year is completed only from the opening itself or the document's issue date.
+    without a year is completed only from the opening itself, the document's issue date, or the
+    same period of a year the opening compares with ("so với cùng kỳ năm 2020": 2021).
     """
     doc = _Doc(text)
     if issue_date is None:

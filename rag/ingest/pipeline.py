@@ -46,8 +46,10 @@ _EMBED_BATCH_CHUNKS = 256
 CHUNKING_META = "chunking"
 # manifest meta key: the version of the text extraction every stored document was read with.
 # 2: tables as records with their headers, PDF pages kept, scans and images read by OCR.
+# 3: a month report without its year dated by the same period it compares with ("so với cùng kỳ năm
+#    2020": 2021; rag/text/periods.reported_period), so every stored document's metadata is read again.
 EXTRACTION_META = "extraction"
-EXTRACTION_VERSION = "2"
+EXTRACTION_VERSION = "3"
 
 
 @dataclass

@@ -297,6 +297,33 @@ def question_phrase(text: str) -> tuple[AnswerType, int, int, int] | None:
     return None
 
 
+def with_question_accents(text: str) -> str:
+    """``text`` with each question phrase typed without accents spelled as the question phrase it
+    is: "bao nhieu" is "bao nhiêu", "khi nao" "khi nào". Accents restored from the passages
+    (rag/text/reaccent.py) would spell it as reports do, where "báo nhiều" is the common pair, and
+    the question would lose what it asks. Phrases of two words or more only ("may" may be "máy")."""
+    tokens = _tokens(text)
+    out = list(text)
+    i = 0
+    while i < len(tokens):
+        rules = [
+            r for r in _RULES.get(tokens[i].text, ())
+            if r.tier != 1 and len(r.words) > 1 and _match_rule(tokens, i, r)
+            and all(t.ascii for t in tokens[i : i + len(r.words)])
+        ]
+        if not rules:
+            i += 1
+            continue
+        rule = max(rules, key=lambda r: len(r.words))
+        for tok, word in zip(tokens[i : i + len(rule.words)], rule.words, strict=True):
+            typed = text[tok.start : tok.end]
+            if len(word) == len(typed):  # one character for one: offsets stay valid
+                first = word[0].upper() if typed[0].isupper() else word[0]
+                out[tok.start : tok.end] = word.upper() if typed.isupper() else first + word[1:]
+        i += len(rule.words)
+    return "".join(out)
+
+
 # ---------------------------------------------------------------------------------------------
 # Periods
 

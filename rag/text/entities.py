@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -112,19 +110,19 @@ TITLES = (
     "Trưởng ban",
     "Chánh Văn phòng",
 )
-PERSON_RE = re.compile(
-    rf"(?:(?:{'|'.join(sorted(TITLES, key=len, reverse=True))})\s+)(?:[^\s,;.]+\s+){{0,6}}?"
-    rf"({NAME_WORD}(?:\s+{NAME_WORD}){{1,3}})"
-)
-_PERSON_TIGHT_RE = re.compile(
-    rf"(?:(?:{'|'.join(sorted(TITLES, key=len, reverse=True))})\s+)({NAME_WORD}(?:\s+{NAME_WORD}){{1,3}})"
-)
 # First words of titles and bodies, as written ("Trưởng" opens a title, "Trương" is a surname): a
 # capitalised run opening with one is a title ("Phó Chủ tịch", "Ủy ban"), not a name.
 TITLE_OPENERS = frozenset(
     "Phó Chủ Bí Giám Ủy Hội Thủ Bộ Sở Ban Tổng Trưởng Chánh Văn Mặt Tỉnh Thành Huyện Đại Quốc Nhà Chi Cục"
     .split()
 )
+# A title as a word of its own ("ông", not the end of "Giao thông"), and a name after it that opens
+# with no title or body word: "Giám đốc Sở Tài chính Nguyễn Ngọc Thanh" names Nguyễn Ngọc Thanh,
+# not "Sở Tài".
+_TITLE = rf"(?<![^\W_])(?:{'|'.join(sorted(TITLES, key=len, reverse=True))})\s+"
+_NAME = rf"(?!(?:{'|'.join(sorted(TITLE_OPENERS))})(?![^\W_])){NAME_WORD}(?:\s+{NAME_WORD}){{1,3}}"
+PERSON_RE = re.compile(rf"{_TITLE}(?:[^\s,;.]+\s+){{0,6}}?({_NAME})")
+_PERSON_TIGHT_RE = re.compile(rf"{_TITLE}({_NAME})")
 _CAPITALISED_RUN_RE = re.compile(rf"(?<!^)(?<![.?!]\s)\b({NAME_WORD}(?:\s+{NAME_WORD}){{1,3}})\b")
 # the one capitalised word that opens a text or sentence, right before a capitalised run
 _OPENING_WORD_RE = re.compile(rf"(?:^|[.?!]\s+)\s*({NAME_WORD})\s+$")
@@ -363,27 +361,6 @@ def measures_as_symbols(text: str) -> str:
     out = text
     for start, end, unit in reversed(_measures(text)):
         out = out[:start] + _SYMBOL[unit] + out[end:]
-    return out
-
-
-def respell_measures(question: str, passages: Sequence[str]) -> str:
-    """``question`` with each measure it names written as ``passages`` write it, when they write it
-    another way: "bao nhiêu héc-ta" over "22.994,1 ha" reads "bao nhiêu ha", "bao nhiêu km" over
-    "149,6 triệu kilômét" reads "bao nhiêu kilômét". The reader weighs the words a sentence shares
-    with the question; the measure is the same word, spelled as the report spells it."""
-    asked = _measures(question)
-    if not asked:
-        return question
-    written: dict[str, Counter[str]] = {}
-    for passage in passages:
-        for start, end, unit in _measures(passage):
-            written.setdefault(unit, Counter())[passage[start:end]] += 1
-    out = question
-    for start, end, unit in reversed(asked):
-        forms = written.get(unit)
-        if not forms or any(_folded(f) == _folded(question[start:end]) for f in forms):
-            continue
-        out = out[:start] + forms.most_common(1)[0][0] + out[end:]
     return out
 
 

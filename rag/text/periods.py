@@ -98,6 +98,7 @@ _PERIOD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("bare_month", tone_regex(r"(?<![^\W_])tháng\s+(?P<m>\d{1,2})(?![\d/.\-–]?\d)(?!\s*,?\s*năm\s*\d)")),
 ]
 _COMPARISON_RE = tone_regex(r"(?<![^\W_])(?:cùng k(?:ỳ|ì)|so với|so)\s*$")
+_SAME_PERIOD_RE = tone_regex(r"(?<![^\W_])cùng k(?:ỳ|ì)\s*$")
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class Mention:
     month: int | None = None  # bare_month: the month; span: N
     year: int | None = None  # span: the year
     comparison: bool = False  # "so với cùng kỳ năm 2020"
+    same_period: bool = False  # "cùng kỳ năm 2020": the report's period, a year before
 
 
 def _mention(kind: str, m: re.Match[str]) -> tuple[str, Period | None, int | None, int | None]:
@@ -160,8 +162,10 @@ def _scan(form: str) -> list[Mention]:
             continue
         last_end = m.end()
         mkind, period, month, year = _mention(kind, m)
-        comparison = bool(_COMPARISON_RE.search(form[max(0, start - 30) : start]))
-        mentions.append(Mention(start, m.end(), mkind, period, month, year, comparison))
+        before = form[max(0, start - 30) : start]
+        comparison = bool(_COMPARISON_RE.search(before))
+        same = bool(_SAME_PERIOD_RE.search(before))
+        mentions.append(Mention(start, m.end(), mkind, period, month, year, comparison, same))
     return mentions
 
 
@@ -204,12 +208,17 @@ def reported_period(segments: Sequence[str], issue_date: str | None = None) -> P
     are skipped. A month without a year ("phiên họp thường kỳ tháng 8") is kept only when the year
     is fixed without guessing: the segments name the same month with a year, or a cumulative
     "8 tháng năm 2021", or the document's own ``issue_date`` (ISO) falls in that month or up to
-    two months later (a Jan 2021 report on "tháng 12" → 12/2020). A yearless month is never
-    completed with a stray "năm 2021" from elsewhere.
+    two months later (a Jan 2021 report on "tháng 12" → 12/2020), or else the segments compare
+    with the same period of a year ("tăng 0,4% so với cùng kỳ năm 2020": the report's year is the
+    next, 2021; the latest such year when several). A yearless month is never completed with a
+    stray "năm 2021" from elsewhere.
     """
     pending: int | None = None
+    year_before: int | None = None
     for segment in segments:
         for m in find_period_mentions(segment):
+            if m.same_period and m.period is not None and m.period.kind == "year":
+                year_before = max(year_before or 0, m.period.year)
             if m.comparison or m.kind == "date":
                 continue
             if m.kind == "bare_month":
@@ -230,4 +239,6 @@ def reported_period(segments: Sequence[str], issue_date: str | None = None) -> P
             return Period("month", year, pending)
         if 0 <= month + 12 - pending <= 2:
             return Period("month", year - 1, pending)
+    if pending is not None and year_before is not None:
+        return Period("month", year_before + 1, pending)
     return None

@@ -14,7 +14,7 @@ from rag.answer.refusal import NOT_FOUND
 from rag.assistant import Assistant
 from rag.config import Settings
 from rag.ingest.pipeline import Ingestor
-from rag.records import Answer, SearchFilters
+from rag.records import Answer, Period, SearchFilters
 from tests.rag.odd_questions import ODD_QUESTIONS
 
 
@@ -65,6 +65,21 @@ def test_a_measure_spelled_out_finds_the_figure_the_report_writes_with_its_symbo
         answer = assistant.ask(question)
         assert answer.found and answer.text.startswith(figure), question
         _check_citations(assistant, answer)
+
+
+def test_a_month_report_dated_by_its_comparisons_does_not_answer_for_the_next_month(assistant: Assistant):
+    # Hà Giang's August 2021 meeting names no year in its opening, only "so với cùng kỳ năm 2020"
+    meeting = assistant.store.documents_by_id()["003_14f526eb99f15e25.txt"]
+    assert meeting.metadata.period == Period("month", 2021, 8)
+    assert not assistant.ask("Thu ngân sách Hà Giang tháng 9/2021 đạt bao nhiêu?").found
+    answer = assistant.ask("Thu ngân sách Hà Giang tháng 8/2021 đạt bao nhiêu?")
+    assert answer.found and answer.text.startswith("223,4 tỷ đồng")
+
+
+def test_a_department_asked_by_its_acronym_and_province_is_answered_with_its_director(assistant: Assistant):
+    answer = assistant.ask("Giám đốc Sở GTVT Hà Giang là ai?")
+    assert answer.found and answer.text.startswith("Giám đốc Sở Giao thông vận tải Lê Minh Đức")
+    _check_citations(assistant, answer)
 
 
 def test_a_question_in_english_is_not_respelled_as_vietnamese(assistant: Assistant):

@@ -63,6 +63,23 @@ def test_an_organisation_name_stops_before_the_province():
     assert term.text == "Y tế" and term.words == ("y", "te") and not term.document_wide
 
 
+def test_an_organisation_name_stops_before_the_province_written_after_it():
+    assert [t.text for t in _terms("Giám đốc Sở Tài chính Hà Giang tên gì?")] == ["Tài chính"]
+
+
+def test_an_organisation_named_by_its_acronym_may_be_spelled_out_in_the_sentence():
+    terms = _terms("Giám đốc Sở GTVT Hà Giang là ai?")
+    sentence = _candidate("Giám đốc Sở Giao thông vận tải Lê Minh Đức báo cáo những khó khăn.")
+    assert missing_terms(sentence, terms) == []
+    assert missing_terms(_candidate("Giám đốc Sở Y tế báo cáo tình hình dịch."), terms) != []
+
+
+def test_an_acronym_joined_by_an_ampersand_is_one_body():
+    [term] = _terms("Sở KH&ĐT do ai làm giám đốc?")
+    assert term.text == "KH&ĐT"
+    assert missing_terms(_candidate("Giám đốc Sở Kế hoạch và Đầu tư Lương Văn Đoàn báo cáo."), [term]) == []
+
+
 def test_an_organisation_name_after_a_title():
     assert [t.text for t in _terms("Giám đốc Sở Y tế là ai?")] == ["Y tế"]
 

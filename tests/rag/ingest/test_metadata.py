@@ -66,7 +66,8 @@ def test_sample_003_names_no_year_and_is_placed_by_its_towns() -> None:
     md = extract_metadata(_sample("003"), "003.txt")
     assert md.kind == "meeting"
     assert md.date is None  # "Sáng 31.8"
-    assert md.period is None  # "phiên họp thường kỳ tháng 8", no year in the opening
+    # "phiên họp thường kỳ tháng 8", no year in the opening but "so với cùng kỳ năm 2020"
+    assert md.period == Period("month", 2021, 8)
     # it names no province of its own (only "Thành phố Hồ Chí Minh và Bình Dương", "thủ đô Hà Nội"
     # in passing), but its towns "thị trấn Yên Minh" and "thị trấn Mèo Vạc" are in Hà Giang
     assert md.province == "Hà Giang"
@@ -100,17 +101,19 @@ LOOKALIKE_EXPECTED: dict[str, tuple[str | None, Period | None]] = {
     "000_ecf6748628d9a906.txt": ("2020-09-03", Period("month", 2020, 8)),
     "001_87bd5b8701db699e.txt": ("2023-09-20", None),
     "002_a3fbda18e481a50f.txt": (None, Period("year", 2021)),
-    "003_14f526eb99f15e25.txt": (None, None),
+    "003_14f526eb99f15e25.txt": (None, Period("month", 2021, 8)),
     "004_b269466d4823e55e.txt": ("2020-06-23", Period("half", 2020, 1)),
     # the name says 2019, the header says "ngày 29 tháng 6 năm 2017" and "6 tháng đầu năm 2017"
     "bao-cao-6-thang-2019.txt": ("2017-06-29", Period("half", 2017, 1)),
     "bao-cao-6-thang-2021.txt": ("2021-06-26", Period("half", 2021, 1)),
-    # "Sáng 30.8 ... phiên họp thường kỳ tháng 8": month without a year, date without a year
-    "phien-hop-thuong-ky-2020-08.txt": (None, None),
-    "phien-hop-thuong-ky-2021-06.txt": (None, None),
-    "phien-hop-thuong-ky-2021-07.txt": (None, None),
-    "phien-hop-thuong-ky-2021-09.txt": (None, None),
-    "phien-hop-thuong-ky-2021-10.txt": (None, None),
+    # "Sáng 30.8 ... phiên họp thường kỳ tháng 8": month without a year, date without a year; the
+    # year is the one after the same period the opening compares with ("so với cùng kỳ năm 2019")
+    "phien-hop-thuong-ky-2020-08.txt": (None, Period("month", 2020, 8)),
+    "phien-hop-thuong-ky-2021-06.txt": (None, Period("month", 2021, 6)),
+    # the text wins over the name: "phiên họp thường kỳ tháng 6", "phiên họp thường kỳ tháng 10"
+    "phien-hop-thuong-ky-2021-07.txt": (None, Period("month", 2021, 6)),
+    "phien-hop-thuong-ky-2021-09.txt": (None, Period("month", 2021, 10)),
+    "phien-hop-thuong-ky-2021-10.txt": (None, Period("month", 2021, 10)),
 }
 
 
@@ -195,9 +198,17 @@ def test_yearless_month_takes_the_year_of_its_own_issue_date() -> None:
 def test_yearless_month_is_not_completed_by_a_stray_year() -> None:
     text = (
         "Sáng 31.8, UBND tỉnh tổ chức phiên họp thường kỳ tháng 8 đánh giá kết quả nhiệm vụ.\n\n"
-        "Phấn đấu hoàn thành các chỉ tiêu năm 2021, tăng trưởng so với cùng kỳ năm 2020."
+        "Phấn đấu hoàn thành các chỉ tiêu năm 2021, tăng trưởng so với năm 2019."
     )
     assert extract_period(text) is None
+
+
+def test_yearless_month_takes_the_year_after_the_same_period_it_compares_with() -> None:
+    text = (
+        "Sáng 31.8, UBND tỉnh tổ chức phiên họp thường kỳ tháng 8 đánh giá kết quả nhiệm vụ.\n\n"
+        "Thu ngân sách đạt 223,4 tỷ đồng, tăng 0,4% so với cùng kỳ năm 2020."
+    )
+    assert extract_period(text) == Period("month", 2021, 8)
 
 
 # ---------------------------------------------------------------------------------------------

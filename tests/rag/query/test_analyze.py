@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.query.analyze import analyze, doc_number_mentions, question_phrase
+from rag.query.analyze import analyze, doc_number_mentions, question_phrase, with_question_accents
 from rag.records import Period
 from rag.text.abbreviations import Abbreviations
 
@@ -393,3 +393,11 @@ def test_a_measure_spelled_out_is_searched_as_reports_write_it_and_the_question_
     analysis = analyze("Năm 2021 xuất khẩu được bao nhiêu triệu đô la Mỹ?")
     assert analysis.text == "Năm 2021 xuất khẩu được bao nhiêu triệu USD?"
     assert analysis.question == "Năm 2021 xuất khẩu được bao nhiêu triệu đô la Mỹ?"
+
+
+def test_a_question_phrase_typed_without_accents_is_spelled_as_the_question_it_asks():
+    # read from the passages, "bao nhieu" would be spelled as reports spell it: "báo nhiều"
+    assert with_question_accents("tiep nhan bao nhieu van ban den") == "tiep nhan bao nhiêu van ban den"
+    assert with_question_accents("O dau co mo, khi nao khai thac") == "Ở đâu co mo, khi nào khai thac"
+    assert with_question_accents("co bao nhieu may cay") == "co bao nhiêu may cay"  # "may" alone: "máy"?
+    assert with_question_accents("bao nhiêu người") == "bao nhiêu người"  # typed with accents: as typed

@@ -15,9 +15,9 @@ from rag.text.entities import (
     parse_number,
     past_the_measure,
     past_the_plan,
+    person_items,
     plan_share,
     refers_back,
-    respell_measures,
     without_given,
     without_plans,
 )
@@ -113,14 +113,6 @@ def test_a_measure_spelled_out_where_a_measure_stands_is_written_as_its_symbol()
     # only after a figure or "bao nhiêu": "ha giang" typed without accents is a place
     assert measures_as_symbols("ha giang trong bao nhieu ha") == "ha giang trong bao nhieu ha"
     assert measures_as_symbols("Tỉnh có bao nhiêu đô thị?") == "Tỉnh có bao nhiêu đô thị?"
-
-
-def test_a_question_s_measure_is_respelled_as_its_passages_write_it():
-    passages = ["Khoảng cách trung bình xấp xỉ 149,6 triệu kilômét (1 AU)."]
-    assert respell_measures("1 AU là bao nhiêu km?", passages) == "1 AU là bao nhiêu kilômét?"
-    # passages that also write the question's form, or no form of it, leave the question as it is
-    assert respell_measures("bao nhiêu km?", [*passages, "dài 12 km"]) == "bao nhiêu km?"
-    assert respell_measures("bao nhiêu km?", ["có 46 xã"]) == "bao nhiêu km?"
 
 
 def test_one_written_as_a_word_counts_only_right_before_the_counted_noun():
@@ -252,6 +244,15 @@ def test_a_rate_or_some_is_not_a_count():
 def test_a_person_may_be_named_without_a_title():
     assert holds_answer_type("Nguyễn Du sinh năm 1765 tại Hà Tĩnh.", "person")
     assert not holds_answer_type("Phó Chủ tịch Ủy ban nhân dân tỉnh phát biểu.", "person")
+
+
+def test_a_titled_person_is_named_after_the_body_the_title_heads():
+    items = person_items("Giám đốc Sở Tài chính Nguyễn Ngọc Thanh báo cáo chuyên đề thu - chi ngân sách")
+    assert [i.text for i in items] == ["Giám đốc Sở Tài chính Nguyễn Ngọc Thanh"]
+    items = person_items("Giám đốc Sở Kế hoạch và Đầu tư Lương Văn Đoàn báo cáo kết quả")
+    assert [i.text for i in items] == ["Giám đốc Sở Kế hoạch và Đầu tư Lương Văn Đoàn"]
+    # "ông" is a title only as a word of its own, not the end of "Giao thông"
+    assert person_items("Sở Giao thông vận tải Lê Minh Đức báo cáo") == []
 
 
 def test_a_place_may_follow_o_or_tai():

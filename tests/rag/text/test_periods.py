@@ -152,6 +152,16 @@ def test_reported_period_completes_a_yearless_month_from_a_cumulative_count():
     assert reported_period(["Phiên họp tháng 8", "Kết quả 8 tháng năm 2021."]) == Period("month", 2021, 8)
 
 
+def test_reported_period_completes_a_yearless_month_from_the_same_period_it_compares_with():
+    segments = [
+        "Sáng 31.8, UBND tỉnh tổ chức phiên họp thường kỳ tháng 8, phương hướng nhiệm vụ tháng 9.",
+        "Diện tích gieo trồng tăng 0,4% so với cùng kỳ năm 2020; tăng 2% so với cùng kỳ năm 2019.",
+    ]
+    assert reported_period(segments) == Period("month", 2021, 8)  # the latest year compared with, plus one
+    # a comparison with a whole year ("so với năm 2019") says nothing of the report's year
+    assert reported_period(["Phiên họp thường kỳ tháng 8", "tăng 5% so với năm 2019"]) is None
+
+
 def test_a_from_to_span_of_years_holds_every_year_between():
     assert years_spanned("là người giàu nhất thế giới từ 1995 tới 2014, ngoại trừ năm 2008") == set(range(1995, 2015))
     assert years_spanned("Từ năm 2016 đến năm 2020, tỉnh xây dựng 120 km đường") == set(range(2016, 2021))
