@@ -53,6 +53,7 @@ from rag.text.normalize import fold_diacritics, normalize_query, normalize_tone_
 from rag.text.periods import find_period_mentions
 from rag.text.places import find_province
 from rag.text.provinces import COMMON_WORD_NAMES, PERSON_NAMES, name_variants
+from rag.text.reaccent import cased_like
 from rag.text.tokenize import tokenize
 
 __all__ = [
@@ -318,8 +319,7 @@ def with_question_accents(text: str) -> str:
         for tok, word in zip(tokens[i : i + len(rule.words)], rule.words, strict=True):
             typed = text[tok.start : tok.end]
             if len(word) == len(typed):  # one character for one: offsets stay valid
-                first = word[0].upper() if typed[0].isupper() else word[0]
-                out[tok.start : tok.end] = word.upper() if typed.isupper() else first + word[1:]
+                out[tok.start : tok.end] = cased_like(typed, word)
         i += len(rule.words)
     return "".join(out)
 

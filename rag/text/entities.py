@@ -443,7 +443,7 @@ def holds_number_with_unit(text: str, unit: str) -> bool:
     if unit == MONEY:
         return _MONEY_RE.search(text) is not None
     folded = _folded(text)
-    if re.search(rf"(?<![\w/])\d+(?:[.,/]\d+)*\s+(?:[^\W\d_]+\s+)?{_unit_forms(unit)}(?![^\W_])", folded):
+    if _counted(unit).search(folded):
         return True
     if unit in _COUNTED_BEFORE and re.search(rf"\b{unit}\s+\d+(?![\d/])", folded):
         return True
@@ -467,6 +467,12 @@ def counted_figure(text: str, item: Item, unit: str) -> Item | None:
         return Item(item.start, m.end(), text[item.start : m.end()]) if m else None
     m = _counting(unit).match(_folded(text), item.start)
     return Item(item.start, m.end(), text[item.start : m.end()]) if m else None
+
+
+@lru_cache(maxsize=64)
+def _counted(unit: str) -> re.Pattern[str]:
+    """A figure, at most one word, then the counted noun ``unit`` in any of its spellings."""
+    return re.compile(rf"(?<![\w/])\d+(?:[.,/]\d+)*\s+(?:[^\W\d_]+\s+)?{_unit_forms(unit)}(?![^\W_])")
 
 
 @lru_cache(maxsize=64)

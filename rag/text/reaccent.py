@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from rag.text.normalize import fold_diacritics, fold_spelling
 
-__all__ = ["MAX_RUN", "SINGLE_SHARE", "reaccent"]
+__all__ = ["MAX_RUN", "SINGLE_SHARE", "cased_like", "reaccent"]
 
 # the longest run of words looked up at once ("chỉ số sản xuất")
 MAX_RUN = 4
@@ -45,7 +45,7 @@ def reaccent(text: str, references: Iterable[str]) -> str:
             continue
         n, spelling = run
         for match, word in zip(words[i : i + n], spelling, strict=True):
-            replaced[match.start()] = (match.end(), _cased_like(match.group(), word))
+            replaced[match.start()] = (match.end(), cased_like(match.group(), word))
         i += n
     out, position = [], 0
     for start in sorted(replaced):
@@ -87,7 +87,7 @@ def _longest_known_run(
     return None
 
 
-def _cased_like(typed: str, word: str) -> str:
+def cased_like(typed: str, word: str) -> str:
     """``word`` in the case ``typed`` was written in: "BHXH", "Ha" -> "Hà", "ca" -> "cà"."""
     if len(typed) > 1 and typed.isupper():
         return word.upper()
